@@ -1,0 +1,984 @@
+/*
+ * Configuration parser. INI syntax: "key = value", comments from '#' or ';'
+ * at the start of a line or after a blank, an optional double-quoted value,
+ * a global part and [relative/path.log] sections overriding per-log keys.
+ * Every error names file:line and parsing goes on, so one run shows them all.
+ * Our own parser rather than libinih: it has no line numbers in its handler,
+ * cuts lines at 200 bytes and knows no inline '#' comments.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "evmaint.h"
+#include "conf.h"
+#include "esc.h"
+#include "xmalloc.h"
+
+#define CONF_MAX_BYTES	(1024 * 1024)
+
+static const struct conf_key conf_table[K_COUNT] = {
+	{ K_ROOT, "root", CT_PATH, false, 0, 0, "/srv/service/event",
+	  "the log tree evmaint keeps" },
+	{ K_ARCHIVE_DIR, "archive_dir", CT_PATH, false, 0, 0,
+	  "/srv/service/backups/logs_archives",
+	  "where archives go; never created by rotate or archive" },
+	{ K_STATE_FILE, "state_file", CT_PATH, false, 0, 0,
+	  "/var/lib/evmaint/state",
+	  "when each log was last rotated; STATE.lock and STATE.journal beside it" },
+	{ K_LOGS, "logs", CT_LOGLIST, false, 0, 0,
+	  "deploy/deploy.log backup/backup.log config_update/config_update.log error.log",
+	  "the logs init creates (every *.log under root is managed anyway)" },
+	{ K_ROTATE, "rotate", CT_INT, true, 0, 10000, "7",
+	  "generations kept in the tree" },
+	{ K_COMPRESS, "compress", CT_BOOL, true, 0, 0, "yes",
+	  "gzip generations" },
+	{ K_COMPRESS_LEVEL, "compress_level", CT_INT, true, 1, 9, "6",
+	  "gzip level, 1 (fast) to 9 (small)" },
+	{ K_DELAYCOMPRESS, "delaycompress", CT_BOOL, true, 0, 0, "no",
+	  "keep generation 1 uncompressed" },
+	{ K_DATEEXT, "dateext", CT_BOOL, true, 0, 0, "no",
+	  "name generations LOG-YYYYMMDD instead of LOG.N" },
+	{ K_NOTIFEMPTY, "notifempty", CT_BOOL, true, 0, 0, "yes",
+	  "an empty log is not rotated" },
+	{ K_MAXSIZE, "maxsize", CT_SIZE, true, 0, (1LL << 50), "0",
+	  "also rotate a log bigger than this (k, M, G), 0 = off" },
+	{ K_MODE, "mode", CT_MODE, false, 0, 0777, "0640",
+	  "mode of every file evmaint creates" },
+	{ K_OWNER, "owner", CT_OWNER, false, 0, 0, "root",
+	  "owner of every file and directory evmaint creates" },
+	{ K_GROUP, "group", CT_GROUP, false, 0, 0, "root",
+	  "group of every file and directory evmaint creates" },
+	{ K_DIR_MODE, "dir_mode", CT_MODE, false, 0, 0777, "0750",
+	  "mode of every directory evmaint creates" },
+	{ K_ARCHIVE_KEEP_DAYS, "archive_keep_days", CT_INT, false, 0, 36500,
+	  "0", "delete archives older than this many days, 0 = never" },
+};
+
+struct conf_parse {
+	struct evm_config	*cfg;
+	const char		*name;
+	int			 line;
+	struct conf_errors	*errs;
+	struct evm_section	*section;	/* NULL: the global part */
+};
+
+static void	 conf_err(struct conf_errors *, const char *, int,
+		    const char *, ...) __attribute__((format(printf, 4, 5)));
+static int	 conf_set(struct evm_config *, struct evm_section *,
+		    const struct conf_key *, const char *, char **);
+static void	 conf_parse_line(struct conf_parse *, char *);
+static int	 conf_parse_text(struct evm_config *, const char *, size_t,
+		    const char *, struct conf_errors *);
+
+const struct conf_key *
+conf_keys(size_t *n)
+{
+	*n = K_COUNT;
+	return conf_table;
+}
+
+static const struct conf_key *
+conf_find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < K_COUNT; i++)
+		if (strcmp(conf_table[i].name, name) == 0)
+			return &conf_table[i];
+	return NULL;
+}
+
+struct evm_config *
+conf_new(void)
+{
+	struct evm_config	*cfg = xcalloc(1, sizeof *cfg);
+	char			*why;
+	size_t			 i;
+
+	for (i = 0; i < K_COUNT; i++) {
+		if (conf_set(cfg, NULL, &conf_table[i], conf_table[i].def,
+		    &why) != 0) {
+			/* Only an unknown user or group "root" can fail here. */
+			fprintf(stderr, "evmaint: built-in default %s: %s\n",
+			    conf_table[i].name, why);
+			free(why);
+		}
+	}
+	return cfg;
+}
+
+void
+conf_free(struct evm_config *cfg)
+{
+	size_t i;
+
+	if (cfg == NULL)
+		return;
+	free(cfg->file);
+	free(cfg->root);
+	free(cfg->archive_dir);
+	free(cfg->state_file);
+	for (i = 0; i < cfg->nlogs; i++)
+		free(cfg->logs[i]);
+	free(cfg->logs);
+	free(cfg->owner);
+	free(cfg->group);
+	for (i = 0; i < cfg->nsections; i++)
+		free(cfg->sections[i].path);
+	free(cfg->sections);
+	free(cfg);
+}
+
+void
+conf_errors_free(struct conf_errors *e)
+{
+	size_t i;
+
+	for (i = 0; i < e->n; i++)
+		free(e->msg[i]);
+	free(e->msg);
+	e->msg = NULL;
+	e->n = 0;
+}
+
+static void
+conf_err(struct conf_errors *e, const char *name, int line, const char *fmt,
+    ...)
+{
+	struct sbuf	 b;
+	char		*msg;
+	va_list		 ap;
+
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) < 0)
+		msg = NULL;
+	va_end(ap);
+	sbuf_init(&b);
+	esc_human(&b, name);
+	if (line > 0)
+		sbuf_addf(&b, ":%d", line);
+	sbuf_addf(&b, ": %s", msg ? msg : "out of memory");
+	free(msg);
+	e->msg = xreallocarray(e->msg, e->n + 1, sizeof *e->msg);
+	e->msg[e->n++] = sbuf_steal(&b);
+}
+
+/*
+ * A path relative to root that is safe to create and to name a log by: no
+ * leading '/', no empty, "." or ".." components, not one of our temporary
+ * names, at most EVM_MAX_DEPTH directories deep. NULL when fine.
+ */
+const char *
+conf_check_relpath(const char *p)
+{
+	const char	*c, *slash;
+	int		 depth = 0;
+	size_t		 n;
+
+	if (*p == '\0')
+		return "is empty";
+	if (*p == '/')
+		return "must be relative to root (no leading '/')";
+	for (c = p;; c = slash + 1) {
+		slash = strchr(c, '/');
+		n = slash ? (size_t)(slash - c) : strlen(c);
+		if (n == 0)
+			return "has an empty component ('//' or a trailing '/')";
+		if ((n == 1 && c[0] == '.') || (n == 2 && c[0] == '.' &&
+		    c[1] == '.'))
+			return "has a '.' or '..' component";
+		if (n >= sizeof EVM_TMP_PREFIX - 1 &&
+		    strncmp(c, EVM_TMP_PREFIX, sizeof EVM_TMP_PREFIX - 1) == 0)
+			return "uses evmaint's temporary-file prefix";
+		if (n > NAME_MAX)
+			return "has a component longer than NAME_MAX";
+		if (slash == NULL)
+			break;
+		if (++depth > EVM_MAX_DEPTH)
+			return "is more than 8 directories deep";
+	}
+	return NULL;
+}
+
+static int
+conf_check_abspath(const char *v, char **why)
+{
+	const char *c;
+
+	if (v[0] != '/') {
+		*why = xstrdup("must be an absolute path");
+		return -1;
+	}
+	for (c = v; (c = strstr(c, "/..")) != NULL; c += 3)
+		if (c[3] == '/' || c[3] == '\0') {
+			*why = xstrdup("must not contain '..'");
+			return -1;
+		}
+	if (strlen(v) >= PATH_MAX) {
+		*why = xstrdup("is longer than PATH_MAX");
+		return -1;
+	}
+	return 0;
+}
+
+/* Sets an absolute-path key (also used for --root and friends). */
+int
+conf_set_path(struct evm_config *cfg, enum conf_id id, const char *v,
+    char **why)
+{
+	char	**dst, *p;
+	size_t	  n;
+
+	if (conf_check_abspath(v, why) != 0)
+		return -1;
+	p = xstrdup(v);
+	for (n = strlen(p); n > 1 && p[n - 1] == '/'; n--)
+		p[n - 1] = '\0';
+	if (strcmp(p, "/") == 0 && id != K_STATE_FILE) {
+		free(p);
+		*why = xstrdup("must not be '/'");
+		return -1;
+	}
+	dst = id == K_ROOT ? &cfg->root : id == K_ARCHIVE_DIR ?
+	    &cfg->archive_dir : &cfg->state_file;
+	free(*dst);
+	*dst = p;
+	return 0;
+}
+
+static int
+conf_set_loglist(struct evm_config *cfg, const char *v, char **why)
+{
+	char		**logs = NULL, *copy, *tok, *save;
+	const char	 *bad;
+	size_t		  n = 0, i;
+
+	copy = xstrdup(v);
+	for (tok = strtok_r(copy, " \t", &save); tok != NULL;
+	    tok = strtok_r(NULL, " \t", &save)) {
+		if ((bad = conf_check_relpath(tok)) != NULL) {
+			xasprintf(why, "'%s' %s", tok, bad);
+			goto fail;
+		}
+		for (i = 0; i < n; i++)
+			if (strcmp(logs[i], tok) == 0) {
+				xasprintf(why, "'%s' is listed twice", tok);
+				goto fail;
+			}
+		logs = xreallocarray(logs, n + 1, sizeof *logs);
+		logs[n++] = xstrdup(tok);
+	}
+	free(copy);
+	for (i = 0; i < cfg->nlogs; i++)
+		free(cfg->logs[i]);
+	free(cfg->logs);
+	cfg->logs = logs;
+	cfg->nlogs = n;
+	return 0;
+fail:
+	for (i = 0; i < n; i++)
+		free(logs[i]);
+	free(logs);
+	free(copy);
+	return -1;
+}
+
+static int
+conf_parse_int(const char *v, long long min, long long max, long long *out,
+    char **why)
+{
+	char		*end;
+	long long	 x;
+
+	errno = 0;
+	if (!isdigit((unsigned char)v[0])) {
+		xasprintf(why, "'%s' is not a number", v);
+		return -1;
+	}
+	x = strtoll(v, &end, 10);
+	if (*end != '\0') {
+		xasprintf(why, "'%s' is not a number", v);
+		return -1;
+	}
+	if (errno == ERANGE || x < min || x > max) {
+		xasprintf(why, "%s is out of range (%lld..%lld)", v, min, max);
+		return -1;
+	}
+	*out = x;
+	return 0;
+}
+
+static int
+conf_parse_bool(const char *v, bool *out, char **why)
+{
+	static const char *yes[] = { "yes", "true", "on", "1" };
+	static const char *no[] = { "no", "false", "off", "0" };
+	size_t i;
+
+	for (i = 0; i < 4; i++) {
+		if (strcasecmp(v, yes[i]) == 0) {
+			*out = true;
+			return 0;
+		}
+		if (strcasecmp(v, no[i]) == 0) {
+			*out = false;
+			return 0;
+		}
+	}
+	xasprintf(why, "'%s' is not yes or no", v);
+	return -1;
+}
+
+static int
+conf_parse_size(const char *v, long long max, uint64_t *out, char **why)
+{
+	char		*end;
+	unsigned long long x, mult = 1;
+
+	errno = 0;
+	if (!isdigit((unsigned char)v[0]))
+		goto bad;
+	x = strtoull(v, &end, 10);
+	if (errno == ERANGE)
+		goto range;
+	switch (*end) {
+	case '\0':
+		break;
+	case 'k': case 'K':
+		mult = 1024ULL;
+		break;
+	case 'm': case 'M':
+		mult = 1024ULL * 1024;
+		break;
+	case 'g': case 'G':
+		mult = 1024ULL * 1024 * 1024;
+		break;
+	default:
+		goto bad;
+	}
+	if (*end != '\0' && end[1] != '\0')
+		goto bad;
+	if (x > (unsigned long long)max / mult)
+		goto range;
+	*out = x * mult;
+	return 0;
+bad:
+	xasprintf(why, "'%s' is not a size (a number with an optional k, M or "
+	    "G suffix)", v);
+	return -1;
+range:
+	xasprintf(why, "'%s' is too large", v);
+	return -1;
+}
+
+static int
+conf_parse_mode(const struct conf_key *k, const char *v, mode_t *out,
+    char **why)
+{
+	char		*end;
+	unsigned long	 m;
+
+	if (*v == '\0' || strspn(v, "01234567") != strlen(v) || strlen(v) > 4) {
+		xasprintf(why, "'%s' is not an octal mode like 0640", v);
+		return -1;
+	}
+	m = strtoul(v, &end, 8);
+	if (m > 0777) {
+		xasprintf(why, "%s has setuid, setgid or sticky bits", v);
+		return -1;
+	}
+	if (k->id == K_DIR_MODE && (m & 0700) != 0700) {
+		xasprintf(why, "%s must give the owner rwx (0700)", v);
+		return -1;
+	}
+	if (k->id == K_DIR_MODE && (m & 022) != 0) {
+		xasprintf(why, "%s lets group or others write: they could swap "
+		    "files under evmaint", v);
+		return -1;
+	}
+	*out = (mode_t)m;
+	return 0;
+}
+
+static int
+conf_parse_id(const char *v, bool user, long *out, char **why)
+{
+	char		*end;
+	unsigned long	 n;
+
+	if (*v == '\0')
+		goto unknown;
+	if (isdigit((unsigned char)*v)) {
+		errno = 0;
+		n = strtoul(v, &end, 10);
+		if (*end == '\0' && errno == 0 && n < (unsigned long)UINT32_MAX) {
+			*out = (long)n;
+			return 0;
+		}
+	}
+	if (user) {
+		struct passwd *pw = getpwnam(v);
+		if (pw != NULL) {
+			*out = (long)pw->pw_uid;
+			return 0;
+		}
+	} else {
+		struct group *gr = getgrnam(v);
+		if (gr != NULL) {
+			*out = (long)gr->gr_gid;
+			return 0;
+		}
+	}
+unknown:
+	xasprintf(why, "unknown %s '%s'", user ? "user" : "group", v);
+	return -1;
+}
+
+/* Sets one key, globally (sec NULL) or in a section. */
+static int
+conf_set(struct evm_config *cfg, struct evm_section *sec,
+    const struct conf_key *k, const char *v, char **why)
+{
+	struct evm_logopts	*o = sec ? &sec->opts : &cfg->defaults;
+	long long		 n;
+	long			 id;
+	bool			 b;
+	uint64_t		 sz;
+	mode_t			 m;
+
+	*why = NULL;
+	switch (k->type) {
+	case CT_PATH:
+		return conf_set_path(cfg, k->id, v, why);
+	case CT_LOGLIST:
+		return conf_set_loglist(cfg, v, why);
+	case CT_INT:
+		if (conf_parse_int(v, k->min, k->max, &n, why) != 0)
+			return -1;
+		if (k->id == K_ROTATE)
+			o->rotate = (int)n;
+		else if (k->id == K_COMPRESS_LEVEL)
+			o->compress_level = (int)n;
+		else
+			cfg->archive_keep_days = (int)n;
+		return 0;
+	case CT_BOOL:
+		if (conf_parse_bool(v, &b, why) != 0)
+			return -1;
+		if (k->id == K_COMPRESS)
+			o->compress = b;
+		else if (k->id == K_DELAYCOMPRESS)
+			o->delaycompress = b;
+		else if (k->id == K_DATEEXT)
+			o->dateext = b;
+		else
+			o->notifempty = b;
+		return 0;
+	case CT_SIZE:
+		if (conf_parse_size(v, k->max, &sz, why) != 0)
+			return -1;
+		o->maxsize = sz;
+		return 0;
+	case CT_MODE:
+		if (conf_parse_mode(k, v, &m, why) != 0)
+			return -1;
+		if (k->id == K_MODE)
+			cfg->mode = m;
+		else
+			cfg->dir_mode = m;
+		return 0;
+	case CT_OWNER:
+	case CT_GROUP:
+		if (conf_parse_id(v, k->type == CT_OWNER, &id, why) != 0)
+			return -1;
+		if (k->type == CT_OWNER) {
+			cfg->uid = (uid_t)id;
+			free(cfg->owner);
+			cfg->owner = xstrdup(v);
+		} else {
+			cfg->gid = (gid_t)id;
+			free(cfg->group);
+			cfg->group = xstrdup(v);
+		}
+		return 0;
+	}
+	return -1;
+}
+
+static char *
+conf_trim(char *s)
+{
+	char *e;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	e = s + strlen(s);
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
+		*--e = '\0';
+	return s;
+}
+
+/* Cuts a comment that starts at a '#' or ';' preceded by a blank. */
+static void
+conf_cut_comment(char *s)
+{
+	char *p;
+
+	for (p = s; *p != '\0'; p++)
+		if ((*p == '#' || *p == ';') && (p == s || p[-1] == ' ' ||
+		    p[-1] == '\t')) {
+			*p = '\0';
+			return;
+		}
+}
+
+/* Unquotes a "..." value in place; returns NULL with why set on error. */
+static char *
+conf_unquote(char *v, const char **why)
+{
+	char *r, *w;
+
+	for (r = v + 1, w = v; *r != '"'; r++, w++) {
+		if (*r == '\0') {
+			*why = "unterminated quoted value";
+			return NULL;
+		}
+		if (*r == '\\' && (r[1] == '"' || r[1] == '\\'))
+			r++;
+		*w = *r;
+	}
+	*w = '\0';
+	r = conf_trim(r + 1);
+	if (*r != '\0' && *r != '#' && *r != ';') {
+		*why = "text after the closing quote";
+		return NULL;
+	}
+	return v;
+}
+
+static void
+conf_parse_section(struct conf_parse *p, char *s)
+{
+	struct evm_config	*cfg = p->cfg;
+	char			*end = strchr(s, ']');
+	const char		*bad;
+	size_t			 i;
+
+	if (end == NULL) {
+		conf_err(p->errs, p->name, p->line, "missing ']' in section "
+		    "header");
+		return;
+	}
+	*end = '\0';
+	conf_cut_comment(end + 1);
+	if (*conf_trim(end + 1) != '\0') {
+		conf_err(p->errs, p->name, p->line, "text after ']'");
+		return;
+	}
+	s = conf_trim(s + 1);
+	if ((bad = conf_check_relpath(s)) != NULL) {
+		conf_err(p->errs, p->name, p->line, "section [%s] %s; a section "
+		    "names a log by its path relative to root, like "
+		    "[deploy/deploy.log]", s, bad);
+		p->section = NULL;
+		return;
+	}
+	for (i = 0; i < cfg->nsections; i++)
+		if (strcmp(cfg->sections[i].path, s) == 0) {
+			conf_err(p->errs, p->name, p->line, "section [%s] is "
+			    "already defined at line %d", s,
+			    cfg->sections[i].line);
+			return;
+		}
+	cfg->sections = xreallocarray(cfg->sections, cfg->nsections + 1,
+	    sizeof *cfg->sections);
+	p->section = &cfg->sections[cfg->nsections++];
+	memset(p->section, 0, sizeof *p->section);
+	p->section->path = xstrdup(s);
+	p->section->line = p->line;
+}
+
+static void
+conf_parse_line(struct conf_parse *p, char *s)
+{
+	const struct conf_key	*k;
+	char			*eq, *key, *val, *why;
+	const char		*qwhy;
+	int			*seen;
+
+	s = conf_trim(s);
+	if (*s == '\0' || *s == '#' || *s == ';')
+		return;
+	if (*s == '[') {
+		conf_parse_section(p, s);
+		return;
+	}
+	if ((eq = strchr(s, '=')) == NULL) {
+		conf_err(p->errs, p->name, p->line, "expected 'key = value' or "
+		    "'[section]'");
+		return;
+	}
+	*eq = '\0';
+	key = conf_trim(s);
+	val = conf_trim(eq + 1);
+	if (*val == '"') {
+		if ((val = conf_unquote(val, &qwhy)) == NULL) {
+			conf_err(p->errs, p->name, p->line, "%s: %s", key, qwhy);
+			return;
+		}
+	} else {
+		conf_cut_comment(val);
+		val = conf_trim(val);
+	}
+	if ((k = conf_find(key)) == NULL) {
+		conf_err(p->errs, p->name, p->line, "unknown key '%s'", key);
+		return;
+	}
+	if (p->section != NULL && !k->per_log) {
+		conf_err(p->errs, p->name, p->line, "'%s' cannot be set per log "
+		    "(only in the global part, before any section)", key);
+		return;
+	}
+	if (*val == '\0' && k->type != CT_LOGLIST) {
+		conf_err(p->errs, p->name, p->line, "%s: missing value", key);
+		return;
+	}
+	seen = p->section ? NULL : &p->cfg->line[k->id];
+	if ((seen != NULL && *seen > 0) ||
+	    (p->section != NULL && (p->section->set & (1u << k->id)))) {
+		conf_err(p->errs, p->name, p->line, "'%s' is set twice%s", key,
+		    p->section ? " in this section" : "");
+		return;
+	}
+	if (conf_set(p->cfg, p->section, k, val, &why) != 0) {
+		conf_err(p->errs, p->name, p->line, "%s: %s", key, why);
+		free(why);
+		return;
+	}
+	if (p->section != NULL)
+		p->section->set |= 1u << k->id;
+	else
+		*seen = p->line;
+}
+
+static int
+conf_parse_text(struct evm_config *cfg, const char *text, size_t len,
+    const char *name, struct conf_errors *errs)
+{
+	struct conf_parse	 p = { cfg, name, 0, errs, NULL };
+	const char		*s = text, *end = text + len, *nl;
+	char			*line;
+	size_t			 before = errs->n;
+
+	if (memchr(text, '\0', len) != NULL) {
+		conf_err(errs, name, 0, "contains a NUL byte: not a text file");
+		return -1;
+	}
+	while (s < end) {
+		nl = memchr(s, '\n', (size_t)(end - s));
+		line = xstrndup(s, nl ? (size_t)(nl - s) : (size_t)(end - s));
+		p.line++;
+		conf_parse_line(&p, line);
+		free(line);
+		s = nl ? nl + 1 : end;
+	}
+	return errs->n > before ? -1 : 0;
+}
+
+int
+conf_load_string(struct evm_config *cfg, const char *text, const char *name,
+    struct conf_errors *errs)
+{
+	free(cfg->file);
+	cfg->file = xstrdup(name);
+	return conf_parse_text(cfg, text, strlen(text), name, errs);
+}
+
+/*
+ * Reads the file. A missing file is an error only when must_exist (it was
+ * given with --config); otherwise the built-in defaults stand. A file that
+ * others may write is refused: it decides what root deletes and archives.
+ */
+int
+conf_load_file(struct evm_config *cfg, const char *path, bool must_exist,
+    struct conf_errors *errs)
+{
+	struct stat	 st;
+	struct sbuf	 b;
+	char		 buf[8192];
+	ssize_t		 n;
+	int		 fd, rc;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	if (fd == -1) {
+		if (errno == ENOENT && !must_exist)
+			return 0;
+		conf_err(errs, path, 0, "%s", strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		conf_err(errs, path, 0, "not a regular file");
+		close(fd);
+		return -1;
+	}
+	if (st.st_mode & S_IWOTH) {
+		conf_err(errs, path, 0, "writable by others (mode %04o): "
+		    "refusing a config anyone can change", st.st_mode & 07777);
+		close(fd);
+		return -1;
+	}
+	sbuf_init(&b);
+	sbuf_add(&b, "", 0);
+	while ((n = read(fd, buf, sizeof buf)) != 0) {
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			conf_err(errs, path, 0, "%s", strerror(errno));
+			break;
+		}
+		if (b.len + (size_t)n > CONF_MAX_BYTES) {
+			conf_err(errs, path, 0, "larger than 1 MiB: not a "
+			    "config file");
+			n = -1;
+			break;
+		}
+		sbuf_add(&b, buf, (size_t)n);
+	}
+	close(fd);
+	free(cfg->file);
+	cfg->file = xstrdup(path);
+	rc = n == 0 ? conf_parse_text(cfg, b.s, b.len, path, errs) : -1;
+	sbuf_free(&b);
+	return rc;
+}
+
+static bool
+conf_path_inside(const char *inner, const char *outer)
+{
+	size_t n = strlen(outer);
+
+	return strncmp(inner, outer, n) == 0 &&
+	    (inner[n] == '/' || inner[n] == '\0');
+}
+
+/*
+ * After parsing and command-line overrides: cross-key checks, and every
+ * section's unset keys inherit the global value.
+ */
+int
+conf_finish(struct evm_config *cfg, struct conf_errors *errs)
+{
+	const char	*name = cfg->file ? cfg->file : "built-in defaults";
+	size_t		 i, k;
+	uint32_t	 set;
+
+	if (conf_path_inside(cfg->archive_dir, cfg->root) ||
+	    conf_path_inside(cfg->root, cfg->archive_dir))
+		conf_err(errs, name, cfg->line[K_ARCHIVE_DIR] ?
+		    cfg->line[K_ARCHIVE_DIR] : cfg->line[K_ROOT],
+		    "archive_dir %s and root %s must not contain each other",
+		    cfg->archive_dir, cfg->root);
+	if (conf_path_inside(cfg->state_file, cfg->root))
+		conf_err(errs, name, cfg->line[K_STATE_FILE],
+		    "state_file %s must not be inside root %s",
+		    cfg->state_file, cfg->root);
+	if (strcmp(cfg->state_file, "/") == 0)
+		conf_err(errs, name, cfg->line[K_STATE_FILE],
+		    "state_file must name a file");
+	for (i = 0; i < cfg->nsections; i++) {
+		struct evm_section *s = &cfg->sections[i];
+
+		set = s->set;
+		for (k = 0; k < K_COUNT; k++) {
+			if (!conf_table[k].per_log || (set & (1u << k)))
+				continue;
+			switch ((enum conf_id)k) {
+			case K_ROTATE:
+				s->opts.rotate = cfg->defaults.rotate;
+				break;
+			case K_COMPRESS:
+				s->opts.compress = cfg->defaults.compress;
+				break;
+			case K_COMPRESS_LEVEL:
+				s->opts.compress_level =
+				    cfg->defaults.compress_level;
+				break;
+			case K_DELAYCOMPRESS:
+				s->opts.delaycompress =
+				    cfg->defaults.delaycompress;
+				break;
+			case K_DATEEXT:
+				s->opts.dateext = cfg->defaults.dateext;
+				break;
+			case K_NOTIFEMPTY:
+				s->opts.notifempty = cfg->defaults.notifempty;
+				break;
+			case K_MAXSIZE:
+				s->opts.maxsize = cfg->defaults.maxsize;
+				break;
+			default:
+				break;
+			}
+		}
+		s->set = set | 0x80000000u;	/* resolved */
+	}
+	return errs->n > 0 ? -1 : 0;
+}
+
+const struct evm_logopts *
+conf_logopts(const struct evm_config *cfg, const char *rel)
+{
+	size_t i;
+
+	for (i = 0; i < cfg->nsections; i++)
+		if (strcmp(cfg->sections[i].path, rel) == 0)
+			return &cfg->sections[i].opts;
+	return &cfg->defaults;
+}
+
+char *
+conf_mode_str(mode_t m)
+{
+	char *s;
+
+	xasprintf(&s, "%04o", (unsigned)(m & 07777));
+	return s;
+}
+
+static void
+conf_size_str(struct sbuf *b, uint64_t v)
+{
+	if (v != 0 && v % (1024ULL * 1024 * 1024) == 0)
+		sbuf_addf(b, "%lluG", (unsigned long long)(v >> 30));
+	else if (v != 0 && v % (1024ULL * 1024) == 0)
+		sbuf_addf(b, "%lluM", (unsigned long long)(v >> 20));
+	else if (v != 0 && v % 1024 == 0)
+		sbuf_addf(b, "%lluk", (unsigned long long)(v >> 10));
+	else
+		sbuf_addf(b, "%llu", (unsigned long long)v);
+}
+
+/* Strings that need it are quoted so that the printed config parses back. */
+static void
+conf_quoted(struct sbuf *b, const char *s)
+{
+	if (strpbrk(s, " \t#;\"\\") == NULL && *s != '\0') {
+		sbuf_adds(b, s);
+		return;
+	}
+	sbuf_adds(b, "\"");
+	for (; *s != '\0'; s++) {
+		if (*s == '"' || *s == '\\')
+			sbuf_adds(b, "\\");
+		sbuf_add(b, s, 1);
+	}
+	sbuf_adds(b, "\"");
+}
+
+/*
+ * A key's effective value in config syntax; per-log keys are read from o
+ * (the global defaults or a section's resolved options).
+ */
+char *
+conf_value_str(const struct evm_config *cfg, const struct evm_logopts *o,
+    enum conf_id id)
+{
+	struct sbuf	b;
+	size_t		j;
+
+	sbuf_init(&b);
+	sbuf_add(&b, "", 0);
+	switch (id) {
+	case K_ROOT:
+		conf_quoted(&b, cfg->root);
+		break;
+	case K_ARCHIVE_DIR:
+		conf_quoted(&b, cfg->archive_dir);
+		break;
+	case K_STATE_FILE:
+		conf_quoted(&b, cfg->state_file);
+		break;
+	case K_LOGS:
+		for (j = 0; j < cfg->nlogs; j++)
+			sbuf_addf(&b, "%s%s", j ? " " : "", cfg->logs[j]);
+		break;
+	case K_ROTATE:
+		sbuf_addf(&b, "%d", o->rotate);
+		break;
+	case K_COMPRESS:
+		sbuf_adds(&b, o->compress ? "yes" : "no");
+		break;
+	case K_COMPRESS_LEVEL:
+		sbuf_addf(&b, "%d", o->compress_level);
+		break;
+	case K_DELAYCOMPRESS:
+		sbuf_adds(&b, o->delaycompress ? "yes" : "no");
+		break;
+	case K_DATEEXT:
+		sbuf_adds(&b, o->dateext ? "yes" : "no");
+		break;
+	case K_NOTIFEMPTY:
+		sbuf_adds(&b, o->notifempty ? "yes" : "no");
+		break;
+	case K_MAXSIZE:
+		conf_size_str(&b, o->maxsize);
+		break;
+	case K_MODE:
+		sbuf_addf(&b, "%04o", (unsigned)cfg->mode);
+		break;
+	case K_DIR_MODE:
+		sbuf_addf(&b, "%04o", (unsigned)cfg->dir_mode);
+		break;
+	case K_OWNER:
+		conf_quoted(&b, cfg->owner);
+		break;
+	case K_GROUP:
+		conf_quoted(&b, cfg->group);
+		break;
+	case K_ARCHIVE_KEEP_DAYS:
+		sbuf_addf(&b, "%d", cfg->archive_keep_days);
+		break;
+	case K_COUNT:
+		break;
+	}
+	return sbuf_steal(&b);
+}
+
+/* The effective settings, in config syntax: global, then each section. */
+void
+conf_print(const struct evm_config *cfg, FILE *fp)
+{
+	size_t	 i, j;
+	char	*v;
+
+	fprintf(fp, "# effective configuration, from %s\n",
+	    cfg->file ? cfg->file : "the built-in defaults");
+	for (i = 0; i < K_COUNT; i++) {
+		v = conf_value_str(cfg, &cfg->defaults, conf_table[i].id);
+		fprintf(fp, "%s = %s\n", conf_table[i].name, v);
+		free(v);
+	}
+	for (j = 0; j < cfg->nsections; j++) {
+		fprintf(fp, "\n[%s]\n", cfg->sections[j].path);
+		for (i = 0; i < K_COUNT; i++) {
+			if (!conf_table[i].per_log)
+				continue;
+			v = conf_value_str(cfg, &cfg->sections[j].opts,
+			    conf_table[i].id);
+			fprintf(fp, "%s = %s\n", conf_table[i].name, v);
+			free(v);
+		}
+	}
+}

@@ -1,0 +1,84 @@
+/*
+ * evmaint: the run context every command receives, and the small set of
+ * declarations shared by all modules. One context, no globals: the command
+ * table in cmd.c hands a struct evm_ctx to each cmd_*_exec function.
+ */
+#ifndef EVMAINT_H
+#define EVMAINT_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <sysexits.h>
+#include <time.h>
+
+/* Exit statuses of the contract (sysexits(3) values where they exist). */
+#define EVM_EXIT_OK     0
+#define EVM_EXIT_FAIL   1
+#define EVM_EXIT_USAGE  EX_USAGE    /* 64 */
+#define EVM_EXIT_LOCKED EX_TEMPFAIL /* 75 */
+#define EVM_EXIT_CONFIG EX_CONFIG   /* 78 */
+
+/* Deepest directory level below root that is scanned for *.log files. */
+#define EVM_MAX_DEPTH 8
+
+/* Every temporary file evmaint creates starts with this, in any directory. */
+#define EVM_TMP_PREFIX ".evmaint-tmp."
+
+struct evm_config;
+struct report;
+
+struct evm_ctx {
+	/* global options */
+	const char	*config_path;	/* NULL: the built-in default path */
+	const char	*opt_root;
+	const char	*opt_archive_dir;
+	const char	*opt_state;
+	double		 wait_seconds;
+	bool		 dry_run;
+	bool		 json;
+	int		 verbosity;	/* -1 quiet, 0 normal, 1 verbose */
+
+	/* command options */
+	bool		 force;
+
+	const struct evm_cmd	*cmd;
+	struct evm_config	*cfg;
+	struct report		*rep;
+	time_t			 now;	/* the run's clock, read once */
+	int			 lock_fd;
+};
+
+struct evm_cmd {
+	const char	*name;
+	const char	*args;		/* command options, for usage */
+	const char	*help;
+	bool		 takes_lock;
+	bool		 loads_config;
+	int		(*exec)(struct evm_ctx *, int, char **);
+};
+
+extern const struct evm_cmd cmd_init_entry;
+extern const struct evm_cmd cmd_rotate_entry;
+extern const struct evm_cmd cmd_archive_entry;
+extern const struct evm_cmd cmd_verify_entry;
+extern const struct evm_cmd cmd_status_entry;
+extern const struct evm_cmd cmd_check_config_entry;
+
+/* cmd.c */
+int	 cmd_main(int, char **);
+void	 cmd_usage(FILE *);
+
+/* clock.c: the run's notion of time, in the local time zone (TZ). */
+time_t	 clock_now(void);
+int	 clock_day(time_t);			/* YYYYMMDD as an integer */
+void	 clock_iso8601(time_t, char *, size_t);	/* 2026-11-25T02:00:01+01:00 */
+void	 clock_stamp(time_t, char *, size_t);	/* 20261125T020001 */
+void	 clock_tag(time_t, bool, char *, size_t);/* 20261125 or 20261125_020001 */
+int	 clock_parse_stamp(const char *, time_t *);
+
+#define EVM_TAG_MAX 24	/* "20261125_020001" and a NUL, with room */
+
+#endif

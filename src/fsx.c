@@ -1,0 +1,333 @@
+/*
+ * The safe filesystem layer (see fsx.h). Functions return -1 with errno set,
+ * as the system calls do, so callers build messages with strerror; the only
+ * extra errno is EMLINK from fsx_open_read for a file whose link count or type
+ * makes it unsafe to treat as a log (the caller asks fsx_refusal why).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "evmaint.h"
+#include "fsx.h"
+#include "xmalloc.h"
+
+#define FSX_OPEN_FLAGS	(O_NOFOLLOW | O_CLOEXEC | O_NOCTTY)
+
+int
+fsx_open_dir(int dirfd, const char *name)
+{
+	int fd;
+
+	do
+		fd = openat(dirfd, name,
+		    O_RDONLY | O_DIRECTORY | FSX_OPEN_FLAGS);
+	while (fd == -1 && errno == EINTR);
+	return fd;
+}
+
+/*
+ * Opens a file for reading without ever blocking on a fifo or device, and
+ * refuses (EMLINK, details from fsx_refusal) anything that is not a regular
+ * file with a single link: a hard link would let a rename or unlink here
+ * change a file somewhere else.
+ */
+int
+fsx_open_read(int dirfd, const char *name, struct stat *st)
+{
+	int fd, flags;
+
+	do
+		fd = openat(dirfd, name, O_RDONLY | O_NONBLOCK | FSX_OPEN_FLAGS);
+	while (fd == -1 && errno == EINTR);
+	if (fd == -1)
+		return -1;
+	if (fstat(fd, st) == -1)
+		goto fail;
+	if (fsx_refusal(st) != NULL) {
+		close(fd);
+		errno = EMLINK;
+		return -1;
+	}
+	/* Regular files ignore O_NONBLOCK, but clear it for clarity of reads. */
+	if ((flags = fcntl(fd, F_GETFL)) != -1)
+		(void)fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
+	return fd;
+fail:
+	{
+		int saved = errno;
+		close(fd);
+		errno = saved;
+	}
+	return -1;
+}
+
+int
+fsx_open_append(int dirfd, const char *name)
+{
+	int fd;
+
+	do
+		fd = openat(dirfd, name,
+		    O_WRONLY | O_APPEND | O_NONBLOCK | FSX_OPEN_FLAGS);
+	while (fd == -1 && errno == EINTR);
+	return fd;
+}
+
+/*
+ * Creates a new file that nobody else can have opened, at an owner-only mode,
+ * then gives it its final owner and mode through the fd, before any byte is
+ * written. On failure nothing is left behind.
+ */
+int
+fsx_create(int dirfd, const char *name, mode_t mode, uid_t uid, gid_t gid)
+{
+	int fd, saved;
+
+	do
+		fd = openat(dirfd, name, O_RDWR | O_CREAT | O_EXCL |
+		    FSX_OPEN_FLAGS, 0600);
+	while (fd == -1 && errno == EINTR);
+	if (fd == -1)
+		return -1;
+	if (fchown(fd, uid, gid) == -1 || fchmod(fd, mode) == -1) {
+		saved = errno;
+		close(fd);
+		unlinkat(dirfd, name, 0);
+		errno = saved;
+		return -1;
+	}
+	return fd;
+}
+
+int
+fsx_mkdir(int dirfd, const char *name, mode_t mode)
+{
+	return mkdirat(dirfd, name, mode);
+}
+
+int
+fsx_fstatat(int dirfd, const char *name, struct stat *st)
+{
+	return fstatat(dirfd, name, st, AT_SYMLINK_NOFOLLOW);
+}
+
+int
+fsx_fstat(int fd, struct stat *st)
+{
+	return fstat(fd, st);
+}
+
+int
+fsx_fchown(int fd, uid_t uid, gid_t gid)
+{
+	return fchown(fd, uid, gid);
+}
+
+int
+fsx_fchmod(int fd, mode_t mode)
+{
+	return fchmod(fd, mode);
+}
+
+int
+fsx_futimens(int fd, const struct timespec *ts)
+{
+	return futimens(fd, ts);
+}
+
+ssize_t
+fsx_read(int fd, void *buf, size_t len)
+{
+	ssize_t n;
+
+	do
+		n = read(fd, buf, len);
+	while (n == -1 && errno == EINTR);
+	return n;
+}
+
+ssize_t
+fsx_pread(int fd, void *buf, size_t len, off_t off)
+{
+	ssize_t n;
+
+	do
+		n = pread(fd, buf, len, off);
+	while (n == -1 && errno == EINTR);
+	return n;
+}
+
+int
+fsx_write_all(int fd, const void *buf, size_t len)
+{
+	const char	*p = buf;
+	ssize_t		 n;
+
+	while (len > 0) {
+		n = write(fd, p, len);
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		if (n == 0) {
+			errno = ENOSPC;
+			return -1;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/*
+ * A failed fsync is final: the kernel may have dropped the dirty pages, so
+ * retrying and getting success would lie. Only EINTR is retried.
+ */
+int
+fsx_fsync(int fd)
+{
+	int rc;
+
+	do
+		rc = fsync(fd);
+	while (rc == -1 && errno == EINTR);
+	return rc;
+}
+
+int
+fsx_syncfs(int fd)
+{
+	return syncfs(fd);
+}
+
+int
+fsx_rename_noreplace(int odir, const char *old, int ndir, const char *new)
+{
+	return renameat2(odir, old, ndir, new, RENAME_NOREPLACE);
+}
+
+int
+fsx_rename_replace(int odir, const char *old, int ndir, const char *new)
+{
+	return renameat2(odir, old, ndir, new, 0);
+}
+
+int
+fsx_exchange(int odir, const char *old, int ndir, const char *new)
+{
+	return renameat2(odir, old, ndir, new, RENAME_EXCHANGE);
+}
+
+int
+fsx_unlink(int dirfd, const char *name)
+{
+	return unlinkat(dirfd, name, 0);
+}
+
+int
+fsx_rmdir(int dirfd, const char *name)
+{
+	return unlinkat(dirfd, name, AT_REMOVEDIR);
+}
+
+/* close(2) errors after a successful fsync carry no news; EINTR is not retried. */
+int
+fsx_close(int fd)
+{
+	return fd >= 0 ? close(fd) : 0;
+}
+
+const char *
+fsx_type_name(mode_t m)
+{
+	switch (m & S_IFMT) {
+	case S_IFREG:	return "a regular file";
+	case S_IFDIR:	return "a directory";
+	case S_IFLNK:	return "a symlink";
+	case S_IFIFO:	return "a fifo";
+	case S_IFSOCK:	return "a socket";
+	case S_IFCHR:	return "a character device";
+	case S_IFBLK:	return "a block device";
+	default:	return "of an unknown type";
+	}
+}
+
+/* Why a file must not be handled as a log or generation, or NULL. */
+const char *
+fsx_refusal(const struct stat *st)
+{
+	static __thread char buf[64];
+
+	if (!S_ISREG(st->st_mode)) {
+		snprintf(buf, sizeof buf, "is %s", fsx_type_name(st->st_mode));
+		return buf;
+	}
+	if (st->st_nlink != 1) {
+		snprintf(buf, sizeof buf, "has %ju hard links",
+		    (uintmax_t)st->st_nlink);
+		return buf;
+	}
+	return NULL;
+}
+
+bool
+fsx_is_tmp_name(const char *name)
+{
+	return strncmp(name, EVM_TMP_PREFIX, sizeof EVM_TMP_PREFIX - 1) == 0;
+}
+
+char *
+fsx_tmp_name(const char *final)
+{
+	char *s;
+
+	xasprintf(&s, "%s%s", EVM_TMP_PREFIX, final);
+	return s;
+}
+
+/*
+ * Writes a small file durably: temporary name at the final owner and mode,
+ * data, fsync, rename into place (replacing only when asked), fsync of the
+ * directory. A crash leaves either the old file or the new one, plus at most
+ * a recognisable temporary file that the next run removes.
+ */
+int
+fsx_publish_file(int dirfd, const char *name, const void *data, size_t len,
+    mode_t mode, uid_t uid, gid_t gid, bool replace)
+{
+	char	*tmp = fsx_tmp_name(name);
+	int	 fd, rc, saved;
+
+	(void)unlinkat(dirfd, tmp, 0);	/* a leftover of an interrupted run */
+	if ((fd = fsx_create(dirfd, tmp, mode, uid, gid)) == -1) {
+		free(tmp);
+		return -1;
+	}
+	rc = fsx_write_all(fd, data, len);
+	if (rc == 0)
+		rc = fsx_fsync(fd);
+	saved = errno;
+	if (close(fd) == -1 && rc == 0) {
+		rc = -1;
+		saved = errno;
+	}
+	if (rc == 0)
+		rc = replace ? fsx_rename_replace(dirfd, tmp, dirfd, name) :
+		    fsx_rename_noreplace(dirfd, tmp, dirfd, name);
+	if (rc == -1) {
+		saved = errno;
+		(void)unlinkat(dirfd, tmp, 0);
+	} else if ((rc = fsx_fsync(dirfd)) == -1)
+		saved = errno;
+	free(tmp);
+	errno = saved;
+	return rc;
+}

@@ -1,0 +1,45 @@
+/*
+ * evmaint: keeps the log tree of a service's operations scripts (rotation,
+ * compression, verified archives) so that logrotate is not needed for it.
+ * main reads as the steps of every run.
+ */
+#include "config.h"
+
+#include <signal.h>
+#include <stdlib.h>
+
+#include "evmaint.h"
+#include "cmd.h"
+#include "report.h"
+
+int
+main(int argc, char **argv)
+{
+	struct evm_ctx	ctx;
+	struct cmd_args	args;
+	int		rc;
+
+	/* Step 1: the command line. A lost reader of our stdout is not fatal. */
+	signal(SIGPIPE, SIG_IGN);
+	if ((rc = cmd_parse(&ctx, argc, argv, &args)) != 0)
+		return rc == -1 ? EVM_EXIT_OK : rc;
+
+	/* Step 2: reporting, then the configuration (errors exit 78). */
+	ctx.now = clock_now();
+	ctx.rep = report_new(ctx.cmd->name, ctx.verbosity, ctx.json,
+	    ctx.dry_run);
+	if (ctx.cmd->loads_config && (rc = cmd_load_config(&ctx)) != 0)
+		goto out;
+
+	/* Step 3: one instance at a time (exit 75 when another holds it). */
+	if ((rc = cmd_lock(&ctx)) != 0)
+		goto out;
+
+	/* Step 4: the command itself. */
+	rc = ctx.cmd->exec(&ctx, args.argc, args.argv);
+out:
+	/* Step 5: the JSON object, if asked, and the exit status. */
+	rc = report_finish(ctx.rep, rc);
+	cmd_ctx_free(&ctx);
+	return rc;
+}

@@ -1,0 +1,381 @@
+/*
+ * Reporting. Human output says what changed, in the past tense ("would ..."
+ * with --dry-run); errors are delayed failures, bsdtar style: the run goes on
+ * and the exit status says 1 at the end. Under cron stdout is often thrown
+ * away, which is why actions and errors also go to syslog.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "evmaint.h"
+#include "esc.h"
+#include "fsx.h"
+#include "report.h"
+#include "xmalloc.h"
+
+#define REPORT_ERRLOG "error.log"
+
+struct report {
+	pthread_mutex_t	 mu;
+	const char	*command;
+	int		 verbosity;
+	bool		 json;
+	bool		 dry_run;
+	bool		 changed;
+	unsigned	 nerrors;
+	bool		 syslog_open;
+
+	int		 errlog_dirfd;	/* root, once the tree is open */
+	mode_t		 errlog_mode;
+	uid_t		 errlog_uid;
+	gid_t		 errlog_gid;
+
+	struct json	 actions;	/* the elements of "actions" */
+	struct json	 errors;	/* the elements of "errors" */
+	struct json	 warnings;	/* the elements of "warnings" */
+	struct json	 extra;		/* command-specific members */
+};
+
+static void	report_syslog(struct report *, int, const char *);
+static void	report_append_errlog(struct report *, const char *);
+static char	*report_compose(const char *, const char *, va_list);
+
+struct report *
+report_new(const char *command, int verbosity, bool json, bool dry_run)
+{
+	struct report *r = xcalloc(1, sizeof *r);
+
+	pthread_mutex_init(&r->mu, NULL);
+	r->command = command;
+	r->verbosity = verbosity;
+	r->json = json;
+	r->dry_run = dry_run;
+	r->errlog_dirfd = -1;
+	json_init(&r->actions);
+	json_init(&r->errors);
+	json_init(&r->warnings);
+	json_init(&r->extra);
+	if (!json)
+		setvbuf(stdout, NULL, _IOLBF, 0);
+	return r;
+}
+
+void
+report_free(struct report *r)
+{
+	if (r == NULL)
+		return;
+	json_free(&r->actions);
+	json_free(&r->errors);
+	json_free(&r->warnings);
+	json_free(&r->extra);
+	if (r->syslog_open)
+		closelog();
+	pthread_mutex_destroy(&r->mu);
+	free(r);
+}
+
+/* From now on errors are also appended to error.log in this directory. */
+void
+report_errlog(struct report *r, int dirfd, mode_t mode, uid_t uid, gid_t gid)
+{
+	r->errlog_dirfd = r->dry_run ? -1 : dirfd;
+	r->errlog_mode = mode;
+	r->errlog_uid = uid;
+	r->errlog_gid = gid;
+}
+
+/* "path: message", with the path made safe for a terminal and for syslog. */
+static char *
+report_compose(const char *path, const char *fmt, va_list ap)
+{
+	struct sbuf	 b;
+	char		*msg;
+
+	sbuf_init(&b);
+	if (path != NULL && *path != '\0') {
+		esc_human(&b, path);
+		sbuf_adds(&b, ": ");
+	}
+	if (vasprintf(&msg, fmt, ap) < 0)
+		msg = NULL;
+	sbuf_adds(&b, msg != NULL ? msg : "(message lost: out of memory)");
+	free(msg);
+	return sbuf_steal(&b);
+}
+
+static void
+report_verb(struct sbuf *b, bool dry_run, const char *verb)
+{
+	size_t n = strlen(verb);
+
+	if (dry_run)
+		sbuf_addf(b, "would %s", verb);
+	else
+		sbuf_addf(b, "%s%s", verb, n > 0 && verb[n - 1] == 'e' ?
+		    "d" : "ed");
+}
+
+void
+report_action(struct report *r, const char *verb, const char *path,
+    int64_t before, int64_t after, const char *fmt, ...)
+{
+	struct sbuf	 line;
+	char		*detail = NULL;
+	va_list		 ap;
+
+	if (fmt != NULL) {
+		va_start(ap, fmt);
+		detail = report_compose(NULL, fmt, ap);
+		va_end(ap);
+	}
+	sbuf_init(&line);
+	report_verb(&line, r->dry_run, verb);
+	if (path != NULL) {
+		sbuf_adds(&line, " ");
+		esc_human(&line, path);
+	}
+	if (detail != NULL && *detail != '\0')
+		sbuf_addf(&line, ": %s", detail);
+
+	pthread_mutex_lock(&r->mu);
+	r->changed = true;
+	if (r->json) {
+		json_obj_begin(&r->actions, NULL);
+		json_str(&r->actions, "action", verb);
+		if (path != NULL)
+			json_str(&r->actions, "path", path);
+		if (before >= 0)
+			json_int(&r->actions, "size_before", before);
+		if (after >= 0)
+			json_int(&r->actions, "size_after", after);
+		json_bool(&r->actions, "dry_run", r->dry_run);
+		json_str(&r->actions, "message", line.s);
+		json_obj_end(&r->actions);
+	} else if (r->verbosity >= 0)
+		printf("%s\n", line.s);
+	if (!r->dry_run)
+		report_syslog(r, LOG_INFO, line.s);
+	pthread_mutex_unlock(&r->mu);
+	sbuf_free(&line);
+	free(detail);
+}
+
+void
+report_error(struct report *r, const char *path, const char *fmt, ...)
+{
+	char	*msg;
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	msg = report_compose(path, fmt, ap);
+	va_end(ap);
+
+	pthread_mutex_lock(&r->mu);
+	r->nerrors++;
+	fprintf(stderr, "evmaint: error: %s\n", msg);
+	if (r->json) {
+		json_obj_begin(&r->errors, NULL);
+		if (path != NULL)
+			json_str(&r->errors, "path", path);
+		json_str(&r->errors, "message", msg);
+		json_obj_end(&r->errors);
+	}
+	report_syslog(r, LOG_ERR, msg);
+	report_append_errlog(r, msg);
+	pthread_mutex_unlock(&r->mu);
+	free(msg);
+}
+
+void
+report_warn(struct report *r, const char *path, const char *fmt, ...)
+{
+	char	*msg;
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	msg = report_compose(path, fmt, ap);
+	va_end(ap);
+
+	pthread_mutex_lock(&r->mu);
+	fprintf(stderr, "evmaint: warning: %s\n", msg);
+	if (r->json) {
+		json_obj_begin(&r->warnings, NULL);
+		if (path != NULL)
+			json_str(&r->warnings, "path", path);
+		json_str(&r->warnings, "message", msg);
+		json_obj_end(&r->warnings);
+	}
+	report_syslog(r, LOG_WARNING, msg);
+	pthread_mutex_unlock(&r->mu);
+	free(msg);
+}
+
+/* Detail for -v, human output only. */
+void
+report_info(struct report *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (r->json || r->verbosity < 1)
+		return;
+	va_start(ap, fmt);
+	pthread_mutex_lock(&r->mu);
+	vprintf(fmt, ap);
+	putchar('\n');
+	pthread_mutex_unlock(&r->mu);
+	va_end(ap);
+}
+
+/* A line of a command's own human output (status, check-config); not -q'd. */
+void
+report_line(struct report *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (r->json)
+		return;
+	va_start(ap, fmt);
+	pthread_mutex_lock(&r->mu);
+	vprintf(fmt, ap);
+	putchar('\n');
+	pthread_mutex_unlock(&r->mu);
+	va_end(ap);
+}
+
+struct json *
+report_extra(struct report *r)
+{
+	return &r->extra;
+}
+
+void
+report_changed(struct report *r)
+{
+	r->changed = true;
+}
+
+bool
+report_failed(const struct report *r)
+{
+	return r->nerrors > 0;
+}
+
+bool
+report_json(const struct report *r)
+{
+	return r->json;
+}
+
+bool
+report_quiet(const struct report *r)
+{
+	return r->verbosity < 0;
+}
+
+/* Prints the JSON object if asked; returns the exit status to use. */
+int
+report_finish(struct report *r, int status)
+{
+	if (status == EVM_EXIT_OK && r->nerrors > 0)
+		status = EVM_EXIT_FAIL;
+	if (r->json) {
+		struct sbuf out;
+
+		sbuf_init(&out);
+		sbuf_adds(&out, "{\"command\":\"");
+		esc_json(&out, r->command);
+		sbuf_addf(&out, "\",\"changed\":%s,\"dry_run\":%s,"
+		    "\"exit\":%d,\"actions\":[%s],\"errors\":[%s],"
+		    "\"warnings\":[%s]",
+		    r->changed ? "true" : "false",
+		    r->dry_run ? "true" : "false", status,
+		    r->actions.b.s, r->errors.b.s, r->warnings.b.s);
+		if (r->extra.b.len > 0)
+			sbuf_addf(&out, ",%s", r->extra.b.s);
+		sbuf_adds(&out, "}\n");
+		fputs(out.s, stdout);
+		sbuf_free(&out);
+	}
+	if (fflush(stdout) == EOF && errno != EPIPE && status == EVM_EXIT_OK)
+		status = EVM_EXIT_FAIL;
+	return status;
+}
+
+static void
+report_syslog(struct report *r, int prio, const char *msg)
+{
+	if (!r->syslog_open) {
+		openlog("evmaint", LOG_PID, LOG_DAEMON);
+		r->syslog_open = true;
+	}
+	syslog(prio, "%s", msg);
+}
+
+/*
+ * Appends one line to root/error.log with a single write, as the scripts do.
+ * A missing error.log is created the way every evmaint file is (final mode and
+ * owner before it has a name); a symlink, hard link or non-regular file there
+ * is never written through.
+ */
+static void
+report_append_errlog(struct report *r, const char *msg)
+{
+	char		 stamp[40];
+	struct sbuf	 line;
+	struct stat	 st;
+	int		 fd;
+
+	if (r->errlog_dirfd < 0)
+		return;
+	clock_iso8601(clock_now(), stamp, sizeof stamp);
+	sbuf_init(&line);
+	sbuf_addf(&line, "%s evmaint[%ld]: ERROR %s\n", stamp, (long)getpid(),
+	    msg);
+
+	fd = fsx_open_append(r->errlog_dirfd, REPORT_ERRLOG);
+	if (fd == -1 && errno == ENOENT) {
+		if (fsx_publish_file(r->errlog_dirfd, REPORT_ERRLOG, line.s,
+		    line.len, r->errlog_mode, r->errlog_uid, r->errlog_gid,
+		    false) == 0 || errno != EEXIST)
+			goto out;
+		fd = fsx_open_append(r->errlog_dirfd, REPORT_ERRLOG);
+	}
+	if (fd == -1 || fsx_fstat(fd, &st) == -1 || fsx_refusal(&st) != NULL)
+		fprintf(stderr, "evmaint: warning: cannot append to %s\n",
+		    REPORT_ERRLOG);
+	else if (fsx_write_all(fd, line.s, line.len) == -1)
+		fprintf(stderr, "evmaint: warning: %s: %s\n", REPORT_ERRLOG,
+		    strerror(errno));
+	fsx_close(fd);
+out:
+	sbuf_free(&line);
+}
+
+/* Human size: "812 B", "12.3 KiB", "50.0 MiB". */
+void
+report_size(char *buf, size_t len, int64_t n)
+{
+	static const char *units[] = { "KiB", "MiB", "GiB", "TiB" };
+	double	v = (double)n;
+	int	i = -1;
+
+	if (n < 1024) {
+		snprintf(buf, len, "%lld B", (long long)n);
+		return;
+	}
+	while (v >= 1024 && i < 3) {
+		v /= 1024;
+		i++;
+	}
+	snprintf(buf, len, "%.1f %s", v, units[i]);
+}

@@ -1,0 +1,247 @@
+/*
+ * Discovery (see scan.h). One pass over each directory's sorted entries:
+ * *.log names become logs; names shaped like a generation are attached to
+ * the log of that base in the same directory by binary search, so the cost
+ * stays O(n log n) for 10,000 logs.
+ */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "evmaint.h"
+#include "fsx.h"
+#include "report.h"
+#include "scan.h"
+#include "xmalloc.h"
+
+static int
+scan_log_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct log *)a)->rel,
+	    ((const struct log *)b)->rel);
+}
+
+struct log *
+scan_find(struct scan *s, const char *rel)
+{
+	struct log key;
+
+	key.rel = (char *)rel;
+	return bsearch(&key, s->logs, s->nlogs, sizeof *s->logs, scan_log_cmp);
+}
+
+static struct log *
+scan_add(struct scan *s, size_t *cap, const char *rel)
+{
+	struct log	*l;
+	const char	*slash;
+
+	if (s->nlogs == *cap) {
+		*cap = *cap ? *cap * 2 : 16;
+		s->logs = xreallocarray(s->logs, *cap, sizeof *s->logs);
+	}
+	l = &s->logs[s->nlogs++];
+	memset(l, 0, sizeof *l);
+	l->rel = xstrdup(rel);
+	slash = strrchr(l->rel, '/');
+	l->name = slash ? slash + 1 : l->rel;
+	l->dirrel = xstrndup(l->rel, slash ? (size_t)(slash - l->rel) : 0);
+	return l;
+}
+
+/* Fills in what the directory entry says about the log itself. */
+static void
+scan_log_stat(struct log *l)
+{
+	free(l->refused);
+	l->refused = NULL;
+	l->exists = false;
+	if (l->dir == NULL)
+		return;
+	if (fsx_fstatat(l->dir->fd, l->name, &l->st) == -1) {
+		if (errno != ENOENT)
+			xasprintf(&l->refused, "cannot stat: %s",
+			    strerror(errno));
+		return;
+	}
+	l->exists = true;
+	if (fsx_refusal(&l->st) != NULL)
+		xasprintf(&l->refused, "%s where a log should be: left alone",
+		    fsx_refusal(&l->st));
+	else if (l->dir->untrusted != NULL)
+		xasprintf(&l->refused, "its directory is %s: not touching it "
+		    "(evmaint init repairs the mode)", l->dir->untrusted);
+}
+
+void
+gen_free(struct gen *g)
+{
+	free(g->name);
+	free(g->refused);
+}
+
+/*
+ * Age order, newest first: generations in the log's current naming form
+ * before those in the other form (left by logrotate or an earlier config);
+ * numbered ones by number, dated ones by tag, newest tag first.
+ */
+static bool scan_sort_dateext;
+
+static int
+scan_gen_cmp(const void *pa, const void *pb)
+{
+	const struct gen	*a = pa, *b = pb;
+	enum gen_form		 cur = scan_sort_dateext ? GEN_DATE : GEN_NUM;
+	int			 c;
+
+	if (a->gn.form != b->gn.form)
+		return a->gn.form == cur ? -1 : 1;
+	if (a->gn.form == GEN_NUM)
+		c = a->gn.num - b->gn.num;
+	else
+		c = -strcmp(a->gn.tag, b->gn.tag);
+	if (c == 0)
+		c = (int)a->gn.gz - (int)b->gn.gz;
+	return c;
+}
+
+void
+scan_gens_sort(struct log *l)
+{
+	/* qsort has no context argument; discovery is single-threaded. */
+	scan_sort_dateext = l->opts->dateext;
+	qsort(l->gens, l->ngens, sizeof *l->gens, scan_gen_cmp);
+}
+
+static void
+scan_gen_add(struct log *l, const char *name, const struct gen_name *gn)
+{
+	struct gen *g;
+
+	l->gens = xreallocarray(l->gens, l->ngens + 1, sizeof *l->gens);
+	g = &l->gens[l->ngens++];
+	memset(g, 0, sizeof *g);
+	g->name = xstrdup(name);
+	g->gn = *gn;
+	if (fsx_fstatat(l->dir->fd, name, &g->st) == -1)
+		xasprintf(&g->refused, "cannot stat: %s", strerror(errno));
+	else if (fsx_refusal(&g->st) != NULL)
+		xasprintf(&g->refused, "%s where a generation should be: left "
+		    "alone", fsx_refusal(&g->st));
+}
+
+/* Attaches the generations found in one directory to their logs. */
+static void
+scan_dir_gens(struct scan *s, struct tree_dir *d, struct log *only)
+{
+	struct gen_name	 gn;
+	struct log	*l;
+	char		*rel, *base;
+	size_t		 i;
+
+	for (i = 0; i < d->nents; i++) {
+		const char *name = d->ents[i].name;
+
+		if (d->ents[i].type == DT_DIR || fsx_is_tmp_name(name) ||
+		    !gen_parse(name, &gn))
+			continue;
+		base = xstrndup(name, gn.baselen);
+		rel = tree_join(d->rel, base);
+		free(base);
+		if (only != NULL)
+			l = strcmp(only->rel, rel) == 0 ? only : NULL;
+		else
+			l = scan_find(s, rel);
+		free(rel);
+		if (l != NULL)
+			scan_gen_add(l, name, &gn);
+	}
+}
+
+/* Re-reads one log's directory entry and generations after changes. */
+void
+scan_log_refresh(struct scan *s, struct log *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->ngens; i++)
+		gen_free(&l->gens[i]);
+	free(l->gens);
+	l->gens = NULL;
+	l->ngens = 0;
+	scan_log_stat(l);
+	if (l->dir == NULL)
+		return;
+	(void)tree_dir_reread(l->dir);
+	scan_dir_gens(s, l->dir, l);
+	scan_gens_sort(l);
+}
+
+int
+scan_tree(struct scan *s, const struct evm_config *cfg, struct report *rep)
+{
+	struct tree_ent	*e;
+	struct log	*l;
+	char		*rel;
+	size_t		 i, j, cap = 0;
+
+	memset(s, 0, sizeof *s);
+	if (tree_scan(&s->tree, cfg->root, rep) != 0)
+		return -1;
+	for (i = 0; i < s->tree.ndirs; i++) {
+		struct tree_dir *d = s->tree.dirs[i];
+
+		for (j = 0; j < d->nents; j++) {
+			e = &d->ents[j];
+			if (e->type == DT_DIR || !gen_is_log_name(e->name) ||
+			    fsx_is_tmp_name(e->name))
+				continue;
+			rel = tree_join(d->rel, e->name);
+			scan_add(s, &cap, rel)->dir = d;
+			free(rel);
+		}
+	}
+	qsort(s->logs, s->nlogs, sizeof *s->logs, scan_log_cmp);
+	for (i = 0; i < cfg->nlogs; i++) {
+		if ((l = scan_find(s, cfg->logs[i])) == NULL) {
+			l = scan_add(s, &cap, cfg->logs[i]);
+			l->dir = tree_dir_get(&s->tree, l->dirrel);
+			qsort(s->logs, s->nlogs, sizeof *s->logs, scan_log_cmp);
+			l = scan_find(s, cfg->logs[i]);
+		}
+		l->configured = true;
+	}
+	for (i = 0; i < s->nlogs; i++) {
+		l = &s->logs[i];
+		l->opts = conf_logopts(cfg, l->rel);
+		scan_log_stat(l);
+	}
+	for (i = 0; i < s->tree.ndirs; i++)
+		scan_dir_gens(s, s->tree.dirs[i], NULL);
+	for (i = 0; i < s->nlogs; i++)
+		scan_gens_sort(&s->logs[i]);
+	return 0;
+}
+
+void
+scan_free(struct scan *s)
+{
+	size_t i, j;
+
+	for (i = 0; i < s->nlogs; i++) {
+		struct log *l = &s->logs[i];
+
+		for (j = 0; j < l->ngens; j++)
+			gen_free(&l->gens[j]);
+		free(l->gens);
+		free(l->rel);
+		free(l->dirrel);
+		free(l->refused);
+	}
+	free(s->logs);
+	tree_free(&s->tree);
+	memset(s, 0, sizeof *s);
+}

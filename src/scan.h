@@ -1,0 +1,54 @@
+/*
+ * Discovery: every regular *.log under root (depth <= 8, symlinks never
+ * followed) plus the configured logs, each with its generations in age
+ * order. Anything that cannot safely be treated as a log or a generation is
+ * kept with the reason it is refused, for the command to report.
+ */
+#ifndef SCAN_H
+#define SCAN_H
+
+#include <stdbool.h>
+#include <sys/stat.h>
+
+#include "conf.h"
+#include "gen.h"
+#include "tree.h"
+
+struct report;
+
+struct gen {
+	char		*name;
+	struct gen_name	 gn;
+	struct stat	 st;
+	char		*refused;	/* why it is left alone, or NULL */
+};
+
+struct log {
+	char			 *rel;		/* deploy/deploy.log */
+	const char		 *name;		/* deploy.log, inside rel */
+	char			 *dirrel;	/* deploy */
+	struct tree_dir		 *dir;		/* NULL: no such directory */
+	const struct evm_logopts *opts;
+	bool			  configured;
+	bool			  exists;
+	struct stat		  st;
+	char			 *refused;
+	struct gen		 *gens;		/* newest first */
+	size_t			  ngens;
+};
+
+struct scan {
+	struct tree	 tree;
+	struct log	*logs;		/* sorted by rel */
+	size_t		 nlogs;
+};
+
+int		 scan_tree(struct scan *, const struct evm_config *,
+		    struct report *);
+void		 scan_free(struct scan *);
+struct log	*scan_find(struct scan *, const char *);
+void		 scan_log_refresh(struct scan *, struct log *);
+void		 scan_gens_sort(struct log *);
+void		 gen_free(struct gen *);
+
+#endif

@@ -1,0 +1,480 @@
+/*
+ * Safe directory walking (see tree.h). Ancestors of root may be shared, like
+ * /tmp, if they are sticky; directories inside the tree must be writable by
+ * nobody but their root owner, since evmaint renames and deletes in them.
+ */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "evmaint.h"
+#include "fsx.h"
+#include "report.h"
+#include "tree.h"
+#include "xmalloc.h"
+
+static int	tree_ent_cmp(const void *, const void *);
+static int	tree_read_ents(struct tree_dir *);
+static void	tree_walk(struct tree *, struct tree_dir *, struct report *);
+
+char *
+tree_join(const char *dir, const char *name)
+{
+	char *s;
+
+	if (dir == NULL || *dir == '\0')
+		return xstrdup(name);
+	xasprintf(&s, "%s/%s", dir, name);
+	return s;
+}
+
+/*
+ * Why a directory cannot be trusted, or NULL. Owned by root or by us; not
+ * writable by others or by a group other than root's, except that an
+ * ancestor (inside false) may be sticky, as /tmp is.
+ */
+const char *
+tree_untrusted(const struct stat *st, bool inside)
+{
+	static __thread char buf[96];
+
+	if (st->st_uid != 0 && st->st_uid != geteuid()) {
+		snprintf(buf, sizeof buf, "owned by uid %ju, not root",
+		    (uintmax_t)st->st_uid);
+		return buf;
+	}
+	if (!inside && (st->st_mode & S_ISVTX))
+		return NULL;
+	if (st->st_mode & S_IWOTH) {
+		snprintf(buf, sizeof buf, "writable by others (mode %04o)",
+		    (unsigned)(st->st_mode & 07777));
+		return buf;
+	}
+	if ((st->st_mode & S_IWGRP) && st->st_gid != 0) {
+		snprintf(buf, sizeof buf, "writable by group %ju (mode %04o)",
+		    (uintmax_t)st->st_gid, (unsigned)(st->st_mode & 07777));
+		return buf;
+	}
+	return NULL;
+}
+
+/*
+ * Opens an absolute directory path, component by component, never following
+ * a symlink, each ancestor checked with tree_untrusted. With mk, missing
+ * components are created (ancestors 0755, the last one mk->mode) and
+ * reported. Returns the fd, or -1 with errno set and *why describing it.
+ */
+int
+tree_open_abs(const char *path, const struct tree_mk *mk, struct report *rep,
+    char **why)
+{
+	char		*copy, *comp, *next, sofar[PATH_MAX];
+	const char	*bad;
+	struct stat	 st;
+	int		 fd, nfd, saved;
+	bool		 last;
+
+	*why = NULL;
+	if (path[0] != '/' || strlen(path) >= sizeof sofar) {
+		*why = xstrdup("not an absolute path");
+		errno = EINVAL;
+		return -1;
+	}
+	if ((fd = fsx_open_dir(AT_FDCWD, "/")) == -1) {
+		xasprintf(why, "/: %s", strerror(errno));
+		return -1;
+	}
+	copy = xstrdup(path);
+	strcpy(sofar, "");
+	for (comp = copy + 1; comp != NULL && *comp != '\0'; comp = next) {
+		if ((next = strchr(comp, '/')) != NULL)
+			*next++ = '\0';
+		while (next != NULL && *next == '/')
+			next++;
+		last = next == NULL || *next == '\0';
+		if (*comp == '\0')
+			continue;
+		strcat(sofar, "/");
+		strcat(sofar, comp);
+		if (fsx_fstat(fd, &st) == -1)
+			goto syserr;
+		if ((bad = tree_untrusted(&st, false)) != NULL) {
+			xasprintf(why, "%s: parent directory %s",
+			    *sofar ? sofar : "/", bad);
+			errno = EPERM;
+			goto fail;
+		}
+		nfd = fsx_open_dir(fd, comp);
+		if (nfd == -1 && errno == ENOENT && mk != NULL && mk->dry_run) {
+			report_action(rep, "create", sofar, -1, -1,
+			    "directory (%04o)", last ? (unsigned)mk->mode :
+			    0755u);
+			if (!last) {
+				/* Say it for the rest of the path too. */
+				char *rest = next;
+
+				while (rest != NULL && *rest != '\0') {
+					char *s2 = strchr(rest, '/');
+					size_t n = s2 ? (size_t)(s2 - rest) :
+					    strlen(rest);
+
+					strcat(sofar, "/");
+					strncat(sofar, rest, n);
+					rest = s2 ? s2 + 1 : NULL;
+					report_action(rep, "create", sofar, -1,
+					    -1, "directory (%04o)", rest &&
+					    *rest ? 0755u :
+					    (unsigned)mk->mode);
+				}
+			}
+			errno = ENOENT;
+			xasprintf(why, "%s: missing", sofar);
+			goto fail;
+		}
+		if (nfd == -1 && errno == ENOENT && mk != NULL) {
+			mode_t m = last ? mk->mode : 0755;
+
+			if (fsx_mkdir(fd, comp, 0700) == -1 && errno != EEXIST)
+				goto syserr;
+			nfd = fsx_open_dir(fd, comp);
+			if (nfd != -1 && (fsx_fchown(nfd, last ? mk->uid : 0,
+			    last ? mk->gid : 0) == -1 ||
+			    fsx_fchmod(nfd, m) == -1)) {
+				saved = errno;
+				close(nfd);
+				errno = saved;
+				goto syserr;
+			}
+			if (nfd != -1)
+				report_action(rep, "create", sofar, -1, -1,
+				    "directory (%04o)", (unsigned)m);
+		}
+		if (nfd == -1) {
+			if (errno == ELOOP || errno == ENOTDIR) {
+				struct stat lst;
+
+				if (fsx_fstatat(fd, comp, &lst) == 0)
+					xasprintf(why, "%s is %s, not a "
+					    "directory (not followed)", sofar,
+					    fsx_type_name(lst.st_mode));
+			}
+			goto syserr;
+		}
+		close(fd);
+		fd = nfd;
+	}
+	free(copy);
+	return fd;
+syserr:
+	if (*why == NULL)
+		xasprintf(why, "%s: %s", sofar, strerror(errno));
+fail:
+	saved = errno;
+	close(fd);
+	free(copy);
+	errno = saved;
+	return -1;
+}
+
+static int
+tree_ent_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct tree_ent *)a)->name,
+	    ((const struct tree_ent *)b)->name);
+}
+
+/* Reads and sorts a directory's entries, resolving DT_UNKNOWN. */
+static int
+tree_read_ents(struct tree_dir *d)
+{
+	struct dirent	*de;
+	struct stat	 st;
+	DIR		*dp;
+	int		 dfd;
+	size_t		 i, cap = 0;
+
+	for (i = 0; i < d->nents; i++)
+		free(d->ents[i].name);
+	free(d->ents);
+	d->ents = NULL;
+	d->nents = 0;
+	/* fdopendir takes over the fd it is given: hand it a duplicate. */
+	if ((dfd = fcntl(d->fd, F_DUPFD_CLOEXEC, 0)) == -1)
+		return -1;
+	if ((dp = fdopendir(dfd)) == NULL) {
+		close(dfd);
+		return -1;
+	}
+	rewinddir(dp);
+	while ((errno = 0, de = readdir(dp)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0)
+			continue;
+		if (d->nents == cap) {
+			cap = cap ? cap * 2 : 32;
+			d->ents = xreallocarray(d->ents, cap, sizeof *d->ents);
+		}
+		d->ents[d->nents].name = xstrdup(de->d_name);
+		d->ents[d->nents].type = de->d_type;
+		if (de->d_type == DT_UNKNOWN &&
+		    fsx_fstatat(d->fd, de->d_name, &st) == 0)
+			d->ents[d->nents].type = IFTODT(st.st_mode);
+		d->nents++;
+	}
+	i = (size_t)errno;
+	closedir(dp);
+	if (i != 0) {
+		errno = (int)i;
+		return -1;
+	}
+	qsort(d->ents, d->nents, sizeof *d->ents, tree_ent_cmp);
+	return 0;
+}
+
+int
+tree_dir_reread(struct tree_dir *d)
+{
+	return tree_read_ents(d);
+}
+
+struct tree_ent *
+tree_dir_find(const struct tree_dir *d, const char *name)
+{
+	struct tree_ent key = { (char *)name, 0 };
+
+	return bsearch(&key, d->ents, d->nents, sizeof *d->ents, tree_ent_cmp);
+}
+
+static struct tree_dir *
+tree_add(struct tree *t, const char *rel, int fd, int depth)
+{
+	struct tree_dir *d = xcalloc(1, sizeof *d);
+
+	d->rel = xstrdup(rel);
+	d->fd = fd;
+	d->depth = depth;
+	if (fsx_fstat(fd, &d->st) == 0)
+		d->untrusted = tree_untrusted(&d->st, true) ?
+		    xstrdup(tree_untrusted(&d->st, true)) : NULL;
+	if (t->ndirs == t->cap) {
+		t->cap = t->cap ? t->cap * 2 : 16;
+		t->dirs = xreallocarray(t->dirs, t->cap, sizeof *t->dirs);
+	}
+	t->dirs[t->ndirs++] = d;
+	return d;
+}
+
+struct tree_dir *
+tree_dir_get(struct tree *t, const char *rel)
+{
+	size_t i;
+
+	for (i = 0; i < t->ndirs; i++)
+		if (strcmp(t->dirs[i]->rel, rel) == 0)
+			return t->dirs[i];
+	return NULL;
+}
+
+/*
+ * Depth-first walk below d: every subdirectory up to EVM_MAX_DEPTH, never
+ * through a symlink. Symlinked directories are mentioned, not followed.
+ */
+static void
+tree_walk(struct tree *t, struct tree_dir *d, struct report *rep)
+{
+	struct tree_dir	*sub;
+	char		*rel;
+	size_t		 i;
+	int		 fd;
+
+	if (tree_read_ents(d) == -1) {
+		report_error(rep, *d->rel ? d->rel : t->root, "cannot read "
+		    "directory: %s", strerror(errno));
+		return;
+	}
+	for (i = 0; i < d->nents; i++) {
+		struct tree_ent *e = &d->ents[i];
+
+		if (e->type != DT_DIR)
+			continue;
+		rel = tree_join(d->rel, e->name);
+		if (d->depth >= EVM_MAX_DEPTH) {
+			report_warn(rep, rel, "deeper than %d levels below "
+			    "root: not scanned", EVM_MAX_DEPTH);
+			free(rel);
+			continue;
+		}
+		if ((fd = fsx_open_dir(d->fd, e->name)) == -1) {
+			report_error(rep, rel, "cannot open directory: %s",
+			    strerror(errno));
+			free(rel);
+			continue;
+		}
+		sub = tree_add(t, rel, fd, d->depth + 1);
+		free(rel);
+		tree_walk(t, sub, rep);
+	}
+}
+
+/* Opens root (which must exist) and scans it. */
+int
+tree_scan(struct tree *t, const char *root, struct report *rep)
+{
+	struct tree_dir	*d;
+	char		*why;
+	int		 fd;
+
+	memset(t, 0, sizeof *t);
+	t->rootfd = -1;
+	t->root = xstrdup(root);
+	if ((fd = tree_open_abs(root, NULL, rep, &why)) == -1) {
+		report_error(rep, NULL, "root %s", why);
+		free(why);
+		return -1;
+	}
+	t->rootfd = fd;
+	d = tree_add(t, "", fd, 0);
+	tree_walk(t, d, rep);
+	return 0;
+}
+
+/*
+ * Opens (and with mk, creates) a directory below root given by its relative
+ * path, each component through the previous fd. Known directories come from
+ * the scan. Returns NULL with errno ENOENT, unreported, for a missing one
+ * (with mk->dry_run: after saying it would be created); any other failure is
+ * reported.
+ */
+struct tree_dir *
+tree_dir_open(struct tree *t, const char *rel, const struct tree_mk *mk,
+    struct report *rep)
+{
+	struct tree_dir	*d, *parent;
+	char		*prel, *slash, *name;
+	struct stat	 st;
+	int		 fd;
+
+	if ((d = tree_dir_get(t, rel)) != NULL)
+		return d;
+	prel = xstrdup(rel);
+	slash = strrchr(prel, '/');
+	name = slash ? slash + 1 : prel;
+	if (slash)
+		*slash = '\0';
+	parent = tree_dir_open(t, slash ? prel : "", mk, rep);
+	if (parent == NULL) {
+		if (errno == ENOENT && mk != NULL && mk->dry_run)
+			goto missing;
+		goto fail;
+	}
+	fd = fsx_open_dir(parent->fd, name);
+	if (fd == -1 && errno == ENOENT && mk != NULL) {
+		if (mk->dry_run)
+			goto missing;
+		if (fsx_mkdir(parent->fd, name, 0700) == -1 && errno != EEXIST)
+			goto syserr;
+		if ((fd = fsx_open_dir(parent->fd, name)) == -1)
+			goto syserr;
+		if (fsx_fchown(fd, mk->uid, mk->gid) == -1 ||
+		    fsx_fchmod(fd, mk->mode) == -1) {
+			close(fd);
+			goto syserr;
+		}
+		if (fsx_fsync(parent->fd) == -1) {
+			close(fd);
+			goto syserr;
+		}
+		report_action(rep, "create", rel, -1, -1, "directory (%04o)",
+		    (unsigned)mk->mode);
+		d = tree_add(t, rel, fd, parent->depth + 1);
+		(void)tree_read_ents(parent);
+		(void)tree_read_ents(d);
+		free(prel);
+		return d;
+	}
+	if (fd == -1)
+		goto syserr;
+	d = tree_add(t, rel, fd, parent->depth + 1);
+	(void)tree_read_ents(d);
+	free(prel);
+	return d;
+missing:
+	report_action(rep, "create", rel, -1, -1, "directory (%04o)",
+	    (unsigned)mk->mode);
+	free(prel);
+	errno = ENOENT;
+	return NULL;
+syserr:
+	if (errno == ELOOP || errno == ENOTDIR) {
+		if (fsx_fstatat(parent->fd, name, &st) == 0)
+			report_error(rep, rel, "is %s where a directory should "
+			    "be: left alone, not followed",
+			    fsx_type_name(st.st_mode));
+		else
+			report_error(rep, rel, "cannot open directory: %s",
+			    strerror(errno));
+		errno = ENOTDIR;
+	} else if (errno != ENOENT)
+		report_error(rep, rel, "cannot open directory: %s",
+		    strerror(errno));
+fail:
+	free(prel);
+	return NULL;
+}
+
+void
+tree_free(struct tree *t)
+{
+	size_t i, j;
+
+	for (i = 0; i < t->ndirs; i++) {
+		struct tree_dir *d = t->dirs[i];
+
+		for (j = 0; j < d->nents; j++)
+			free(d->ents[j].name);
+		free(d->ents);
+		if (d->fd != t->rootfd)
+			close(d->fd);
+		free((char *)d->untrusted);
+		free(d->rel);
+		free(d);
+	}
+	free(t->dirs);
+	if (t->rootfd >= 0)
+		close(t->rootfd);
+	free(t->root);
+	memset(t, 0, sizeof *t);
+	t->rootfd = -1;
+}
+
+/*
+ * Opens the directory holding an absolute file path (the state file, the
+ * lock) with tree_open_abs; *base points at the file's name inside path.
+ */
+int
+tree_open_parent(const char *path, const struct tree_mk *mk,
+    struct report *rep, const char **base, char **why)
+{
+	const char	*slash = strrchr(path, '/');
+	char		*dir;
+	int		 fd;
+
+	*why = NULL;
+	if (slash == NULL || slash[1] == '\0') {
+		*why = xstrdup("not a path to a file");
+		return -1;
+	}
+	*base = slash + 1;
+	dir = slash == path ? xstrdup("/") : xstrndup(path,
+	    (size_t)(slash - path));
+	fd = tree_open_abs(dir, mk, rep, why);
+	free(dir);
+	return fd;
+}
