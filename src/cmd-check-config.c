@@ -33,7 +33,7 @@ cmd_check_config_json(const struct evm_config *cfg, struct json *j)
 	json_str(j, "file", cfg->file);
 	json_obj_begin(j, "settings");
 	for (i = 0; i < n; i++) {
-		v = conf_value_str(cfg, &cfg->defaults, keys[i].id);
+		v = conf_value_str(cfg, &cfg->defaults, keys[i].id, false);
 		json_str(j, keys[i].name, v);
 		free(v);
 	}
@@ -45,7 +45,7 @@ cmd_check_config_json(const struct evm_config *cfg, struct json *j)
 			if (!keys[i].per_log)
 				continue;
 			v = conf_value_str(cfg, &cfg->sections[s].opts,
-			    keys[i].id);
+			    keys[i].id, false);
 			json_str(j, keys[i].name, v);
 			free(v);
 		}

@@ -142,11 +142,9 @@ cmd_init_dirs(struct evm_ctx *ctx, struct tree *t)
 		d = t->dirs[i];
 		cmd_init_repair(ctx, d->fd, *d->rel ? d->rel : t->root, &d->st,
 		    ctx->cfg->dir_mode);
-		if (!ctx->dry_run && fsx_fstat(d->fd, &d->st) == 0) {
-			free((char *)d->untrusted);
-			d->untrusted = tree_untrusted(&d->st, true) ?
-			    xstrdup(tree_untrusted(&d->st, true)) : NULL;
-		} else if (ctx->dry_run) {
+		if (!ctx->dry_run)
+			tree_dir_trust(t, d);
+		else {
 			free((char *)d->untrusted);
 			d->untrusted = NULL;	/* it would be repaired */
 		}
@@ -172,7 +170,7 @@ cmd_init_logs(struct evm_ctx *ctx, struct tree *t)
 		dir = tree_dir_open(t, slash ? dirrel : "", &mk, ctx->rep);
 		if (dir != NULL || errno == ENOENT)
 			cmd_init_ensure_file(ctx, dir, slash ? dirrel : "",
-			    slash ? slash + 1 : cfg->logs[i], NULL, "log");
+			    slash ? slash + 1 : cfg->logs[i], NULL, "a log");
 		free(dirrel);
 	}
 }
@@ -258,7 +256,7 @@ cmd_init_plan_missing_root(struct evm_ctx *ctx)
 			}
 		}
 		cmd_init_ensure_file(ctx, NULL, slash ? dirrel : "",
-		    slash ? slash + 1 : cfg->logs[i], NULL, "log");
+		    slash ? slash + 1 : cfg->logs[i], NULL, "a log");
 		free(dirrel);
 	}
 	for (j = 0; j < nsaid; j++)
@@ -276,13 +274,24 @@ cmd_init_exec(struct evm_ctx *ctx, int argc, char **argv)
 	char			*why, *readme;
 	int			 fd;
 
+	/* Step 0: the state directory (the lock made it, unless dry). */
+	if (ctx->dry_run) {
+		struct tree_mk	 smk = { 0750, geteuid(), getegid(), true };
+		const char	*base;
+
+		if ((fd = tree_open_parent(cfg->state_file, &smk, ctx->rep,
+		    &base, &why)) >= 0)
+			close(fd);
+		free(why);
+	}
+
 	/* Step 1: root, with its missing ancestors (0755). */
 	if ((fd = tree_open_abs(cfg->root, &mk, ctx->rep, &why)) == -1) {
 		if (ctx->dry_run && errno == ENOENT) {
 			cmd_init_plan_missing_root(ctx);
 			readme = readme_text(cfg);
 			cmd_init_ensure_file(ctx, NULL, "", "README.md", readme,
-			    "README");
+			    "the README");
 			free(readme);
 			cmd_init_archive_dir(ctx);
 			free(why);
@@ -308,7 +317,7 @@ cmd_init_exec(struct evm_ctx *ctx, int argc, char **argv)
 	/* Step 4: README.md, archive_dir. */
 	readme = readme_text(cfg);
 	cmd_init_ensure_file(ctx, s.tree.dirs[0], "", "README.md", readme,
-	    "README");
+	    "the README");
 	free(readme);
 	cmd_init_archive_dir(ctx);
 	report_errlog(ctx->rep, -1, 0, 0, 0);

@@ -29,6 +29,9 @@
 
 static const struct evm_cmd *cmd_table[] = {
 	&cmd_init_entry,
+	&cmd_rotate_entry,
+	&cmd_archive_entry,
+	&cmd_verify_entry,
 	&cmd_check_config_entry,
 	NULL
 };

@@ -872,9 +872,9 @@ conf_size_str(struct sbuf *b, uint64_t v)
 
 /* Strings that need it are quoted so that the printed config parses back. */
 static void
-conf_quoted(struct sbuf *b, const char *s)
+conf_quoted(struct sbuf *b, const char *s, bool quote)
 {
-	if (strpbrk(s, " \t#;\"\\") == NULL && *s != '\0') {
+	if (!quote || (strpbrk(s, " \t#;\"\\") == NULL && *s != '\0')) {
 		sbuf_adds(b, s);
 		return;
 	}
@@ -888,12 +888,13 @@ conf_quoted(struct sbuf *b, const char *s)
 }
 
 /*
- * A key's effective value in config syntax; per-log keys are read from o
- * (the global defaults or a section's resolved options).
+ * A key's effective value, in config syntax when quote is set (else the
+ * bare value, for JSON); per-log keys are read from o (the global defaults
+ * or a section's resolved options).
  */
 char *
 conf_value_str(const struct evm_config *cfg, const struct evm_logopts *o,
-    enum conf_id id)
+    enum conf_id id, bool quote)
 {
 	struct sbuf	b;
 	size_t		j;
@@ -902,13 +903,13 @@ conf_value_str(const struct evm_config *cfg, const struct evm_logopts *o,
 	sbuf_add(&b, "", 0);
 	switch (id) {
 	case K_ROOT:
-		conf_quoted(&b, cfg->root);
+		conf_quoted(&b, cfg->root, quote);
 		break;
 	case K_ARCHIVE_DIR:
-		conf_quoted(&b, cfg->archive_dir);
+		conf_quoted(&b, cfg->archive_dir, quote);
 		break;
 	case K_STATE_FILE:
-		conf_quoted(&b, cfg->state_file);
+		conf_quoted(&b, cfg->state_file, quote);
 		break;
 	case K_LOGS:
 		for (j = 0; j < cfg->nlogs; j++)
@@ -942,10 +943,10 @@ conf_value_str(const struct evm_config *cfg, const struct evm_logopts *o,
 		sbuf_addf(&b, "%04o", (unsigned)cfg->dir_mode);
 		break;
 	case K_OWNER:
-		conf_quoted(&b, cfg->owner);
+		conf_quoted(&b, cfg->owner, quote);
 		break;
 	case K_GROUP:
-		conf_quoted(&b, cfg->group);
+		conf_quoted(&b, cfg->group, quote);
 		break;
 	case K_ARCHIVE_KEEP_DAYS:
 		sbuf_addf(&b, "%d", cfg->archive_keep_days);
@@ -966,7 +967,7 @@ conf_print(const struct evm_config *cfg, FILE *fp)
 	fprintf(fp, "# effective configuration, from %s\n",
 	    cfg->file ? cfg->file : "the built-in defaults");
 	for (i = 0; i < K_COUNT; i++) {
-		v = conf_value_str(cfg, &cfg->defaults, conf_table[i].id);
+		v = conf_value_str(cfg, &cfg->defaults, conf_table[i].id, true);
 		fprintf(fp, "%s = %s\n", conf_table[i].name, v);
 		free(v);
 	}
@@ -976,7 +977,7 @@ conf_print(const struct evm_config *cfg, FILE *fp)
 			if (!conf_table[i].per_log)
 				continue;
 			v = conf_value_str(cfg, &cfg->sections[j].opts,
-			    conf_table[i].id);
+			    conf_table[i].id, true);
 			fprintf(fp, "%s = %s\n", conf_table[i].name, v);
 			free(v);
 		}

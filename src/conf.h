@@ -109,7 +109,7 @@ int			 conf_finish(struct evm_config *, struct conf_errors *);
 const struct evm_logopts *conf_logopts(const struct evm_config *, const char *);
 void			 conf_print(const struct evm_config *, FILE *);
 char			*conf_value_str(const struct evm_config *,
-			    const struct evm_logopts *, enum conf_id);
+			    const struct evm_logopts *, enum conf_id, bool);
 void			 conf_errors_free(struct conf_errors *);
 const char		*conf_check_relpath(const char *);
 char			*conf_mode_str(mode_t);

@@ -331,3 +331,19 @@ fsx_publish_file(int dirfd, const char *name, const void *data, size_t len,
 	errno = saved;
 	return rc;
 }
+
+/*
+ * Whether any process has the file open for writing, asked the only way the
+ * kernel answers it: a read lease (F_SETLEASE F_RDLCK) is refused with
+ * EAGAIN while a writable fd exists. The lease is dropped at once, so a
+ * writer opening the file is never held up. Returns 1 (no writer), 0 (a
+ * writer), -1 (cannot tell: no lease support on this filesystem).
+ */
+int
+fsx_writers_absent(int fd)
+{
+	if (fcntl(fd, F_SETLEASE, F_RDLCK) == -1)
+		return errno == EAGAIN ? 0 : -1;
+	(void)fcntl(fd, F_SETLEASE, F_UNLCK);
+	return 1;
+}

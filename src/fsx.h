@@ -33,6 +33,7 @@ int	 fsx_exchange(int, const char *, int, const char *);
 int	 fsx_unlink(int, const char *);
 int	 fsx_rmdir(int, const char *);
 int	 fsx_close(int);
+int	 fsx_writers_absent(int);
 
 const char	*fsx_refusal(const struct stat *);
 const char	*fsx_type_name(mode_t);

@@ -43,6 +43,8 @@ struct report {
 	struct json	 errors;	/* the elements of "errors" */
 	struct json	 warnings;	/* the elements of "warnings" */
 	struct json	 extra;		/* command-specific members */
+	char		**said;		/* dry run: actions already announced */
+	size_t		  nsaid;
 };
 
 static void	report_syslog(struct report *, int, const char *);
@@ -78,6 +80,9 @@ report_free(struct report *r)
 	json_free(&r->errors);
 	json_free(&r->warnings);
 	json_free(&r->extra);
+	while (r->nsaid > 0)
+		free(r->said[--r->nsaid]);
+	free(r->said);
 	if (r->syslog_open)
 		closelog();
 	pthread_mutex_destroy(&r->mu);
@@ -111,6 +116,20 @@ report_compose(const char *path, const char *fmt, va_list ap)
 	sbuf_adds(&b, msg != NULL ? msg : "(message lost: out of memory)");
 	free(msg);
 	return sbuf_steal(&b);
+}
+
+/* Whether this dry-run line was already printed; remembers it if not. */
+static bool
+report_said(struct report *r, const char *line)
+{
+	size_t i;
+
+	for (i = 0; i < r->nsaid; i++)
+		if (strcmp(r->said[i], line) == 0)
+			return true;
+	r->said = xreallocarray(r->said, r->nsaid + 1, sizeof *r->said);
+	r->said[r->nsaid++] = xstrdup(line);
+	return false;
 }
 
 static void
@@ -148,6 +167,13 @@ report_action(struct report *r, const char *verb, const char *path,
 		sbuf_addf(&line, ": %s", detail);
 
 	pthread_mutex_lock(&r->mu);
+	if (r->dry_run && report_said(r, line.s)) {
+		/* Two steps may plan the same change (a shared parent). */
+		pthread_mutex_unlock(&r->mu);
+		sbuf_free(&line);
+		free(detail);
+		return;
+	}
 	r->changed = true;
 	if (r->json) {
 		json_obj_begin(&r->actions, NULL);

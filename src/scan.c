@@ -30,6 +30,8 @@ scan_find(struct scan *s, const char *rel)
 	struct log key;
 
 	key.rel = (char *)rel;
+	if (s->nlogs == 0)
+		return NULL;
 	return bsearch(&key, s->logs, s->nlogs, sizeof *s->logs, scan_log_cmp);
 }
 
@@ -88,13 +90,11 @@ gen_free(struct gen *g)
  * before those in the other form (left by logrotate or an earlier config);
  * numbered ones by number, dated ones by tag, newest tag first.
  */
-static bool scan_sort_dateext;
-
 static int
-scan_gen_cmp(const void *pa, const void *pb)
+scan_gen_cmp(const void *pa, const void *pb, void *dateext)
 {
 	const struct gen	*a = pa, *b = pb;
-	enum gen_form		 cur = scan_sort_dateext ? GEN_DATE : GEN_NUM;
+	enum gen_form		 cur = *(bool *)dateext ? GEN_DATE : GEN_NUM;
 	int			 c;
 
 	if (a->gn.form != b->gn.form)
@@ -111,9 +111,11 @@ scan_gen_cmp(const void *pa, const void *pb)
 void
 scan_gens_sort(struct log *l)
 {
-	/* qsort has no context argument; discovery is single-threaded. */
-	scan_sort_dateext = l->opts->dateext;
-	qsort(l->gens, l->ngens, sizeof *l->gens, scan_gen_cmp);
+	bool dateext = l->opts->dateext;
+
+	if (l->ngens > 1)
+		qsort_r(l->gens, l->ngens, sizeof *l->gens, scan_gen_cmp,
+		    &dateext);
 }
 
 static void
@@ -161,23 +163,43 @@ scan_dir_gens(struct scan *s, struct tree_dir *d, struct log *only)
 	}
 }
 
-/* Re-reads one log's directory entry and generations after changes. */
+/*
+ * After renames: re-reads each directory that holds a touched log once,
+ * then the entries and generations of every log in those directories.
+ */
 void
-scan_log_refresh(struct scan *s, struct log *l)
+scan_refresh(struct scan *s)
 {
-	size_t i;
+	struct tree_dir	*d;
+	size_t		 i, k;
 
-	for (i = 0; i < l->ngens; i++)
-		gen_free(&l->gens[i]);
-	free(l->gens);
-	l->gens = NULL;
-	l->ngens = 0;
-	scan_log_stat(l);
-	if (l->dir == NULL)
-		return;
-	(void)tree_dir_reread(l->dir);
-	scan_dir_gens(s, l->dir, l);
-	scan_gens_sort(l);
+	for (i = 0; i < s->tree.ndirs; i++) {
+		d = s->tree.dirs[i];
+		for (k = 0; k < s->nlogs; k++)
+			if (s->logs[k].touched && s->logs[k].dir == d)
+				break;
+		if (k == s->nlogs)
+			continue;
+		(void)tree_dir_reread(d);
+		for (k = 0; k < s->nlogs; k++) {
+			struct log *l = &s->logs[k];
+			size_t g;
+
+			if (l->dir != d)
+				continue;
+			for (g = 0; g < l->ngens; g++)
+				gen_free(&l->gens[g]);
+			free(l->gens);
+			l->gens = NULL;
+			l->ngens = 0;
+			scan_log_stat(l);
+			l->touched = false;
+		}
+		scan_dir_gens(s, d, NULL);
+		for (k = 0; k < s->nlogs; k++)
+			if (s->logs[k].dir == d)
+				scan_gens_sort(&s->logs[k]);
+	}
 }
 
 int
@@ -189,7 +211,7 @@ scan_tree(struct scan *s, const struct evm_config *cfg, struct report *rep)
 	size_t		 i, j, cap = 0;
 
 	memset(s, 0, sizeof *s);
-	if (tree_scan(&s->tree, cfg->root, rep) != 0)
+	if (tree_scan(&s->tree, cfg->root, cfg->uid, rep) != 0)
 		return -1;
 	for (i = 0; i < s->tree.ndirs; i++) {
 		struct tree_dir *d = s->tree.dirs[i];
@@ -204,7 +226,8 @@ scan_tree(struct scan *s, const struct evm_config *cfg, struct report *rep)
 			free(rel);
 		}
 	}
-	qsort(s->logs, s->nlogs, sizeof *s->logs, scan_log_cmp);
+	if (s->nlogs > 1)
+		qsort(s->logs, s->nlogs, sizeof *s->logs, scan_log_cmp);
 	for (i = 0; i < cfg->nlogs; i++) {
 		if ((l = scan_find(s, cfg->logs[i])) == NULL) {
 			l = scan_add(s, &cap, cfg->logs[i]);

@@ -35,6 +35,10 @@ struct log {
 	char			 *refused;
 	struct gen		 *gens;		/* newest first */
 	size_t			  ngens;
+	/* for the rotation engine */
+	bool			  recovered;	/* finished from a journal */
+	bool			  rotated;	/* rotated in this run */
+	bool			  touched;	/* its directory changed */
 };
 
 struct scan {
@@ -47,7 +51,7 @@ int		 scan_tree(struct scan *, const struct evm_config *,
 		    struct report *);
 void		 scan_free(struct scan *);
 struct log	*scan_find(struct scan *, const char *);
-void		 scan_log_refresh(struct scan *, struct log *);
+void		 scan_refresh(struct scan *);
 void		 scan_gens_sort(struct log *);
 void		 gen_free(struct gen *);
 

@@ -36,16 +36,19 @@ tree_join(const char *dir, const char *name)
 }
 
 /*
- * Why a directory cannot be trusted, or NULL. Owned by root or by us; not
- * writable by others or by a group other than root's, except that an
- * ancestor (inside false) may be sticky, as /tmp is.
+ * Why a directory cannot be trusted, or NULL. Owned by root, by us, or by
+ * the configured owner (who owns every file in the tree anyway; every
+ * change evmaint makes goes through fds it checked, so that owner cannot
+ * redirect it); not writable by others or by a group other than root's,
+ * except that an ancestor of root (inside false) may be sticky, as /tmp is.
  */
 const char *
-tree_untrusted(const struct stat *st, bool inside)
+tree_untrusted(const struct stat *st, uid_t owner, bool inside)
 {
 	static __thread char buf[96];
 
-	if (st->st_uid != 0 && st->st_uid != geteuid()) {
+	if (st->st_uid != 0 && st->st_uid != geteuid() &&
+	    (!inside || st->st_uid != owner)) {
 		snprintf(buf, sizeof buf, "owned by uid %ju, not root",
 		    (uintmax_t)st->st_uid);
 		return buf;
@@ -65,20 +68,113 @@ tree_untrusted(const struct stat *st, bool inside)
 	return NULL;
 }
 
+/* Cuts the next component off *rest; NULL when none is left. */
+static char *
+tree_next_comp(char **rest)
+{
+	char *c = *rest, *slash;
+
+	while (*c == '/')
+		c++;
+	if (*c == '\0')
+		return NULL;
+	if ((slash = strchr(c, '/')) != NULL) {
+		*slash = '\0';
+		*rest = slash + 1;
+	} else
+		*rest = c + strlen(c);
+	return c;
+}
+
+static bool
+tree_rest_empty(const char *rest)
+{
+	return rest[strspn(rest, "/")] == '\0';
+}
+
+/* With --dry-run: says each missing directory from here on. */
+static void
+tree_say_missing(struct report *rep, const struct tree_mk *mk, char *sofar,
+    const char *comp, char *rest)
+{
+	char *c;
+
+	for (c = (char *)comp; c != NULL; c = tree_next_comp(&rest)) {
+		if (strlen(sofar) + strlen(c) + 2 > PATH_MAX)
+			break;
+		strcat(strcat(sofar, "/"), c);
+		report_action(rep, "create", sofar, -1, -1, "directory (%04o)",
+		    tree_rest_empty(rest) ? (unsigned)mk->mode : 0755u);
+	}
+}
+
 /*
- * Opens an absolute directory path, component by component, never following
- * a symlink, each ancestor checked with tree_untrusted. With mk, missing
- * components are created (ancestors 0755, the last one mk->mode) and
- * reported. Returns the fd, or -1 with errno set and *why describing it.
+ * A symlink among root's ancestors (/srv -> /data/srv) is followed only if
+ * root or we own it: it sits in a directory already checked, so nobody else
+ * can change it. Its target replaces it in the path still to walk.
+ */
+static int
+tree_follow(int *fd, const char *comp, char **rest, char **buf, int *links,
+    char *sofar, char **why)
+{
+	struct stat	 st;
+	char		 target[PATH_MAX], *nb;
+	ssize_t		 n;
+
+	if (fsx_fstatat(*fd, comp, &st) == -1 || !S_ISLNK(st.st_mode))
+		return 0;
+	if (++*links > 16) {
+		xasprintf(why, "%s: too many symlinks", sofar);
+		errno = ELOOP;
+		return -1;
+	}
+	if (st.st_uid != 0 && st.st_uid != geteuid()) {
+		xasprintf(why, "%s is a symlink owned by uid %ju: not followed",
+		    sofar, (uintmax_t)st.st_uid);
+		errno = EPERM;
+		return -1;
+	}
+	if ((n = readlinkat(*fd, comp, target, sizeof target - 1)) <= 0) {
+		xasprintf(why, "%s: %s", sofar, strerror(errno));
+		return -1;
+	}
+	target[n] = '\0';
+	if (strstr(target, "..") != NULL) {
+		xasprintf(why, "%s is a symlink to %s: a target with '..' is "
+		    "not followed", sofar, target);
+		errno = EPERM;
+		return -1;
+	}
+	xasprintf(&nb, "%s/%s", target, *rest);
+	free(*buf);
+	*buf = *rest = nb;
+	if (target[0] == '/') {
+		close(*fd);
+		if ((*fd = fsx_open_dir(AT_FDCWD, "/")) == -1) {
+			xasprintf(why, "/: %s", strerror(errno));
+			return -1;
+		}
+		sofar[0] = '\0';
+	} else
+		*strrchr(sofar, '/') = '\0';
+	return 1;
+}
+
+/*
+ * Opens an absolute directory path, component by component, each ancestor
+ * checked with tree_untrusted; symlinks are followed only as tree_follow
+ * allows. With mk, missing components are created (ancestors 0755 owned by
+ * us, the last one mk's mode and owner) and reported. Returns the fd, or -1
+ * with errno set and *why saying what is wrong.
  */
 int
 tree_open_abs(const char *path, const struct tree_mk *mk, struct report *rep,
     char **why)
 {
-	char		*copy, *comp, *next, sofar[PATH_MAX];
+	char		*buf, *rest, *comp, sofar[PATH_MAX];
 	const char	*bad;
 	struct stat	 st;
-	int		 fd, nfd, saved;
+	int		 fd, nfd, saved, links = 0, rc;
 	bool		 last;
 
 	*why = NULL;
@@ -91,51 +187,43 @@ tree_open_abs(const char *path, const struct tree_mk *mk, struct report *rep,
 		xasprintf(why, "/: %s", strerror(errno));
 		return -1;
 	}
-	copy = xstrdup(path);
-	strcpy(sofar, "");
-	for (comp = copy + 1; comp != NULL && *comp != '\0'; comp = next) {
-		if ((next = strchr(comp, '/')) != NULL)
-			*next++ = '\0';
-		while (next != NULL && *next == '/')
-			next++;
-		last = next == NULL || *next == '\0';
-		if (*comp == '\0')
+	buf = rest = xstrdup(path);
+	sofar[0] = '\0';
+	while ((comp = tree_next_comp(&rest)) != NULL) {
+		last = tree_rest_empty(rest);
+		if (strcmp(comp, ".") == 0)
 			continue;
-		strcat(sofar, "/");
-		strcat(sofar, comp);
 		if (fsx_fstat(fd, &st) == -1)
 			goto syserr;
-		if ((bad = tree_untrusted(&st, false)) != NULL) {
+		if ((bad = tree_untrusted(&st, (uid_t)-1, false)) != NULL) {
 			xasprintf(why, "%s: parent directory %s",
 			    *sofar ? sofar : "/", bad);
 			errno = EPERM;
 			goto fail;
 		}
+		if (strlen(sofar) + strlen(comp) + 2 > sizeof sofar) {
+			errno = ENAMETOOLONG;
+			goto syserr;
+		}
+		strcat(strcat(sofar, "/"), comp);
 		nfd = fsx_open_dir(fd, comp);
+		if (nfd == -1 && (errno == ELOOP || errno == ENOTDIR)) {
+			if ((rc = tree_follow(&fd, comp, &rest, &buf, &links,
+			    sofar, why)) == 1)
+				continue;
+			if (rc == -1)
+				goto fail;
+			errno = ENOTDIR;
+			if (fsx_fstatat(fd, comp, &st) == 0)
+				xasprintf(why, "%s is %s, not a directory", sofar,
+				    fsx_type_name(st.st_mode));
+			goto syserr;
+		}
 		if (nfd == -1 && errno == ENOENT && mk != NULL && mk->dry_run) {
-			report_action(rep, "create", sofar, -1, -1,
-			    "directory (%04o)", last ? (unsigned)mk->mode :
-			    0755u);
-			if (!last) {
-				/* Say it for the rest of the path too. */
-				char *rest = next;
-
-				while (rest != NULL && *rest != '\0') {
-					char *s2 = strchr(rest, '/');
-					size_t n = s2 ? (size_t)(s2 - rest) :
-					    strlen(rest);
-
-					strcat(sofar, "/");
-					strncat(sofar, rest, n);
-					rest = s2 ? s2 + 1 : NULL;
-					report_action(rep, "create", sofar, -1,
-					    -1, "directory (%04o)", rest &&
-					    *rest ? 0755u :
-					    (unsigned)mk->mode);
-				}
-			}
-			errno = ENOENT;
+			*strrchr(sofar, '/') = '\0';
+			tree_say_missing(rep, mk, sofar, comp, rest);
 			xasprintf(why, "%s: missing", sofar);
+			errno = ENOENT;
 			goto fail;
 		}
 		if (nfd == -1 && errno == ENOENT && mk != NULL) {
@@ -144,9 +232,9 @@ tree_open_abs(const char *path, const struct tree_mk *mk, struct report *rep,
 			if (fsx_mkdir(fd, comp, 0700) == -1 && errno != EEXIST)
 				goto syserr;
 			nfd = fsx_open_dir(fd, comp);
-			if (nfd != -1 && (fsx_fchown(nfd, last ? mk->uid : 0,
-			    last ? mk->gid : 0) == -1 ||
-			    fsx_fchmod(nfd, m) == -1)) {
+			if (nfd != -1 && (fsx_fchown(nfd, last ? mk->uid :
+			    geteuid(), last ? mk->gid : getegid()) == -1 ||
+			    fsx_fchmod(nfd, m) == -1 || fsx_fsync(fd) == -1)) {
 				saved = errno;
 				close(nfd);
 				errno = saved;
@@ -156,21 +244,12 @@ tree_open_abs(const char *path, const struct tree_mk *mk, struct report *rep,
 				report_action(rep, "create", sofar, -1, -1,
 				    "directory (%04o)", (unsigned)m);
 		}
-		if (nfd == -1) {
-			if (errno == ELOOP || errno == ENOTDIR) {
-				struct stat lst;
-
-				if (fsx_fstatat(fd, comp, &lst) == 0)
-					xasprintf(why, "%s is %s, not a "
-					    "directory (not followed)", sofar,
-					    fsx_type_name(lst.st_mode));
-			}
+		if (nfd == -1)
 			goto syserr;
-		}
 		close(fd);
 		fd = nfd;
 	}
-	free(copy);
+	free(buf);
 	return fd;
 syserr:
 	if (*why == NULL)
@@ -178,7 +257,7 @@ syserr:
 fail:
 	saved = errno;
 	close(fd);
-	free(copy);
+	free(buf);
 	errno = saved;
 	return -1;
 }
@@ -234,7 +313,8 @@ tree_read_ents(struct tree_dir *d)
 		errno = (int)i;
 		return -1;
 	}
-	qsort(d->ents, d->nents, sizeof *d->ents, tree_ent_cmp);
+	if (d->nents > 1)
+		qsort(d->ents, d->nents, sizeof *d->ents, tree_ent_cmp);
 	return 0;
 }
 
@@ -249,7 +329,24 @@ tree_dir_find(const struct tree_dir *d, const char *name)
 {
 	struct tree_ent key = { (char *)name, 0 };
 
+	if (d->nents == 0)
+		return NULL;
 	return bsearch(&key, d->ents, d->nents, sizeof *d->ents, tree_ent_cmp);
+}
+
+/* Re-reads a directory's owner and mode and whether to trust it. */
+void
+tree_dir_trust(const struct tree *t, struct tree_dir *d)
+{
+	const char *bad;
+
+	free((char *)d->untrusted);
+	d->untrusted = NULL;
+	if (fsx_fstat(d->fd, &d->st) == -1)
+		xasprintf((char **)&d->untrusted, "cannot stat: %s",
+		    strerror(errno));
+	else if ((bad = tree_untrusted(&d->st, t->owner, true)) != NULL)
+		d->untrusted = xstrdup(bad);
 }
 
 static struct tree_dir *
@@ -260,9 +357,7 @@ tree_add(struct tree *t, const char *rel, int fd, int depth)
 	d->rel = xstrdup(rel);
 	d->fd = fd;
 	d->depth = depth;
-	if (fsx_fstat(fd, &d->st) == 0)
-		d->untrusted = tree_untrusted(&d->st, true) ?
-		    xstrdup(tree_untrusted(&d->st, true)) : NULL;
+	tree_dir_trust(t, d);
 	if (t->ndirs == t->cap) {
 		t->cap = t->cap ? t->cap * 2 : 16;
 		t->dirs = xreallocarray(t->dirs, t->cap, sizeof *t->dirs);
@@ -323,9 +418,12 @@ tree_walk(struct tree *t, struct tree_dir *d, struct report *rep)
 	}
 }
 
-/* Opens root (which must exist) and scans it. */
+/*
+ * Opens root (which must exist) and scans it; directories owned by owner
+ * count as trusted inside the tree.
+ */
 int
-tree_scan(struct tree *t, const char *root, struct report *rep)
+tree_scan(struct tree *t, const char *root, uid_t owner, struct report *rep)
 {
 	struct tree_dir	*d;
 	char		*why;
@@ -333,6 +431,7 @@ tree_scan(struct tree *t, const char *root, struct report *rep)
 
 	memset(t, 0, sizeof *t);
 	t->rootfd = -1;
+	t->owner = owner;
 	t->root = xstrdup(root);
 	if ((fd = tree_open_abs(root, NULL, rep, &why)) == -1) {
 		report_error(rep, NULL, "root %s", why);
@@ -434,6 +533,8 @@ tree_free(struct tree *t)
 {
 	size_t i, j;
 
+	if (t->root == NULL)	/* never opened: rootfd may be 0, not -1 */
+		return;
 	for (i = 0; i < t->ndirs; i++) {
 		struct tree_dir *d = t->dirs[i];
 

@@ -31,12 +31,14 @@ struct tree_dir {
 	int		 depth;
 	struct stat	 st;
 	const char	*untrusted;	/* why we must not change things here */
+	bool		 touched;	/* names changed: fsync before relying */
 	struct tree_ent	*ents;		/* sorted by name */
 	size_t		 nents;
 };
 
 struct tree {
 	char		 *root;
+	uid_t		  owner;	/* the configured owner: trusted too */
 	int		  rootfd;
 	struct tree_dir	**dirs;
 	size_t		  ndirs;
@@ -45,8 +47,9 @@ struct tree {
 
 int		 tree_open_abs(const char *, const struct tree_mk *,
 		    struct report *, char **);
-const char	*tree_untrusted(const struct stat *, bool);
-int		 tree_scan(struct tree *, const char *, struct report *);
+const char	*tree_untrusted(const struct stat *, uid_t, bool);
+void		 tree_dir_trust(const struct tree *, struct tree_dir *);
+int		 tree_scan(struct tree *, const char *, uid_t, struct report *);
 void		 tree_free(struct tree *);
 struct tree_dir	*tree_dir_get(struct tree *, const char *);
 struct tree_dir	*tree_dir_open(struct tree *, const char *,

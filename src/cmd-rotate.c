@@ -1,0 +1,55 @@
+/*
+ * evmaint rotate: the nightly pass. Finish what an interrupted run left,
+ * remove its temporary files, rotate what is due, compress, archive what
+ * expires, apply archive retention, and record it all in the state file.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+
+#include "evmaint.h"
+#include "report.h"
+#include "rotate.h"
+
+static int	cmd_rotate_exec(struct evm_ctx *, int, char **);
+
+const struct evm_cmd cmd_rotate_entry = {
+	"rotate", "-f, --force    rotate even if already rotated today",
+	"the nightly pass: rotate what is due, compress, keep N, archive "
+	"what expires",
+	true, true, cmd_rotate_exec
+};
+
+static int
+cmd_rotate_exec(struct evm_ctx *ctx, int argc, char **argv)
+{
+	struct rot_run	r;
+	int		rc;
+
+	/* Step 1: the tree, the state, and an interrupted run's journal. */
+	if ((rc = rot_open(&r, ctx)) != 0)
+		goto out;
+	if (rot_recover(&r) != 0) {
+		rc = EVM_EXIT_FAIL;
+		goto out;
+	}
+	rot_cleanup_tmp(&r);
+
+	/* Step 2: plain/.gz pairs a crash left, then the rotation itself. */
+	cz_resolve_dups(&r);
+	rot_rotate(&r);
+
+	/* Step 3: compress, largest first, on every core. */
+	cz_compress(&r);
+
+	/* Step 4: what expired goes to a verified archive, then away. */
+	ex_expire(&r);
+	ex_retention(&r);
+
+	/* Step 5: the state file, then the journal's removal. */
+	if (rot_finish(&r) != 0)
+		rc = EVM_EXIT_FAIL;
+out:
+	rot_close(&r);
+	return rc;
+}

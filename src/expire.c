@@ -1,0 +1,423 @@
+/*
+ * Generations beyond `rotate` leave the tree only through a verified
+ * archive: one nightly archive per run holds every generation that expired
+ * in it, under a name that says which log and which day it was rotated
+ * (deploy/deploy.log-20261118.gz), whatever the tree's naming. Sources are
+ * removed only after the archive is published, and only if they are still
+ * exactly what was archived. Also: archive retention (archive_keep_days).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "evmaint.h"
+#include "arc.h"
+#include "conf.h"
+#include "fsx.h"
+#include "gen.h"
+#include "hash.h"
+#include "report.h"
+#include "rotate.h"
+#include "tree.h"
+#include "xmalloc.h"
+
+struct ex_item {
+	struct log	*log;
+	struct gen	*gen;
+	char		*name;		/* member name */
+};
+
+/*
+ * The date tag a generation was rotated under: the name's own for a dated
+ * one; the state's record for a numbered one evmaint rotated; else (taken
+ * over from logrotate) the day of its mtime, as the contract says.
+ */
+static void
+ex_tag(struct rot_run *r, const struct log *l, const struct gen *g,
+    bool with_time, char *tag, size_t len)
+{
+	const char *t;
+
+	if (g->gn.form == GEN_DATE) {
+		snprintf(tag, len, "%s", g->gn.tag);
+		return;
+	}
+	t = state_tag(state_get(&r->state, l->rel, false), g->gn.num);
+	if (t != NULL)
+		snprintf(tag, len, "%s", t);
+	else
+		clock_tag(g->st.st_mtime, !with_time, tag, len);
+}
+
+char *
+ex_member_name(struct rot_run *r, const struct log *l, const struct gen *g,
+    const char *tag)
+{
+	char *base, *name;
+
+	base = gen_name_date(l->name, tag, g->gn.gz);
+	name = tree_join(l->dirrel, base);
+	free(base);
+	return name;
+}
+
+/* Every generation beyond its log's `rotate`, with its member name. */
+static struct ex_item *
+ex_collect(struct rot_run *r, size_t *np)
+{
+	struct ex_item	*items = NULL;
+	char		 tag[EVM_TAG_MAX];
+	size_t		 n = 0, i, k, m;
+
+	for (i = 0; i < r->scan.nlogs; i++) {
+		struct log *l = &r->scan.logs[i];
+
+		if (l->refused != NULL || l->dir == NULL)
+			continue;
+		for (k = (size_t)l->opts->rotate; k < l->ngens; k++) {
+			struct gen *g = &l->gens[k];
+			char *name;
+
+			if (g->refused != NULL)
+				continue;
+			ex_tag(r, l, g, false, tag, sizeof tag);
+			name = ex_member_name(r, l, g, tag);
+			/* Two taken-over ones from one day: the later with time. */
+			for (m = 0; m < n; m++)
+				if (strcmp(items[m].name, name) == 0)
+					break;
+			if (m < n) {
+				free(name);
+				ex_tag(r, l, g, true, tag, sizeof tag);
+				name = ex_member_name(r, l, g, tag);
+			}
+			items = xreallocarray(items, n + 1, sizeof *items);
+			items[n].log = l;
+			items[n].gen = g;
+			items[n].name = name;
+			n++;
+		}
+	}
+	*np = n;
+	return items;
+}
+
+/*
+ * Removes a source once archived: only if it is the same file, unchanged
+ * since it was read, and nobody has it open for writing.
+ */
+static bool
+ex_remove_source(struct rot_run *r, int dirfd, const char *rel,
+    const char *file, const struct stat *was, const char *archive)
+{
+	struct stat	st;
+	int		fd, writers;
+
+	if ((fd = fsx_open_read(dirfd, file, &st)) == -1) {
+		report_error(r->ctx->rep, rel, "archived, but cannot check it "
+		    "before removal: %s; kept", strerror(errno));
+		return false;
+	}
+	writers = fsx_writers_absent(fd);
+	close(fd);
+	if (st.st_ino != was->st_ino || st.st_dev != was->st_dev ||
+	    st.st_size != was->st_size ||
+	    st.st_mtim.tv_sec != was->st_mtim.tv_sec ||
+	    st.st_mtim.tv_nsec != was->st_mtim.tv_nsec) {
+		report_warn(r->ctx->rep, rel, "changed since it was archived: "
+		    "kept, archived again by a later run");
+		return false;
+	}
+	if (writers == 0) {
+		report_warn(r->ctx->rep, rel, "still open for writing: kept, "
+		    "archived again by a later run");
+		return false;
+	}
+	if (fsx_unlink(dirfd, file) == -1) {
+		report_error(r->ctx->rep, rel, "archived, but cannot remove: %s",
+		    strerror(errno));
+		return false;
+	}
+	report_action(r->ctx->rep, "remove", rel, (int64_t)st.st_size, -1,
+	    "archived in %s", archive);
+	return true;
+}
+
+static int
+ex_open_archive_dir(struct rot_run *r, size_t pending)
+{
+	char	*why;
+	int	 fd;
+
+	if ((fd = tree_open_abs(r->ctx->cfg->archive_dir, NULL, r->ctx->rep,
+	    &why)) != -1)
+		return fd;
+	if (errno == ENOENT)
+		report_error(r->ctx->rep, NULL, "archive_dir %s does not exist "
+		    "(an unmounted backup volume?); evmaint does not create it "
+		    "outside 'init'%s", r->ctx->cfg->archive_dir, pending ?
+		    ": generations beyond 'rotate' stay in the tree until it "
+		    "is back" : "");
+	else
+		report_error(r->ctx->rep, NULL, "archive_dir %s", why);
+	free(why);
+	return -1;
+}
+
+/* Records the published archive in the journal before any removal. */
+static int
+ex_journal(struct rot_run *r, const char *archive, struct ex_item *items,
+    struct arc_member *m, size_t n)
+{
+	size_t i;
+
+	journal_clear_members(&r->jr);
+	r->jr.archive = xstrdup(archive);
+	for (i = 0; i < n; i++)
+		if (m[i].ok)
+			journal_add_member(&r->jr, items[i].log->dirrel,
+			    m[i].file, m[i].name, m[i].st.st_dev,
+			    m[i].st.st_ino, m[i].size, m[i].sha256);
+	if (rot_journal_save(r) == -1) {
+		report_error(r->ctx->rep, r->ctx->cfg->state_file, "cannot write "
+		    "the journal (%s): the archived generations stay in the "
+		    "tree for now", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static void
+ex_progress(void *arg, uint64_t done, uint64_t total, size_t files,
+    size_t nfiles)
+{
+	char a[32], b[32];
+
+	report_size(a, sizeof a, (int64_t)done);
+	report_size(b, sizeof b, (int64_t)total);
+	fprintf(stderr, "\revmaint: archiving %s of %s, %zu/%zu files   ", a,
+	    b, files, nfiles);
+	if (done >= total && files >= nfiles)
+		fputc('\n', stderr);
+}
+
+void
+ex_expire(struct rot_run *r)
+{
+	const struct evm_config	*cfg = r->ctx->cfg;
+	struct arc_member	*m;
+	struct arc_opts		 o;
+	struct ex_item		*items;
+	uint64_t		 bytes = 0;
+	char			*final = NULL, size[32], stamp[32];
+	size_t			 n, i, ok;
+	int			 arcfd, got;
+
+	items = ex_collect(r, &n);
+	if ((arcfd = ex_open_archive_dir(r, n)) == -1)
+		goto out;
+	arc_cleanup(arcfd, cfg->archive_dir, r->ctx->dry_run, r->ctx->rep);
+	if (n == 0)
+		goto out;
+	if (r->ctx->dry_run) {
+		clock_stamp(r->ctx->now, stamp, sizeof stamp);
+		for (i = 0; i < n; i++) {
+			char *rel = tree_join(items[i].log->dirrel,
+			    items[i].gen->name);
+
+			report_action(r->ctx->rep, "archive", rel, -1, -1, "as "
+			    "%s into %s/event-%s.tar", items[i].name,
+			    cfg->archive_dir, stamp);
+			report_action(r->ctx->rep, "remove", rel, -1, -1, "once "
+			    "archived");
+			free(rel);
+		}
+		goto out;
+	}
+	m = xcalloc(n, sizeof *m);
+	memset(&o, 0, sizeof o);
+	o.gzip = false;
+	for (i = 0; i < n; i++) {
+		m[i].name = items[i].name;
+		m[i].dirfd = items[i].log->dir->fd;
+		m[i].file = items[i].gen->name;
+		/* plain generations compress well: then the archive is gzipped */
+		if (!items[i].gen->gn.gz)
+			o.gzip = true;
+	}
+	o.level = 6;
+	o.stamp = r->jr.time != 0 ? r->jr.time : r->ctx->now;
+	o.mode = cfg->mode;
+	o.uid = cfg->uid;
+	o.gid = cfg->gid;
+	if (isatty(STDERR_FILENO) && !report_json(r->ctx->rep) &&
+	    !report_quiet(r->ctx->rep)) {
+		o.progress = ex_progress;
+		o.progress_arg = r;
+	}
+	got = arc_write(arcfd, m, n, &o, r->ctx->rep, &final);
+	if (got > 0 && ex_journal(r, final, items, m, n) == 0) {
+		for (i = ok = 0; i < n; i++) {
+			char *rel = tree_join(items[i].log->dirrel, m[i].file);
+
+			if (m[i].ok) {
+				bytes += m[i].size;
+				ok++;
+				if (ex_remove_source(r, m[i].dirfd, rel,
+				    m[i].file, &m[i].st, final)) {
+					items[i].log->dir->touched = true;
+					items[i].log->touched = true;
+				}
+			}
+			free(rel);
+		}
+		report_size(size, sizeof size, (int64_t)bytes);
+		report_action(r->ctx->rep, "write", final, (int64_t)bytes, -1,
+		    "archive of %zu generation%s, %s, verified", ok, ok == 1 ?
+		    "" : "s", size);
+		rot_sync_dirs(r);
+		scan_refresh(&r->scan);
+	}
+	for (i = 0; i < n; i++) {
+		if (!m[i].ok && m[i].error != NULL) {
+			char *rel = tree_join(items[i].log->dirrel, m[i].file);
+
+			report_error(r->ctx->rep, rel, "not archived: %s; it stays "
+			    "in the tree", m[i].error);
+			free(rel);
+		}
+		free(m[i].error);
+	}
+	free(m);
+	free(final);
+out:
+	for (i = 0; i < n; i++)
+		free(items[i].name);
+	free(items);
+	if (arcfd >= 0)
+		close(arcfd);
+}
+
+/*
+ * After a crash: the journal names a published archive. If it still
+ * verifies against the recorded sizes and hashes, the sources that are
+ * still there, unchanged, are removed as the interrupted run would have.
+ */
+int
+ex_recover(struct rot_run *r, const struct journal *j)
+{
+	struct arc_member	*m;
+	struct tree_dir		*d;
+	struct stat		 st;
+	uint8_t			 sha[HASH_LEN];
+	uint64_t		 size;
+	char			*err = NULL, *rel;
+	size_t			 i;
+	int			 arcfd, fd;
+
+	if ((arcfd = ex_open_archive_dir(r, 1)) == -1)
+		return 0;
+	m = xcalloc(j->nmembers ? j->nmembers : 1, sizeof *m);
+	for (i = 0; i < j->nmembers; i++) {
+		m[i].name = j->members[i].name;
+		m[i].size = j->members[i].size;
+		memcpy(m[i].sha256, j->members[i].sha256, HASH_LEN);
+	}
+	if (arc_check(arcfd, j->archive, m, j->nmembers, &err) != 0) {
+		report_error(r->ctx->rep, NULL, "%s/%s does not verify (%s): its "
+		    "generations stay in the tree and are archived again",
+		    r->ctx->cfg->archive_dir, j->archive, err);
+		free(err);
+		goto out;
+	}
+	for (i = 0; i < j->nmembers; i++) {
+		const struct jr_member *jm = &j->members[i];
+
+		if ((d = tree_dir_get(&r->scan.tree, jm->dirrel)) == NULL ||
+		    fsx_fstatat(d->fd, jm->file, &st) == -1 ||
+		    st.st_ino != jm->ino || st.st_dev != jm->dev)
+			continue;	/* removed before the crash */
+		if ((fd = fsx_open_read(d->fd, jm->file, &st)) == -1)
+			continue;
+		rel = tree_join(jm->dirrel, jm->file);
+		if (cz_hash_fd(fd, UINT64_MAX, &size, sha, NULL) == 0 &&
+		    size == jm->size && memcmp(sha, jm->sha256, HASH_LEN) == 0) {
+			close(fd);
+			if (ex_remove_source(r, d->fd, rel, jm->file, &st,
+			    j->archive))
+				d->touched = true;
+		} else {
+			close(fd);
+			report_warn(r->ctx->rep, rel, "differs from its copy in "
+			    "%s: kept", j->archive);
+		}
+		free(rel);
+	}
+	rot_sync_dirs(r);
+out:
+	free(m);
+	close(arcfd);
+	return 0;
+}
+
+/*
+ * archive_keep_days: archives whose stamp's day is more than that many
+ * calendar days before today go, with their sidecars; never the newest.
+ */
+void
+ex_retention(struct rot_run *r)
+{
+	const struct evm_config	*cfg = r->ctx->cfg;
+	struct arc_entry	*e;
+	struct tm		 tm;
+	time_t			 cut;
+	char			*side, *path;
+	size_t			 n, i;
+	int			 fd, cutday;
+
+	if (cfg->archive_keep_days <= 0)
+		return;
+	if ((fd = tree_open_abs(cfg->archive_dir, NULL, r->ctx->rep, &side)) ==
+	    -1) {
+		free(side);
+		return;		/* already reported by ex_expire */
+	}
+	localtime_r(&r->ctx->now, &tm);
+	tm.tm_mday -= cfg->archive_keep_days;
+	tm.tm_isdst = -1;
+	cut = mktime(&tm);
+	cutday = clock_day(cut);
+	if (arc_list(fd, &e, &n) == -1) {
+		report_error(r->ctx->rep, NULL, "archive_dir %s: %s",
+		    cfg->archive_dir, strerror(errno));
+		close(fd);
+		return;
+	}
+	for (i = 0; i + 1 < n; i++) {		/* never the newest */
+		if (clock_day(e[i].stamp) >= cutday)
+			continue;
+		xasprintf(&path, "%s/%s", cfg->archive_dir, e[i].name);
+		xasprintf(&side, "%s.sha256", e[i].name);
+		if (r->ctx->dry_run || fsx_unlink(fd, e[i].name) == 0) {
+			if (!r->ctx->dry_run)
+				(void)fsx_unlink(fd, side);
+			report_action(r->ctx->rep, "remove", path,
+			    (int64_t)e[i].st.st_size, -1, "older than "
+			    "archive_keep_days (%d)", cfg->archive_keep_days);
+		} else
+			report_error(r->ctx->rep, path, "cannot remove: %s",
+			    strerror(errno));
+		free(path);
+		free(side);
+	}
+	if (!r->ctx->dry_run && fsx_fsync(fd) == -1)
+		report_error(r->ctx->rep, cfg->archive_dir, "fsync: %s",
+		    strerror(errno));
+	arc_list_free(e, n);
+	close(fd);
+}

@@ -1,0 +1,623 @@
+/*
+ * gzip with zlib (see gz.h). Memory stays flat whatever the file size: one
+ * input and one output buffer of GZ_BUFSIZE. The reader never trusts a
+ * stream it has not seen end: a member counts only once zlib has reached
+ * Z_STREAM_END, which is where it has checked the CRC-32 and ISIZE trailer.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define ZLIB_CONST
+#include <zlib.h>
+
+#include "fsx.h"
+#include "gz.h"
+#include "xmalloc.h"
+
+#define GZ_OS_UNIX	3
+#define GZ_CHUNK_MAX	(1U << 30)	/* zlib counts in uInt */
+#define GZ_SCRATCH	(64 * 1024)
+
+struct gz_writer {
+	z_stream	 zs;
+	gz_header	 hdr;
+	char		*name;		/* zlib keeps a pointer to it */
+	int		 fd;
+	hash_ctx	*hash;
+	unsigned char	*obuf;
+	unsigned char	*ibuf;		/* for gz_writer_copy, on first use */
+	uint64_t	 in;
+	uint64_t	 out;
+	int		 error;		/* sticky errno once something failed */
+	bool		 finished;
+};
+
+/*
+ * The decompressing core shared by the reader (pulls from an fd) and the
+ * checker (fed in pieces): a gzip member starts only with the magic bytes,
+ * held here when a piece ends between them, so that what follows the last
+ * member is named as trailing garbage rather than a bad header.
+ */
+struct gz_inf {
+	z_stream	 zs;
+	bool		 inmember;	/* header seen, Z_STREAM_END not yet */
+	unsigned	 members;	/* complete ones */
+	unsigned char	 magic[2];
+	size_t		 nmagic;
+	uint64_t	 in;		/* compressed bytes consumed */
+	uint64_t	 out;
+	uint64_t	 member_end;	/* offset after the last complete member */
+	bool		 failed;
+	char		 err[192];
+};
+
+struct gz_reader {
+	struct gz_inf	 gi;
+	int		 fd;
+	hash_ctx	*raw;
+	unsigned char	*buf;
+	const unsigned char *p;
+	size_t		 avail;
+	uint64_t	 nread;		/* bytes read from fd */
+	bool		 eof;
+	bool		 done;
+};
+
+struct gz_check {
+	struct gz_inf	 gi;
+	unsigned char	*scratch;
+};
+
+static voidpf	gz_zalloc(voidpf, uInt, uInt);
+static void	gz_zfree(voidpf, voidpf);
+static int	gz_writer_fail(struct gz_writer *, int);
+static int	gz_writer_deflate(struct gz_writer *, int);
+static int	gz_writer_flush(struct gz_writer *);
+static void	gz_inf_init(struct gz_inf *);
+static void	gz_inf_end(struct gz_inf *);
+static int	gz_inf_fail(struct gz_inf *, const char *, ...)
+		    __attribute__((format(printf, 2, 3)));
+static int	gz_inf_start(struct gz_inf *, const unsigned char **,
+		    size_t *);
+static int	gz_inf_run(struct gz_inf *, const unsigned char **, size_t *,
+		    unsigned char *, size_t, size_t *);
+static int	gz_inf_finish(struct gz_inf *);
+
+/*
+ * zlib allocates through xmalloc, so Z_MEM_ERROR cannot happen and every
+ * zlib error left is about the data.
+ */
+static voidpf
+gz_zalloc(voidpf opaque, uInt items, uInt size)
+{
+	return xreallocarray(NULL, items, size);
+}
+
+static void
+gz_zfree(voidpf opaque, voidpf p)
+{
+	free(p);
+}
+
+struct gz_writer *
+gz_writer_new(int fd, const struct gz_opts *o)
+{
+	struct gz_writer *w = xcalloc(1, sizeof *w);
+
+	w->fd = fd;
+	w->zs.zalloc = gz_zalloc;
+	w->zs.zfree = gz_zfree;
+	if (deflateInit2(&w->zs, o->level, Z_DEFLATED, 15 + 16, 8,
+	    Z_DEFAULT_STRATEGY) != Z_OK) {
+		free(w);
+		errno = EINVAL;		/* a level out of 1..9 */
+		return NULL;
+	}
+	w->hdr.os = GZ_OS_UNIX;
+	/* gzip stores 0, "no time", for what does not fit 32 bits. */
+	if (o->mtime > 0 && (uintmax_t)o->mtime <= UINT32_MAX)
+		w->hdr.time = (uLong)o->mtime;
+	if (o->name != NULL) {
+		w->name = xstrdup(o->name);
+		w->hdr.name = (Bytef *)w->name;
+	}
+	if (deflateSetHeader(&w->zs, &w->hdr) != Z_OK) {
+		gz_writer_free(w);
+		errno = EINVAL;
+		return NULL;
+	}
+	w->obuf = xmalloc(GZ_BUFSIZE);
+	w->zs.next_out = w->obuf;
+	w->zs.avail_out = GZ_BUFSIZE;
+	return w;
+}
+
+static int
+gz_writer_fail(struct gz_writer *w, int error)
+{
+	w->error = error;
+	errno = error;
+	return -1;
+}
+
+/* Writes out the full part of the output buffer. */
+static int
+gz_writer_flush(struct gz_writer *w)
+{
+	size_t len = GZ_BUFSIZE - w->zs.avail_out;
+
+	if (len == 0)
+		return 0;
+	if (fsx_write_all(w->fd, w->obuf, len) == -1)
+		return gz_writer_fail(w, errno);
+	w->out += len;
+	w->zs.next_out = w->obuf;
+	w->zs.avail_out = GZ_BUFSIZE;
+	return 0;
+}
+
+/*
+ * Runs deflate over the pending input; the output buffer is written only
+ * when full (or at Z_FINISH), so writes stay GZ_BUFSIZE large.
+ */
+static int
+gz_writer_deflate(struct gz_writer *w, int flush)
+{
+	int rc;
+
+	for (;;) {
+		if (w->zs.avail_out == 0 && gz_writer_flush(w) == -1)
+			return -1;
+		rc = deflate(&w->zs, flush);
+		if (rc == Z_STREAM_END)
+			return gz_writer_flush(w);
+		if (rc != Z_OK && rc != Z_BUF_ERROR)
+			return gz_writer_fail(w, EIO);
+		if (flush == Z_NO_FLUSH && w->zs.avail_in == 0)
+			return 0;
+		if (rc == Z_BUF_ERROR && w->zs.avail_out != 0)
+			return gz_writer_fail(w, EIO);	/* no progress */
+	}
+}
+
+int
+gz_writer_feed(struct gz_writer *w, const void *buf, size_t len)
+{
+	const unsigned char	*p = buf;
+	size_t			 n;
+
+	if (w->error != 0 || w->finished)
+		return gz_writer_fail(w, w->error != 0 ? w->error : EINVAL);
+	if (w->hash != NULL)
+		hash_update(w->hash, buf, len);
+	while (len > 0) {
+		n = len < GZ_CHUNK_MAX ? len : GZ_CHUNK_MAX;
+		w->zs.next_in = p;
+		w->zs.avail_in = (uInt)n;
+		if (gz_writer_deflate(w, Z_NO_FLUSH) == -1)
+			return -1;
+		w->in += n;
+		p += n;
+		len -= n;
+	}
+	return 0;
+}
+
+/*
+ * Compresses in_fd from its offset to EOF. The stream stays open: a caller
+ * that finds a writer appended a tail meanwhile calls this again.
+ */
+int
+gz_writer_copy(struct gz_writer *w, int in_fd, uint64_t *nread)
+{
+	ssize_t n;
+
+	if (nread != NULL)
+		*nread = 0;
+	if (w->ibuf == NULL)
+		w->ibuf = xmalloc(GZ_BUFSIZE);
+	(void)posix_fadvise(in_fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+	for (;;) {
+		if ((n = fsx_read(in_fd, w->ibuf, GZ_BUFSIZE)) == -1)
+			return -1;
+		if (n == 0)
+			return 0;
+		if (gz_writer_feed(w, w->ibuf, (size_t)n) == -1)
+			return -1;
+		if (nread != NULL)
+			*nread += (uint64_t)n;
+	}
+}
+
+int
+gz_writer_finish(struct gz_writer *w)
+{
+	if (w->error != 0 || w->finished)
+		return gz_writer_fail(w, w->error != 0 ? w->error : EINVAL);
+	w->zs.next_in = NULL;
+	w->zs.avail_in = 0;
+	if (gz_writer_deflate(w, Z_FINISH) == -1)
+		return -1;
+	w->finished = true;
+	return 0;
+}
+
+uint64_t
+gz_writer_in(const struct gz_writer *w)
+{
+	return w->in;
+}
+
+uint64_t
+gz_writer_out(const struct gz_writer *w)
+{
+	return w->out;
+}
+
+void
+gz_writer_hash(struct gz_writer *w, hash_ctx *ctx)
+{
+	w->hash = ctx;
+}
+
+void
+gz_writer_free(struct gz_writer *w)
+{
+	if (w == NULL)
+		return;
+	deflateEnd(&w->zs);
+	free(w->name);
+	free(w->obuf);
+	free(w->ibuf);
+	free(w);
+}
+
+static void
+gz_inf_init(struct gz_inf *gi)
+{
+	int rc;
+
+	memset(gi, 0, sizeof *gi);
+	gi->zs.zalloc = gz_zalloc;
+	gi->zs.zfree = gz_zfree;
+	if ((rc = inflateInit2(&gi->zs, 15 + 16)) != Z_OK) {
+		/* Only a zlib built differently from its header gets here. */
+		fprintf(stderr, "evmaint: inflateInit2: %s\n", zError(rc));
+		abort();
+	}
+}
+
+static void
+gz_inf_end(struct gz_inf *gi)
+{
+	inflateEnd(&gi->zs);
+}
+
+static int
+gz_inf_fail(struct gz_inf *gi, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!gi->failed) {
+		va_start(ap, fmt);
+		vsnprintf(gi->err, sizeof gi->err, fmt, ap);
+		va_end(ap);
+		gi->failed = true;
+	}
+	return -1;
+}
+
+/*
+ * Between members: collects the two magic bytes and, when they are there,
+ * hands them to a fresh inflate state. Returns -1 on anything else.
+ */
+static int
+gz_inf_start(struct gz_inf *gi, const unsigned char **inp, size_t *inlen)
+{
+	unsigned char	 dummy;
+	int		 rc;
+
+	while (gi->nmagic < 2 && *inlen > 0) {
+		gi->magic[gi->nmagic++] = **inp;
+		(*inp)++;
+		(*inlen)--;
+	}
+	if (gi->nmagic < 2)
+		return 0;
+	if (gi->magic[0] != 0x1f || gi->magic[1] != 0x8b) {
+		if (gi->members == 0)
+			return gz_inf_fail(gi, "not in gzip format");
+		return gz_inf_fail(gi,
+		    "trailing garbage after gzip data at offset %ju",
+		    (uintmax_t)gi->member_end);
+	}
+	if (gi->members > 0 && inflateReset(&gi->zs) != Z_OK)
+		return gz_inf_fail(gi, "zlib: inflateReset failed");
+	/* The header needs no output space; zlib only wants a pointer. */
+	gi->zs.next_in = gi->magic;
+	gi->zs.avail_in = 2;
+	gi->zs.next_out = &dummy;
+	gi->zs.avail_out = 0;
+	rc = inflate(&gi->zs, Z_NO_FLUSH);
+	if (rc != Z_OK || gi->zs.avail_in != 0)
+		return gz_inf_fail(gi, "zlib: cannot start member: %s",
+		    gi->zs.msg != NULL ? gi->zs.msg : zError(rc));
+	gi->in += 2;
+	gi->nmagic = 0;
+	gi->inmember = true;
+	return 0;
+}
+
+/*
+ * Decompresses from *inp into out until the input is used up or out is
+ * full; *nout is what was produced. When it returns 0 with *nout < outlen,
+ * all input was consumed.
+ */
+static int
+gz_inf_run(struct gz_inf *gi, const unsigned char **inp, size_t *inlen,
+    unsigned char *out, size_t outlen, size_t *nout)
+{
+	size_t	in_before, out_before, used, made;
+	int	rc;
+
+	*nout = 0;
+	if (gi->failed)
+		return -1;
+	while (*nout < outlen) {
+		if (!gi->inmember) {
+			if (*inlen == 0)
+				break;
+			if (gz_inf_start(gi, inp, inlen) == -1)
+				return -1;
+			if (!gi->inmember)
+				break;
+		}
+		in_before = *inlen < GZ_CHUNK_MAX ? *inlen : GZ_CHUNK_MAX;
+		out_before = outlen - *nout < GZ_CHUNK_MAX ?
+		    outlen - *nout : GZ_CHUNK_MAX;
+		gi->zs.next_in = *inp;
+		gi->zs.avail_in = (uInt)in_before;
+		gi->zs.next_out = out + *nout;
+		gi->zs.avail_out = (uInt)out_before;
+		rc = inflate(&gi->zs, Z_NO_FLUSH);
+		used = in_before - gi->zs.avail_in;
+		made = out_before - gi->zs.avail_out;
+		*inp += used;
+		*inlen -= used;
+		*nout += made;
+		gi->in += used;
+		gi->out += made;
+		switch (rc) {
+		case Z_STREAM_END:
+			gi->inmember = false;
+			gi->members++;
+			gi->member_end = gi->in;
+			continue;
+		case Z_OK:
+			if (used == 0 && made == 0)
+				return 0;
+			continue;
+		case Z_BUF_ERROR:
+			return 0;	/* wants more input */
+		case Z_DATA_ERROR:
+		case Z_NEED_DICT:
+			return gz_inf_fail(gi,
+			    "CRC mismatch or corrupt data: %s",
+			    gi->zs.msg != NULL ? gi->zs.msg : zError(rc));
+		default:
+			return gz_inf_fail(gi, "zlib: %s",
+			    gi->zs.msg != NULL ? gi->zs.msg : zError(rc));
+		}
+	}
+	return 0;
+}
+
+/* At the end of the input: was it whole members and nothing else? */
+static int
+gz_inf_finish(struct gz_inf *gi)
+{
+	if (gi->failed)
+		return -1;
+	if (gi->inmember || (gi->members == 0 && gi->nmagic > 0))
+		return gz_inf_fail(gi,
+		    "unexpected end of file after %ju bytes",
+		    (uintmax_t)(gi->in + gi->nmagic));
+	if (gi->nmagic > 0)
+		return gz_inf_fail(gi,
+		    "trailing garbage after gzip data at offset %ju",
+		    (uintmax_t)gi->member_end);
+	if (gi->members == 0)
+		return gz_inf_fail(gi, "not a gzip file: empty");
+	return 0;
+}
+
+struct gz_reader *
+gz_reader_new(int fd)
+{
+	struct gz_reader *r = xcalloc(1, sizeof *r);
+
+	gz_inf_init(&r->gi);
+	r->fd = fd;
+	r->buf = xmalloc(GZ_BUFSIZE);
+	(void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+	return r;
+}
+
+ssize_t
+gz_reader_read(struct gz_reader *r, void *buf, size_t len)
+{
+	size_t	n;
+	ssize_t	got;
+
+	if (r->gi.failed)
+		return -1;
+	if (r->done || len == 0)
+		return 0;
+	if (len > SSIZE_MAX)
+		len = SSIZE_MAX;
+	for (;;) {
+		if (r->avail == 0 && !r->eof) {
+			got = fsx_read(r->fd, r->buf, GZ_BUFSIZE);
+			if (got == -1)
+				return gz_inf_fail(&r->gi,
+				    "read error after %ju bytes: %s",
+				    (uintmax_t)r->nread, strerror(errno));
+			if (got == 0)
+				r->eof = true;
+			else if (r->raw != NULL)
+				hash_update(r->raw, r->buf, (size_t)got);
+			r->nread += (uint64_t)got;
+			r->p = r->buf;
+			r->avail = (size_t)got;
+		}
+		if (gz_inf_run(&r->gi, &r->p, &r->avail, buf, len, &n) == -1)
+			return -1;
+		if (n > 0)
+			return (ssize_t)n;
+		if (r->eof && r->avail == 0) {
+			if (gz_inf_finish(&r->gi) == -1)
+				return -1;
+			r->done = true;
+			return 0;
+		}
+	}
+}
+
+const char *
+gz_reader_error(const struct gz_reader *r)
+{
+	return r->gi.failed ? r->gi.err : "no error";
+}
+
+uint64_t
+gz_reader_in(const struct gz_reader *r)
+{
+	return r->gi.in;
+}
+
+uint64_t
+gz_reader_out(const struct gz_reader *r)
+{
+	return r->gi.out;
+}
+
+/*
+ * Also hashes every byte read from the fd: read to the end, that is the
+ * SHA-256 of the file as it is on disk, for a sidecar.
+ */
+void
+gz_reader_hash_raw(struct gz_reader *r, hash_ctx *ctx)
+{
+	r->raw = ctx;
+}
+
+void
+gz_reader_free(struct gz_reader *r)
+{
+	if (r == NULL)
+		return;
+	gz_inf_end(&r->gi);
+	free(r->buf);
+	free(r);
+}
+
+struct gz_check *
+gz_check_new(void)
+{
+	struct gz_check *c = xcalloc(1, sizeof *c);
+
+	gz_inf_init(&c->gi);
+	c->scratch = xmalloc(GZ_SCRATCH);
+	return c;
+}
+
+int
+gz_check_feed(struct gz_check *c, const void *buf, size_t len)
+{
+	const unsigned char	*p = buf;
+	size_t			 n;
+
+	do {
+		if (gz_inf_run(&c->gi, &p, &len, c->scratch, GZ_SCRATCH,
+		    &n) == -1)
+			return -1;
+	} while (n == GZ_SCRATCH);
+	return 0;
+}
+
+int
+gz_check_end(struct gz_check *c)
+{
+	const unsigned char	*p = NULL;
+	size_t			 len = 0, n;
+
+	/* Output zlib still holds for want of space comes out first. */
+	do {
+		if (gz_inf_run(&c->gi, &p, &len, c->scratch, GZ_SCRATCH,
+		    &n) == -1)
+			return -1;
+	} while (n == GZ_SCRATCH);
+	return gz_inf_finish(&c->gi);
+}
+
+const char *
+gz_check_error(const struct gz_check *c)
+{
+	return c->gi.failed ? c->gi.err : "no error";
+}
+
+uint64_t
+gz_check_out(const struct gz_check *c)
+{
+	return c->gi.out;
+}
+
+void
+gz_check_free(struct gz_check *c)
+{
+	if (c == NULL)
+		return;
+	gz_inf_end(&c->gi);
+	free(c->scratch);
+	free(c);
+}
+
+int
+gz_verify_fd(int fd, uint64_t *size, uint8_t *hash, char *err, size_t errlen)
+{
+	struct gz_reader	*r = gz_reader_new(fd);
+	unsigned char		*buf = xmalloc(GZ_BUFSIZE);
+	hash_ctx		 ctx;
+	uint64_t		 total = 0;
+	ssize_t			 n;
+	int			 rc = 0;
+
+	hash_init(&ctx);
+	while ((n = gz_reader_read(r, buf, GZ_BUFSIZE)) > 0) {
+		if (hash != NULL)
+			hash_update(&ctx, buf, (size_t)n);
+		total += (uint64_t)n;
+	}
+	if (n == -1) {
+		if (err != NULL && errlen > 0)
+			snprintf(err, errlen, "%s", gz_reader_error(r));
+		rc = -1;
+	} else {
+		if (size != NULL)
+			*size = total;
+		if (hash != NULL)
+			hash_final(&ctx, hash);
+	}
+	gz_reader_free(r);
+	free(buf);
+	return rc;
+}

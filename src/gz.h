@@ -1,0 +1,78 @@
+/*
+ * gzip with zlib, streaming, in-process: a writer that produces a standard
+ * .gz (gzip -t passes) carrying the original name and mtime as gzip(1) does,
+ * and a reader that checks what libarchive does not: every member's CRC-32
+ * and length, and that nothing follows the last member.
+ */
+#ifndef GZ_H
+#define GZ_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include "hash.h"
+
+#define GZ_BUFSIZE	(256 * 1024)
+
+struct gz_writer;
+struct gz_reader;
+struct gz_check;
+
+struct gz_opts {
+	int		 level;		/* 1..9 */
+	const char	*name;		/* FNAME in the header, or NULL */
+	time_t		 mtime;		/* MTIME in the header */
+};
+
+/*
+ * Writer: output goes to out_fd with fsx_write_all. If in_hash is given,
+ * every byte fed is also hashed (the SHA-256 of the uncompressed data).
+ * All functions return 0 or -1 with errno set (EIO for a zlib failure).
+ */
+struct gz_writer *gz_writer_new(int, const struct gz_opts *);
+int		  gz_writer_feed(struct gz_writer *, const void *, size_t);
+int		  gz_writer_copy(struct gz_writer *, int, uint64_t *);
+int		  gz_writer_finish(struct gz_writer *);
+uint64_t	  gz_writer_in(const struct gz_writer *);
+uint64_t	  gz_writer_out(const struct gz_writer *);
+void		  gz_writer_hash(struct gz_writer *, hash_ctx *);
+void		  gz_writer_free(struct gz_writer *);
+
+/*
+ * Reader: decompresses a gzip stream read from fd (all members, as gzip -d
+ * does). gz_reader_read returns the number of bytes, 0 at the verified end,
+ * -1 on a read error or corruption, with gz_reader_error saying what.
+ */
+struct gz_reader *gz_reader_new(int);
+ssize_t		  gz_reader_read(struct gz_reader *, void *, size_t);
+const char	 *gz_reader_error(const struct gz_reader *);
+uint64_t	  gz_reader_in(const struct gz_reader *);
+uint64_t	  gz_reader_out(const struct gz_reader *);
+void		  gz_reader_hash_raw(struct gz_reader *, hash_ctx *);
+void		  gz_reader_free(struct gz_reader *);
+
+/*
+ * Checker: the reader's checks on bytes pushed in pieces (a .gz member as
+ * it streams out of an archive), decompressed output thrown away.
+ * gz_check_feed returns 0 or -1; gz_check_end says whether the bytes fed
+ * so far were one or more complete members. gz_check_error says what.
+ */
+struct gz_check	 *gz_check_new(void);
+int		  gz_check_feed(struct gz_check *, const void *, size_t);
+int		  gz_check_end(struct gz_check *);
+const char	 *gz_check_error(const struct gz_check *);
+uint64_t	  gz_check_out(const struct gz_check *);
+void		  gz_check_free(struct gz_check *);
+
+/*
+ * Checks a whole .gz file from its current offset: decompresses it fully,
+ * CRC-32 and length of every member, no trailing garbage. Returns 0, or -1
+ * with a message in err. size and hash (if not NULL) receive the length and
+ * SHA-256 of the uncompressed data.
+ */
+int		  gz_verify_fd(int, uint64_t *, uint8_t *, char *, size_t);
+
+#endif

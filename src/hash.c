@@ -1,0 +1,81 @@
+/*
+ * SHA-256 (see hash.h): thin wrappers over nettle, so that the rest of
+ * evmaint names one hash and one hex form, the one sha256sum(1) prints and
+ * reads back from a sidecar.
+ */
+#include "config.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hash.h"
+
+static int	hash_nibble(char);
+
+void
+hash_init(hash_ctx *ctx)
+{
+	sha256_init(ctx);
+}
+
+void
+hash_update(hash_ctx *ctx, const void *buf, size_t len)
+{
+	sha256_update(ctx, len, buf);
+}
+
+/* nettle resets the context after a digest; callers may not rely on it. */
+void
+hash_final(hash_ctx *ctx, uint8_t out[HASH_LEN])
+{
+	sha256_digest(ctx, HASH_LEN, out);
+}
+
+void
+hash_hex(const uint8_t h[HASH_LEN], char out[HASH_HEX_LEN])
+{
+	static const char	digits[] = "0123456789abcdef";
+	size_t			i;
+
+	for (i = 0; i < HASH_LEN; i++) {
+		out[2 * i] = digits[h[i] >> 4];
+		out[2 * i + 1] = digits[h[i] & 0x0f];
+	}
+	out[2 * HASH_LEN] = '\0';
+}
+
+static int
+hash_nibble(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/*
+ * Exactly 64 hex digits (either case, as sha256sum -c accepts) and nothing
+ * after them: a sidecar line is split by the caller.
+ */
+int
+hash_from_hex(const char *s, uint8_t out[HASH_LEN])
+{
+	uint8_t	h[HASH_LEN];
+	size_t	i;
+	int	hi, lo;
+
+	for (i = 0; i < HASH_LEN; i++) {
+		if ((hi = hash_nibble(s[2 * i])) == -1 ||
+		    (lo = hash_nibble(s[2 * i + 1])) == -1)
+			return -1;
+		h[i] = (uint8_t)(hi << 4 | lo);
+	}
+	if (s[2 * HASH_LEN] != '\0')
+		return -1;
+	for (i = 0; i < HASH_LEN; i++)
+		out[i] = h[i];
+	return 0;
+}

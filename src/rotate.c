@@ -1,0 +1,882 @@
+/*
+ * Rotation proper: which logs are due, and the crash-safe renames. A log is
+ * rotated by shifting its numbered generations up (never over an existing
+ * name), moving a prepared empty file (final mode and owner already) into
+ * the new generation's slot, and exchanging it with the live log in one
+ * renameat2(RENAME_EXCHANGE): the live name never disappears. Every rename
+ * is first written to the journal with the inode it moves, so a replay after
+ * a crash can tell, step by step, done from not done.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "evmaint.h"
+#include "conf.h"
+#include "fsx.h"
+#include "gen.h"
+#include "journal.h"
+#include "pool.h"
+#include "report.h"
+#include "rotate.h"
+#include "tree.h"
+#include "xmalloc.h"
+
+/* Above this many files, one syncfs() costs less than an fsync() each. */
+#define ROT_FSYNC_MAX	32
+
+struct rot_plan {
+	struct log	*log;
+	struct jr_log	*jl;
+	char		*prep;		/* temporary name of the empty file */
+	char		*slot;		/* the new generation's name */
+	int		 prep_fd;
+	int64_t		 size;
+	const char	*why;
+};
+
+static int	rot_replay_log(struct rot_run *, struct tree_dir *,
+		    const struct jr_log *, bool);
+static void	rot_plan_free(struct rot_plan *, bool);
+static int	rot_step(int, const struct jr_step *);
+
+int
+rot_open(struct rot_run *r, struct evm_ctx *ctx)
+{
+	const struct evm_config	*cfg = ctx->cfg;
+	char			*why, *err;
+
+	memset(r, 0, sizeof *r);
+	r->ctx = ctx;
+	r->statedir = -1;
+	r->nthreads = pool_threads();
+	r->statedir = tree_open_parent(cfg->state_file, NULL, ctx->rep,
+	    &r->state_name, &why);
+	if (r->statedir == -1 && !(ctx->dry_run && errno == ENOENT)) {
+		report_error(ctx->rep, NULL, "state directory: %s", why);
+		free(why);
+		return EVM_EXIT_FAIL;
+	}
+	free(why);
+	xasprintf(&r->journal_name, "%s.journal", r->state_name ?
+	    r->state_name : "state");
+	if (scan_tree(&r->scan, cfg, ctx->rep) != 0)
+		return EVM_EXIT_FAIL;
+	report_errlog(ctx->rep, r->scan.tree.rootfd, cfg->mode, cfg->uid,
+	    cfg->gid);
+	if (r->statedir != -1 &&
+	    state_load(r->statedir, r->state_name, &r->state, &err) != 0) {
+		report_error(ctx->rep, cfg->state_file, "state file unusable "
+		    "(%s): every log counts as never rotated; it is rewritten "
+		    "at the end of this run", err);
+		free(err);
+	}
+	return 0;
+}
+
+void
+rot_close(struct rot_run *r)
+{
+	report_errlog(r->ctx->rep, -1, 0, 0, 0);
+	scan_free(&r->scan);
+	state_free(&r->state);
+	journal_free(&r->jr);
+	if (r->statedir >= 0)
+		close(r->statedir);
+	free(r->journal_name);
+}
+
+/* fsync of every directory whose names changed. */
+void
+rot_sync_dirs(struct rot_run *r)
+{
+	struct tree_dir	*d;
+	size_t		 i;
+
+	for (i = 0; i < r->scan.tree.ndirs; i++) {
+		d = r->scan.tree.dirs[i];
+		if (!d->touched)
+			continue;
+		if (fsx_fsync(d->fd) == -1)
+			report_error(r->ctx->rep, *d->rel ? d->rel :
+			    r->scan.tree.root, "fsync of the directory: %s",
+			    strerror(errno));
+		d->touched = false;
+	}
+}
+
+/*
+ * Makes the data behind the given fds durable: an fsync each when they are
+ * few, else one syncfs() of the tree's filesystem, which costs about what
+ * one fsync does. Negative fds are skipped.
+ */
+int
+rot_barrier(struct rot_run *r, int *fds, size_t n)
+{
+	size_t	i, live = 0;
+	int	rc = 0;
+
+	for (i = 0; i < n; i++)
+		live += fds[i] >= 0;
+	if (live == 0)
+		return 0;
+	if (live > ROT_FSYNC_MAX)
+		return fsx_syncfs(r->scan.tree.rootfd);
+	for (i = 0; i < n; i++)
+		if (fds[i] >= 0 && fsx_fsync(fds[i]) == -1)
+			rc = -1;
+	return rc;
+}
+
+int
+rot_journal_save(struct rot_run *r)
+{
+	struct stat st;
+
+	if (fsx_fstat(r->scan.tree.rootfd, &st) == -1)
+		return -1;
+	r->jr.time = r->ctx->now;
+	free(r->jr.root);
+	r->jr.root = xstrdup(r->scan.tree.root);
+	r->jr.root_dev = st.st_dev;
+	r->jr.root_ino = st.st_ino;
+	if (journal_save(r->statedir, r->journal_name, &r->jr) == -1)
+		return -1;
+	r->jr_saved = true;
+	return 0;
+}
+
+/*
+ * One journal step. 1: done (now or before), 0: neither name holds the
+ * inode any more (the step cannot be finished), -1: the rename failed.
+ */
+static int
+rot_step(int dirfd, const struct jr_step *s)
+{
+	struct stat st;
+
+	if (fsx_fstatat(dirfd, s->b, &st) == 0 && st.st_ino == s->ino &&
+	    st.st_dev == s->dev)
+		return 1;
+	if (fsx_fstatat(dirfd, s->a, &st) == -1 || st.st_ino != s->ino ||
+	    st.st_dev != s->dev)
+		return 0;
+	if (s->kind == JR_RENAME)
+		return fsx_rename_noreplace(dirfd, s->a, dirfd, s->b) == 0 ?
+		    1 : -1;
+	if (fsx_exchange(dirfd, s->a, dirfd, s->b) == 0)
+		return 1;
+	/* The live log vanished: the prepared file takes its name. */
+	if (errno == ENOENT)
+		return fsx_rename_noreplace(dirfd, s->a, dirfd, s->b) == 0 ?
+		    1 : -1;
+	return -1;
+}
+
+/* Runs a log's steps in order; 1 done, 0 abandoned, -1 failed (retry). */
+static int
+rot_replay_log(struct rot_run *r, struct tree_dir *dir,
+    const struct jr_log *jl, bool recovering)
+{
+	size_t	i;
+	int	rc;
+
+	if (dir == NULL) {
+		report_error(r->ctx->rep, jl->rel, "directory gone: cannot "
+		    "finish its interrupted rotation; nothing was deleted");
+		return 0;
+	}
+	for (i = 0; i < jl->nsteps; i++) {
+		rc = rot_step(dir->fd, &jl->steps[i]);
+		dir->touched = true;
+		if (rc == 1)
+			continue;
+		if (rc == 0)
+			report_error(r->ctx->rep, jl->rel, "%s %s -> %s: the "
+			    "file moved meanwhile; %s", jl->steps[i].kind ==
+			    JR_RENAME ? "rename" : "exchange", jl->steps[i].a,
+			    jl->steps[i].b, recovering ? "leaving the rest of "
+			    "the interrupted rotation undone" : "rotation "
+			    "stopped");
+		else
+			report_error(r->ctx->rep, jl->rel, "%s %s -> %s: %s",
+			    jl->steps[i].kind == JR_RENAME ? "rename" :
+			    "exchange", jl->steps[i].a, jl->steps[i].b,
+			    strerror(errno));
+		return rc;
+	}
+	return 1;
+}
+
+static void
+rot_apply_state(struct rot_run *r, const struct jr_log *jl)
+{
+	state_log_copy(state_get(&r->state, jl->rel, true), &jl->after);
+}
+
+static void
+rot_rescan(struct rot_run *r)
+{
+	char	**recovered = NULL;
+	size_t	  n = 0, i;
+	struct log *l;
+
+	for (i = 0; i < r->scan.nlogs; i++)
+		if (r->scan.logs[i].recovered) {
+			recovered = xreallocarray(recovered, n + 1,
+			    sizeof *recovered);
+			recovered[n++] = xstrdup(r->scan.logs[i].rel);
+		}
+	report_errlog(r->ctx->rep, -1, 0, 0, 0);
+	scan_free(&r->scan);
+	if (scan_tree(&r->scan, r->ctx->cfg, r->ctx->rep) == 0)
+		report_errlog(r->ctx->rep, r->scan.tree.rootfd,
+		    r->ctx->cfg->mode, r->ctx->cfg->uid, r->ctx->cfg->gid);
+	for (i = 0; i < n; i++) {
+		if ((l = scan_find(&r->scan, recovered[i])) != NULL)
+			l->recovered = true;
+		free(recovered[i]);
+	}
+	free(recovered);
+}
+
+/*
+ * Finishes what an interrupted run left in the journal: each log's renames
+ * rolled forward, its state record applied, a half-done archive step
+ * completed. Returns 0 to go on with the normal run, -1 to stop here.
+ */
+int
+rot_recover(struct rot_run *r)
+{
+	struct report	*rep = r->ctx->rep;
+	struct journal	 j;
+	struct stat	 st;
+	struct log	*l;
+	char		*err, *dirrel, *slash, when[40];
+	size_t		 i;
+	int		 rc, failed = 0;
+
+	if (r->statedir < 0)
+		return 0;
+	rc = journal_load(r->statedir, r->journal_name, &j, &err);
+	if (rc == 0)
+		return 0;
+	if (rc < 0) {
+		report_error(rep, NULL, "%s.journal unusable (%s): not rotating "
+		    "until someone inspects and removes it",
+		    r->ctx->cfg->state_file, err);
+		free(err);
+		return -1;
+	}
+	if (fsx_fstat(r->scan.tree.rootfd, &st) == -1 ||
+	    st.st_dev != j.root_dev || st.st_ino != j.root_ino) {
+		report_error(rep, NULL, "%s.journal belongs to the tree %s, not "
+		    "this one: run 'evmaint --root %s rotate' to finish it",
+		    r->ctx->cfg->state_file, j.root, j.root);
+		journal_free(&j);
+		return -1;
+	}
+	clock_iso8601(j.time, when, sizeof when);
+	for (i = 0; i < j.nlogs; i++) {
+		const struct jr_log *jl = &j.logs[i];
+
+		if (r->ctx->dry_run) {
+			report_action(rep, "finish", jl->rel, -1, -1,
+			    "the rotation interrupted at %s", when);
+			continue;
+		}
+		dirrel = xstrdup(jl->rel);
+		slash = strrchr(dirrel, '/');
+		if (slash != NULL)
+			*slash = '\0';
+		rc = rot_replay_log(r, tree_dir_get(&r->scan.tree, slash ?
+		    dirrel : ""), jl, true);
+		free(dirrel);
+		if (rc == -1) {
+			failed++;
+			continue;
+		}
+		if (rc == 1) {
+			rot_apply_state(r, jl);
+			if ((l = scan_find(&r->scan, jl->rel)) != NULL)
+				l->recovered = true;
+			report_action(rep, "finish", jl->rel, -1, -1,
+			    "the rotation interrupted at %s", when);
+		}
+	}
+	rot_sync_dirs(r);
+	if (!r->ctx->dry_run && failed == 0 && j.archive != NULL &&
+	    ex_recover(r, &j) != 0)
+		failed++;
+	if (!r->ctx->dry_run && failed == 0) {
+		if (state_save(r->statedir, r->state_name, &r->state) == -1 ||
+		    journal_remove(r->statedir, r->journal_name) == -1) {
+			report_error(rep, r->ctx->cfg->state_file, "cannot "
+			    "record the finished recovery: %s",
+			    strerror(errno));
+			failed++;
+		}
+	}
+	journal_free(&j);
+	if (failed > 0)
+		return -1;
+	if (!r->ctx->dry_run)
+		rot_rescan(r);
+	return 0;
+}
+
+/*
+ * Removes temporary files an interrupted run left in the tree. Only after
+ * the journal was replayed: a prepared file it names is still needed then.
+ */
+void
+rot_cleanup_tmp(struct rot_run *r)
+{
+	struct tree_dir	*d;
+	struct stat	 st;
+	char		*rel;
+	size_t		 i, k;
+	bool		 removed;
+
+	for (i = 0; i < r->scan.tree.ndirs; i++) {
+		d = r->scan.tree.dirs[i];
+		removed = false;
+		for (k = 0; k < d->nents; k++) {
+			if (!fsx_is_tmp_name(d->ents[k].name))
+				continue;
+			rel = tree_join(d->rel, d->ents[k].name);
+			if (fsx_fstatat(d->fd, d->ents[k].name, &st) == -1 ||
+			    fsx_refusal(&st) != NULL)
+				report_error(r->ctx->rep, rel, "has evmaint's "
+				    "temporary-file prefix but is not a regular "
+				    "file of evmaint's: left alone");
+			else if (r->ctx->dry_run ||
+			    fsx_unlink(d->fd, d->ents[k].name) == 0) {
+				report_action(r->ctx->rep, "remove", rel,
+				    (int64_t)st.st_size, -1, "leftover of an "
+				    "interrupted run");
+				removed = true;
+			} else
+				report_error(r->ctx->rep, rel, "cannot remove "
+				    "leftover: %s", strerror(errno));
+			free(rel);
+		}
+		if (removed && !r->ctx->dry_run) {
+			d->touched = true;
+			(void)tree_dir_reread(d);
+		}
+	}
+	rot_sync_dirs(r);
+}
+
+/* Reports, once per run, everything in the tree that is refused. */
+static void
+rot_report_refusals(struct rot_run *r)
+{
+	size_t i, k;
+
+	for (i = 0; i < r->scan.nlogs; i++) {
+		struct log *l = &r->scan.logs[i];
+
+		if (l->refused != NULL)
+			report_error(r->ctx->rep, l->rel, "%s", l->refused);
+		else if (!l->exists && l->configured)
+			report_warn(r->ctx->rep, l->rel, "%s; 'evmaint init' "
+			    "creates it", l->dir == NULL ? "its directory is "
+			    "missing" : "missing");
+		for (k = 0; k < l->ngens; k++)
+			if (l->gens[k].refused != NULL) {
+				char *rel = tree_join(l->dirrel,
+				    l->gens[k].name);
+				report_error(r->ctx->rep, rel, "%s",
+				    l->gens[k].refused);
+				free(rel);
+			}
+	}
+}
+
+/*
+ * Whether a log is due, and why: the one rule shared by rotate and status.
+ * Not empty (notifempty), and: forced, or never rotated, or last rotated on
+ * an earlier local calendar day, or bigger than maxsize. A last rotation on
+ * a later day means the clock went backwards: nothing is due.
+ */
+bool
+rot_log_due(const struct state *st, const struct log *l, time_t now,
+    bool force, const char **why)
+{
+	const struct state_log	*sl;
+	int			 today = clock_day(now), lday;
+
+	*why = NULL;
+	if (l->refused != NULL || !l->exists || l->dir == NULL)
+		return false;
+	if (l->st.st_size == 0 && l->opts->notifempty) {
+		*why = "empty";
+		return false;
+	}
+	if (l->recovered && force) {
+		*why = "rotated by the recovery of the interrupted run";
+		return false;
+	}
+	sl = state_get((struct state *)st, l->rel, false);
+	if (force) {
+		*why = "forced";
+		return true;
+	}
+	if (sl == NULL || sl->last == 0) {
+		*why = "no rotation recorded";
+		return true;
+	}
+	lday = clock_day(sl->last);
+	if (lday > today) {
+		*why = "last rotated on a later day: the clock went backwards";
+		return false;
+	}
+	if (lday < today) {
+		*why = "daily";
+		return true;
+	}
+	if (l->opts->maxsize > 0 && (uint64_t)l->st.st_size >
+	    l->opts->maxsize) {
+		*why = "larger than maxsize";
+		return true;
+	}
+	*why = "already rotated today";
+	return false;
+}
+
+/* Whether a name is free in the directory, given the plan's moves so far. */
+static bool
+rot_free(const struct tree_dir *d, char **gone, size_t ngone, char **taken,
+    size_t ntaken, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < ntaken; i++)
+		if (strcmp(taken[i], name) == 0)
+			return false;
+	for (i = 0; i < ngone; i++)
+		if (strcmp(gone[i], name) == 0)
+			return true;
+	return tree_dir_find(d, name) == NULL;
+}
+
+static bool
+rot_tag_used(const struct state_log *sl, const char *tag)
+{
+	size_t i;
+
+	for (i = 0; sl != NULL && i < sl->ngens; i++)
+		if (strcmp(sl->gens[i].tag, tag) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * Builds a log's plan: the shift (numbered generations, highest first, each
+ * onto a free name), the move of the prepared file into the new slot, the
+ * exchange, and the state record after. NULL (reported) when it cannot be
+ * done safely.
+ */
+static struct rot_plan *
+rot_plan(struct rot_run *r, struct log *l, const char *why)
+{
+	const struct state_log	*sl = state_get(&r->state, l->rel, false);
+	struct rot_plan		*p;
+	struct jr_log		*jl;
+	char			 tag[EVM_TAG_MAX], **gone = NULL, **taken = NULL;
+	char			*dst, *gz;
+	size_t			 ngone = 0, ntaken = 0, i, k;
+	bool			 first;
+	int			 today = clock_day(r->ctx->now);
+
+	for (i = 0; i < l->ngens; i++)
+		if (l->gens[i].refused != NULL) {
+			report_error(r->ctx->rep, l->rel, "not rotated: %s is in "
+			    "the way (%s)", l->gens[i].name,
+			    l->gens[i].refused);
+			return NULL;
+		}
+	p = xcalloc(1, sizeof *p);
+	p->log = l;
+	p->prep_fd = -1;
+	p->size = (int64_t)l->st.st_size;
+	p->why = why;
+	p->prep = fsx_tmp_name(l->name);
+	jl = p->jl = xcalloc(1, sizeof *jl);
+	jl->rel = xstrdup(l->rel);
+	jl->after.rel = xstrdup(l->rel);
+
+	first = sl == NULL || sl->last == 0 || clock_day(sl->last) != today;
+	clock_tag(r->ctx->now, first, tag, sizeof tag);
+	if (!l->opts->dateext) {
+		/* shift: gens are sorted numbered-first, ascending */
+		for (k = l->ngens; k-- > 0;) {
+			struct gen *g = &l->gens[k];
+
+			if (g->gn.form != GEN_NUM)
+				continue;
+			if (g->gn.num >= GEN_NUM_MAX) {
+				report_error(r->ctx->rep, l->rel, "not rotated: "
+				    "%s cannot shift past %d", g->name,
+				    GEN_NUM_MAX);
+				goto fail;
+			}
+			dst = gen_name_num(l->name, g->gn.num + 1, g->gn.gz);
+			if (!rot_free(l->dir, gone, ngone, taken, ntaken, dst)) {
+				report_error(r->ctx->rep, l->rel, "not rotated: "
+				    "%s would move onto the existing %s",
+				    g->name, dst);
+				free(dst);
+				goto fail;
+			}
+			journal_add_step(jl, JR_RENAME, g->name, dst,
+			    g->st.st_dev, g->st.st_ino);
+			gone = xreallocarray(gone, ngone + 1, sizeof *gone);
+			gone[ngone++] = g->name;
+			taken = xreallocarray(taken, ntaken + 1, sizeof *taken);
+			taken[ntaken++] = dst;
+		}
+		if (first && rot_tag_used(sl, tag))
+			clock_tag(r->ctx->now, false, tag, sizeof tag);
+		p->slot = gen_name_num(l->name, 1, false);
+	} else {
+		for (;;) {
+			p->slot = gen_name_date(l->name, tag, false);
+			gz = gen_name_date(l->name, tag, true);
+			if (rot_free(l->dir, gone, ngone, taken, ntaken,
+			    p->slot) && rot_free(l->dir, gone, ngone, taken,
+			    ntaken, gz)) {
+				free(gz);
+				break;
+			}
+			free(gz);
+			if (!first) {
+				report_error(r->ctx->rep, l->rel, "not rotated: "
+				    "%s already exists (rotated twice in one "
+				    "second?)", p->slot);
+				goto fail;
+			}
+			free(p->slot);
+			first = false;
+			clock_tag(r->ctx->now, false, tag, sizeof tag);
+		}
+	}
+	gz = xstrdup(p->slot);
+	gz = xrealloc(gz, strlen(gz) + 4);
+	strcat(gz, ".gz");
+	if (!rot_free(l->dir, gone, ngone, taken, ntaken, p->slot) ||
+	    !rot_free(l->dir, gone, ngone, taken, ntaken, gz)) {
+		report_error(r->ctx->rep, l->rel, "not rotated: %s is in the "
+		    "way", p->slot);
+		free(gz);
+		goto fail;
+	}
+	free(gz);
+
+	/* the state record once rotated: existing numbered gens' tags */
+	jl->after.last = r->ctx->now;
+	for (k = 0; k < l->ngens; k++) {
+		const struct gen	*g = &l->gens[k];
+		const char		*t;
+
+		if (g->gn.form != GEN_NUM || (t = state_tag(sl, g->gn.num)) ==
+		    NULL || (k > 0 && l->gens[k - 1].gn.form == GEN_NUM &&
+		    l->gens[k - 1].gn.num == g->gn.num))
+			continue;
+		jl->after.gens = xreallocarray(jl->after.gens,
+		    jl->after.ngens + 1, sizeof *jl->after.gens);
+		jl->after.gens[jl->after.ngens].num = g->gn.num +
+		    !l->opts->dateext;
+		snprintf(jl->after.gens[jl->after.ngens].tag, EVM_TAG_MAX, "%s",
+		    t);
+		jl->after.ngens++;
+	}
+	if (!l->opts->dateext) {
+		jl->after.gens = xreallocarray(jl->after.gens,
+		    jl->after.ngens + 1, sizeof *jl->after.gens);
+		jl->after.gens[jl->after.ngens].num = 1;
+		snprintf(jl->after.gens[jl->after.ngens].tag, EVM_TAG_MAX, "%s",
+		    tag);
+		jl->after.ngens++;
+	}
+	for (i = 0; i < ntaken; i++)
+		free(taken[i]);
+	free(taken);
+	free(gone);
+	return p;
+fail:
+	for (i = 0; i < ntaken; i++)
+		free(taken[i]);
+	free(taken);
+	free(gone);
+	rot_plan_free(p, true);
+	return NULL;
+}
+
+/* Frees a plan; its jr_log too unless the run's journal has taken it. */
+static void
+rot_plan_free(struct rot_plan *p, bool jl_owned)
+{
+	if (p == NULL)
+		return;
+	if (p->prep_fd >= 0)
+		close(p->prep_fd);
+	if (jl_owned && p->jl != NULL)
+		journal_free(&(struct journal){ .logs = p->jl, .nlogs = 1 });
+	free(p->prep);
+	free(p->slot);
+	free(p);
+}
+
+/* Creates the empty file that will become the live log. */
+static int
+rot_prepare(struct rot_run *r, struct rot_plan *p, bool keep_fd)
+{
+	const struct evm_config	*cfg = r->ctx->cfg;
+	struct log		*l = p->log;
+	struct stat		 st;
+
+	(void)fsx_unlink(l->dir->fd, p->prep);
+	p->prep_fd = fsx_create(l->dir->fd, p->prep, cfg->mode, cfg->uid,
+	    cfg->gid);
+	if (p->prep_fd == -1 || fsx_fstat(p->prep_fd, &st) == -1) {
+		report_error(r->ctx->rep, l->rel, "not rotated: cannot create "
+		    "the new empty log: %s", strerror(errno));
+		return -1;
+	}
+	journal_add_step(p->jl, JR_RENAME, p->prep, p->slot, st.st_dev,
+	    st.st_ino);
+	journal_add_step(p->jl, JR_EXCHANGE, p->slot, l->name, st.st_dev,
+	    st.st_ino);
+	l->dir->touched = true;
+	if (!keep_fd) {
+		close(p->prep_fd);	/* syncfs will cover it */
+		p->prep_fd = -1;
+	}
+	return 0;
+}
+
+/*
+ * Moves the plans' jr_logs into the run's journal; pointers into the array
+ * are taken only once it has stopped growing.
+ */
+static void
+rot_journal_take(struct rot_run *r, struct rot_plan **plans, size_t n)
+{
+	size_t i, base = r->jr.nlogs;
+
+	r->jr.logs = xreallocarray(r->jr.logs, base + n, sizeof *r->jr.logs);
+	for (i = 0; i < n; i++) {
+		r->jr.logs[base + i] = *plans[i]->jl;
+		free(plans[i]->jl);
+	}
+	r->jr.nlogs = base + n;
+	for (i = 0; i < n; i++)
+		plans[i]->jl = &r->jr.logs[base + i];
+}
+
+/*
+ * For --dry-run: the log's generations as the plan would leave them, so
+ * that compression and expiry can say what they would do.
+ */
+static void
+rot_simulate(struct rot_plan *p)
+{
+	struct log	*l = p->log;
+	struct gen	*g;
+	size_t		 i;
+
+	for (i = 0; i < l->ngens && !l->opts->dateext; i++) {
+		g = &l->gens[i];
+		if (g->gn.form != GEN_NUM)
+			continue;
+		free(g->name);
+		g->name = gen_name_num(l->name, ++g->gn.num, g->gn.gz);
+	}
+	l->gens = xreallocarray(l->gens, l->ngens + 1, sizeof *l->gens);
+	g = &l->gens[l->ngens++];
+	memset(g, 0, sizeof *g);
+	g->name = xstrdup(p->slot);
+	(void)gen_parse(g->name, &g->gn);
+	g->st = l->st;
+	l->st.st_size = 0;
+	scan_gens_sort(l);
+}
+
+static void
+rot_report_plan(struct rot_run *r, struct rot_plan *p)
+{
+	char size[32];
+
+	report_size(size, sizeof size, p->size);
+	report_action(r->ctx->rep, "rotate", p->log->rel, p->size, -1,
+	    "%s -> %s", size, p->slot);
+	if (p->why != NULL)
+		report_info(r->ctx->rep, "  (%s)", p->why);
+}
+
+/*
+ * Plans every due log, creates the prepared files, writes the journal, then
+ * performs the renames. Returns the number of logs rotated.
+ */
+int
+rot_rotate(struct rot_run *r)
+{
+	struct rot_plan	**plans = NULL;
+	const char	 *why;
+	size_t		  n = 0, i, np;
+	int		 *fds, rotated = 0, rc;
+
+
+	rot_report_refusals(r);
+	for (i = 0; i < r->scan.nlogs; i++) {
+		struct log *l = &r->scan.logs[i];
+		struct rot_plan *p;
+
+		if (!rot_log_due(&r->state, l, r->ctx->now, r->ctx->force,
+		    &why)) {
+			if (why != NULL && l->exists)
+				report_info(r->ctx->rep, "%s: not due (%s)",
+				    l->rel, why);
+			continue;
+		}
+		if ((p = rot_plan(r, l, why)) == NULL)
+			continue;
+		plans = xreallocarray(plans, n + 1, sizeof *plans);
+		plans[n++] = p;
+	}
+	if (n == 0 || r->ctx->dry_run) {
+		for (i = 0; i < n; i++) {
+			rot_report_plan(r, plans[i]);
+			plans[i]->log->rotated = true;
+			rot_simulate(plans[i]);
+			rot_plan_free(plans[i], true);
+		}
+		free(plans);
+		return (int)n;
+	}
+
+	/* Prepared files, made durable before anything refers to them. */
+	for (i = np = 0; i < n; i++) {
+		if (rot_prepare(r, plans[i], n <= ROT_FSYNC_MAX) == 0) {
+			plans[np++] = plans[i];
+			continue;
+		}
+		if (plans[i]->prep_fd >= 0)
+			(void)fsx_unlink(plans[i]->log->dir->fd, plans[i]->prep);
+		rot_plan_free(plans[i], true);
+	}
+	n = np;
+	fds = xreallocarray(NULL, n ? n : 1, sizeof *fds);
+	for (i = 0; i < n; i++)
+		fds[i] = plans[i]->prep_fd;
+	rc = n > ROT_FSYNC_MAX ? fsx_syncfs(r->scan.tree.rootfd) :
+	    rot_barrier(r, fds, n);
+	free(fds);
+	if (rc == -1)
+		report_error(r->ctx->rep, NULL, "syncing the new empty logs: %s",
+		    strerror(errno));
+	rot_sync_dirs(r);
+	for (i = 0; i < n; i++)
+		if (plans[i]->prep_fd >= 0) {
+			close(plans[i]->prep_fd);
+			plans[i]->prep_fd = -1;
+		}
+
+	/* The journal: from here on a crash is rolled forward. */
+	rot_journal_take(r, plans, n);
+	if (n > 0 && rot_journal_save(r) == -1) {
+		report_error(r->ctx->rep, r->ctx->cfg->state_file, "cannot write "
+		    "the journal (%s): nothing rotated", strerror(errno));
+		for (i = 0; i < n; i++) {
+			(void)fsx_unlink(plans[i]->log->dir->fd, plans[i]->prep);
+			plans[i]->log->dir->touched = true;
+			rot_plan_free(plans[i], false);
+		}
+		journal_free(&r->jr);
+		free(plans);
+		rot_sync_dirs(r);
+		return 0;
+	}
+
+	/* The renames, then one fsync per directory. */
+	for (i = 0; i < n; i++) {
+		struct rot_plan *p = plans[i];
+
+		rc = rot_replay_log(r, p->log->dir, p->jl, false);
+		if (rc == 1) {
+			rot_apply_state(r, p->jl);
+			p->log->rotated = true;
+			p->log->touched = true;
+			rot_report_plan(r, p);
+			rotated++;
+		}
+	}
+	rot_sync_dirs(r);
+	scan_refresh(&r->scan);
+	for (i = 0; i < n; i++)
+		rot_plan_free(plans[i], false);
+	free(plans);
+	return rotated;
+}
+
+/*
+ * The state file, then the journal's removal: in that order, so that a
+ * crash between them replays renames that are all done, harmlessly. Only
+ * numbered generations still in the tree keep their tags.
+ */
+int
+rot_finish(struct rot_run *r)
+{
+	struct state		 out;
+	struct state_log	*sl, *ol;
+	size_t			 i, k, g;
+	bool			 failed = false;
+
+	if (r->ctx->dry_run || r->statedir < 0)
+		return 0;
+	memset(&out, 0, sizeof out);
+	for (i = 0; i < r->scan.nlogs; i++) {
+		struct log *l = &r->scan.logs[i];
+
+		if ((sl = state_get(&r->state, l->rel, false)) == NULL)
+			continue;
+		ol = state_get(&out, l->rel, true);
+		ol->last = sl->last;
+		for (k = 0; k < sl->ngens; k++)
+			for (g = 0; g < l->ngens; g++)
+				if (l->gens[g].gn.form == GEN_NUM &&
+				    l->gens[g].gn.num == sl->gens[k].num) {
+					ol->gens = xreallocarray(ol->gens,
+					    ol->ngens + 1, sizeof *ol->gens);
+					ol->gens[ol->ngens++] = sl->gens[k];
+					break;
+				}
+	}
+	if (state_save(r->statedir, r->state_name, &out) == -1) {
+		report_error(r->ctx->rep, r->ctx->cfg->state_file, "cannot save "
+		    "the state: %s", strerror(errno));
+		failed = true;
+	}
+	state_free(&out);
+	for (i = 0; i < r->jr.nlogs && !failed; i++) {
+		struct log *l = scan_find(&r->scan, r->jr.logs[i].rel);
+
+		if (l == NULL || !l->rotated)
+			failed = true;	/* its renames are still to finish */
+	}
+	if (r->jr_saved && !failed &&
+	    journal_remove(r->statedir, r->journal_name) == -1) {
+		report_error(r->ctx->rep, r->ctx->cfg->state_file, "cannot "
+		    "remove the journal: %s", strerror(errno));
+		failed = true;
+	}
+	return failed ? -1 : 0;
+}

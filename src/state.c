@@ -1,0 +1,298 @@
+/*
+ * State file (see state.h). Format, one record per line, names
+ * percent-encoded:
+ *	evmaint-state 1
+ *	log deploy/deploy.log 1764032401 1:20261125,2:20261124_101500
+ * Written with fsx_publish_file: temp, fsync, rename, fsync of the directory.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "evmaint.h"
+#include "fsx.h"
+#include "gen.h"
+#include "state.h"
+#include "xmalloc.h"
+
+#define STATE_MAX_BYTES	(64 * 1024 * 1024)
+
+void
+state_log_clear(struct state_log *l)
+{
+	free(l->rel);
+	free(l->gens);
+	memset(l, 0, sizeof *l);
+}
+
+void
+state_free(struct state *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->nlogs; i++)
+		state_log_clear(&s->logs[i]);
+	free(s->logs);
+	memset(s, 0, sizeof *s);
+}
+
+struct state_log *
+state_get(struct state *s, const char *rel, bool create)
+{
+	size_t i;
+
+	for (i = 0; i < s->nlogs; i++)
+		if (strcmp(s->logs[i].rel, rel) == 0)
+			return &s->logs[i];
+	if (!create)
+		return NULL;
+	s->logs = xreallocarray(s->logs, s->nlogs + 1, sizeof *s->logs);
+	memset(&s->logs[s->nlogs], 0, sizeof s->logs[0]);
+	s->logs[s->nlogs].rel = xstrdup(rel);
+	return &s->logs[s->nlogs++];
+}
+
+const char *
+state_tag(const struct state_log *l, int num)
+{
+	size_t i;
+
+	if (l == NULL)
+		return NULL;
+	for (i = 0; i < l->ngens; i++)
+		if (l->gens[i].num == num)
+			return l->gens[i].tag;
+	return NULL;
+}
+
+void
+state_log_copy(struct state_log *dst, const struct state_log *src)
+{
+	char *rel = dst->rel;
+
+	free(dst->gens);
+	dst->rel = rel;
+	dst->last = src->last;
+	dst->ngens = src->ngens;
+	dst->gens = src->ngens ? xreallocarray(NULL, src->ngens,
+	    sizeof *src->gens) : NULL;
+	if (src->ngens)
+		memcpy(dst->gens, src->gens, src->ngens * sizeof *src->gens);
+}
+
+/* "1:20261125,2:20261124_101500" or "-". */
+int
+state_parse_gens(struct state_log *l, const char *s)
+{
+	const char	*p = s, *colon, *comma;
+	char		*end;
+	long		 num;
+	size_t		 n;
+
+	free(l->gens);
+	l->gens = NULL;
+	l->ngens = 0;
+	if (strcmp(s, "-") == 0)
+		return 0;
+	while (*p != '\0') {
+		num = strtol(p, &end, 10);
+		colon = end;
+		if (end == p || *colon != ':' || num < 1 || num > GEN_NUM_MAX)
+			return -1;
+		comma = strchr(colon + 1, ',');
+		n = comma ? (size_t)(comma - colon - 1) : strlen(colon + 1);
+		if (n == 0 || n >= EVM_TAG_MAX)
+			return -1;
+		l->gens = xreallocarray(l->gens, l->ngens + 1, sizeof *l->gens);
+		l->gens[l->ngens].num = (int)num;
+		memcpy(l->gens[l->ngens].tag, colon + 1, n);
+		l->gens[l->ngens].tag[n] = '\0';
+		if (!gen_tag_valid(l->gens[l->ngens].tag))
+			return -1;
+		l->ngens++;
+		p = comma ? comma + 1 : colon + 1 + n;
+	}
+	return 0;
+}
+
+static int
+state_gen_cmp(const void *a, const void *b)
+{
+	return ((const struct state_gen *)a)->num -
+	    ((const struct state_gen *)b)->num;
+}
+
+/* In generation order, so that the file reads like the tree. */
+void
+state_format_gens(const struct state_log *l, struct sbuf *b)
+{
+	struct state_gen	*g;
+	size_t			 i;
+
+	if (l->ngens == 0) {
+		sbuf_adds(b, "-");
+		return;
+	}
+	g = xreallocarray(NULL, l->ngens, sizeof *g);
+	memcpy(g, l->gens, l->ngens * sizeof *g);
+	qsort(g, l->ngens, sizeof *g, state_gen_cmp);
+	for (i = 0; i < l->ngens; i++)
+		sbuf_addf(b, "%s%d:%s", i ? "," : "", g[i].num, g[i].tag);
+	free(g);
+}
+
+/* Splits a line into at most max space-separated tokens, in place. */
+static size_t
+state_split(char *line, char **tok, size_t max)
+{
+	size_t	 n = 0;
+	char	*save, *t;
+
+	for (t = strtok_r(line, " ", &save); t != NULL && n < max;
+	    t = strtok_r(NULL, " ", &save))
+		tok[n++] = t;
+	return t == NULL ? n : max + 1;
+}
+
+int
+state_parse(struct state *s, const char *text, size_t len, char **err)
+{
+	struct state_log	*l;
+	char			*copy, *line, *next, *tok[5], *rel, *end;
+	long long		 last;
+	int			 lineno = 0;
+
+	memset(s, 0, sizeof *s);
+	*err = NULL;
+	if (memchr(text, '\0', len) != NULL) {
+		*err = xstrdup("contains a NUL byte");
+		return -1;
+	}
+	copy = xstrndup(text, len);
+	for (line = copy; line != NULL && *line != '\0'; line = next) {
+		if ((next = strchr(line, '\n')) != NULL)
+			*next++ = '\0';
+		lineno++;
+		if (lineno == 1) {
+			if (strcmp(line, "evmaint-state 1") != 0) {
+				xasprintf(err, "line 1: not an evmaint state "
+				    "file of version %d", STATE_VERSION);
+				goto fail;
+			}
+			continue;
+		}
+		if (*line == '\0' || *line == '#')
+			continue;
+		if (state_split(line, tok, 4) != 4 ||
+		    strcmp(tok[0], "log") != 0) {
+			xasprintf(err, "line %d: expected 'log PATH TIME GENS'",
+			    lineno);
+			goto fail;
+		}
+		errno = 0;
+		last = strtoll(tok[2], &end, 10);
+		rel = esc_unpct(tok[1]);
+		if (rel == NULL || *end != '\0' || errno != 0 || last < 0 ||
+		    state_get(s, rel, false) != NULL) {
+			xasprintf(err, "line %d: bad or repeated record",
+			    lineno);
+			free(rel);
+			goto fail;
+		}
+		l = state_get(s, rel, true);
+		free(rel);
+		l->last = (time_t)last;
+		if (state_parse_gens(l, tok[3]) != 0) {
+			xasprintf(err, "line %d: bad generation list", lineno);
+			goto fail;
+		}
+	}
+	if (lineno == 0) {
+		*err = xstrdup("empty");
+		goto fail;
+	}
+	free(copy);
+	return 0;
+fail:
+	free(copy);
+	state_free(s);
+	return -1;
+}
+
+void
+state_format(const struct state *s, struct sbuf *b)
+{
+	size_t i;
+
+	sbuf_addf(b, "evmaint-state %d\n", STATE_VERSION);
+	for (i = 0; i < s->nlogs; i++) {
+		sbuf_adds(b, "log ");
+		esc_pct(b, s->logs[i].rel);
+		sbuf_addf(b, " %lld ", (long long)s->logs[i].last);
+		state_format_gens(&s->logs[i], b);
+		sbuf_adds(b, "\n");
+	}
+}
+
+/*
+ * Loads the state. A missing file is an empty state (0). A corrupt one is
+ * an empty state too, with the reason in err (-1): the caller warns.
+ */
+int
+state_load(int dirfd, const char *name, struct state *s, char **err)
+{
+	struct stat	 st;
+	struct sbuf	 b;
+	char		 buf[65536];
+	ssize_t		 n;
+	int		 fd, rc;
+
+	memset(s, 0, sizeof *s);
+	*err = NULL;
+	if ((fd = fsx_open_read(dirfd, name, &st)) == -1) {
+		if (errno == ENOENT)
+			return 0;
+		xasprintf(err, "%s", errno == EMLINK ? "not a regular file "
+		    "with one link" : strerror(errno));
+		return -1;
+	}
+	sbuf_init(&b);
+	sbuf_add(&b, "", 0);
+	while ((n = fsx_read(fd, buf, sizeof buf)) > 0) {
+		if (b.len + (size_t)n > STATE_MAX_BYTES) {
+			n = -1;
+			errno = EFBIG;
+			break;
+		}
+		sbuf_add(&b, buf, (size_t)n);
+	}
+	close(fd);
+	if (n < 0) {
+		xasprintf(err, "%s", strerror(errno));
+		sbuf_free(&b);
+		return -1;
+	}
+	rc = state_parse(s, b.s, b.len, err);
+	sbuf_free(&b);
+	return rc;
+}
+
+int
+state_save(int dirfd, const char *name, const struct state *s)
+{
+	struct sbuf	b;
+	int		rc;
+
+	sbuf_init(&b);
+	state_format(s, &b);
+	rc = fsx_publish_file(dirfd, name, b.s, b.len, 0600, geteuid(),
+	    getegid(), true);
+	sbuf_free(&b);
+	return rc;
+}

@@ -1,0 +1,50 @@
+/*
+ * The state file: when each log was last rotated and, for numbered
+ * generations, the date tag each one was rotated under (its name in the
+ * nightly archives). Versioned text, replaced atomically; a lost or corrupt
+ * state only means logs are treated as never rotated.
+ */
+#ifndef STATE_H
+#define STATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+#include "esc.h"
+#include "evmaint.h"
+
+#define STATE_VERSION 1
+
+struct state_gen {
+	int	num;
+	char	tag[EVM_TAG_MAX];
+};
+
+struct state_log {
+	char			*rel;
+	time_t			 last;		/* 0: never */
+	struct state_gen	*gens;
+	size_t			 ngens;
+};
+
+struct state {
+	struct state_log	*logs;
+	size_t			 nlogs;
+};
+
+int			 state_parse(struct state *, const char *, size_t, char **);
+void			 state_format(const struct state *, struct sbuf *);
+int			 state_load(int, const char *, struct state *, char **);
+int			 state_save(int, const char *, const struct state *);
+void			 state_free(struct state *);
+struct state_log	*state_get(struct state *, const char *, bool);
+const char		*state_tag(const struct state_log *, int);
+void			 state_log_copy(struct state_log *,
+			    const struct state_log *);
+void			 state_log_clear(struct state_log *);
+int			 state_parse_gens(struct state_log *, const char *);
+void			 state_format_gens(const struct state_log *,
+			    struct sbuf *);
+
+#endif

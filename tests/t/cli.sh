@@ -1,0 +1,122 @@
+#!/bin/bash
+# The command line: usage errors exit 64 with the usage on stderr and change
+# nothing; --help and --version exit 0 on stdout; global options work
+# before and after the command; the overrides win over the config.
+. "$(dirname "$0")/common.sh"
+
+need_root # init creates root:root directories and files
+
+t_setup
+
+# usage_error ARG...: evmaint ARG... must exit 64, say why on stderr, print
+# nothing on stdout and create nothing.
+usage_error() {
+	evm_raw 64 "$@"
+	assert_nonempty "$T/err" "no message for a usage error: $*"
+	assert_empty "$T/out" "a usage error printed on stdout: $*"
+	assert_no_file "$T/srv" "a usage error created the tree: $*"
+	assert_no_file "$T/var" "a usage error created the state directory: $*"
+}
+
+# --- 1. no command, unknown command, unknown option, stray argument
+usage_error
+assert_grep '^usage: evmaint' "$T/err" "no usage on stderr without a command"
+usage_error -c "$T/evmaint.conf"
+assert_grep '^usage: evmaint' "$T/err"
+usage_error -c "$T/evmaint.conf" frob
+assert_grep 'frob' "$T/err" "the unknown command is not named"
+usage_error -c "$T/evmaint.conf" --frob init
+assert_grep '--frob' "$T/err" "the unknown option is not named"
+usage_error -c "$T/evmaint.conf" init --frob
+assert_grep '--frob' "$T/err"
+usage_error -c "$T/evmaint.conf" init -Z
+usage_error -c "$T/evmaint.conf" init extra
+usage_error -c
+ok "no command, unknown command/option, stray argument, missing value: exit 64, nothing done"
+
+# --- 2. bad option values
+usage_error -c "$T/evmaint.conf" --wait abc init
+assert_grep 'abc' "$T/err" "the bad --wait value is not named"
+usage_error -c "$T/evmaint.conf" --wait -1 init
+usage_error -c "$T/evmaint.conf" --wait '' init
+usage_error -c "$T/evmaint.conf" --root relative init
+usage_error -c "$T/evmaint.conf" --root relative check-config
+usage_error -c "$T/evmaint.conf" --archive-dir relative init
+usage_error -c "$T/evmaint.conf" --state relative init
+usage_error -c "$T/evmaint.conf" --root "$T/a/../b" init
+assert_no_file "$T/relative" "--root relative created something in the cwd"
+assert_no_file "$T/b"
+ok "--wait abc/-1/'', --root/--archive-dir/--state relative or with '..': exit 64"
+
+# --- 3. -f/--force is rotate's alone
+usage_error -c "$T/evmaint.conf" init -f
+usage_error -c "$T/evmaint.conf" init --force
+usage_error -c "$T/evmaint.conf" check-config -f
+ok "-f/--force on init or check-config: exit 64"
+
+# --- 4. --help and --version: stdout, exit 0, no config needed
+for h in --help -h; do
+	evm_raw 0 "$h"
+	assert_grep '^usage: evmaint' "$T/out" "$h does not print the usage on stdout"
+	assert_grep 'init' "$T/out"
+	assert_grep 'check-config' "$T/out"
+	assert_empty "$T/err" "$h wrote to stderr"
+done
+evm_raw 0 -c "$T/no-such.conf" --help
+assert_grep '^usage: evmaint' "$T/out"
+evm_raw 0 init --help
+assert_grep '^usage: evmaint' "$T/out"
+assert_no_file "$T/srv" "init --help did something"
+for v in --version -V; do
+	evm_raw 0 "$v"
+	assert_grep '^evmaint [0-9]+\.[0-9]+' "$T/out" "$v does not print 'evmaint VERSION'"
+	assert_eq "$(wc -l <"$T/out")" 1 "$v prints more than one line"
+	if [ -n "${EVMAINT_VERSION:-}" ]; then
+		assert_eq "$(cat "$T/out")" "evmaint $EVMAINT_VERSION" "$v is not the configured version"
+	fi
+	assert_empty "$T/err"
+done
+ok "--help/-h print the usage, --version/-V 'evmaint VERSION', exit 0"
+
+# --- 5. global options after the command
+evm_run 0 init --dry-run
+assert_all_lines '^would ' "$T/out"
+assert_nonempty "$T/out"
+assert_no_file "$T/srv" "init --dry-run (option after the command) changed something"
+evm_run 0 init -n --json
+json_check "$T/out"
+assert_json "$T/out" 'd["changed"] is True'
+assert_no_file "$T/srv" "init -n --json changed something"
+evm_run 0 check-config --root "$T/elsewhere"
+assert_grep "^root = $T/elsewhere\$" "$T/out" "check-config --root (after the command) was ignored"
+evm_run 0 init -q
+assert_empty "$T/out" "init -q printed on stdout"
+assert_file "$ROOT/deploy/deploy.log" "init -q did not do the work"
+ok "global options are accepted after the command (init --dry-run, -n --json, -q)"
+
+# --- 6. --root, --archive-dir and --state override the config
+t_setup
+evm_run 0 --root "$T/r2" --archive-dir "$T/a2" --state "$T/s2/state" init
+assert_file "$T/r2/deploy/deploy.log" "--root was ignored"
+assert_dir "$T/a2" "--archive-dir was ignored"
+assert_file "$T/s2/state.lock" "--state was ignored (no lock beside it)"
+assert_no_file "$ROOT" "the config's root was used despite --root"
+assert_no_file "$ARCH" "the config's archive_dir was used despite --archive-dir"
+assert_no_file "$STATE.lock" "the config's state_file was used despite --state"
+ok "--root, --archive-dir and --state override the config"
+
+# --- 7. no colours or control sequences, whatever TERM says; cron's environment
+t_setup
+mkdir -p "$T/outside" "$ROOT"
+chmod 0750 "$ROOT"
+ln -s "$T/outside" "$ROOT/deploy"
+TERM=xterm-256color evm_run 1 init
+if grep -q "$(printf '\033')" "$T/out" "$T/err"; then
+	fail "escape sequences in the output with TERM=xterm-256color and no TTY"
+fi
+t_setup
+t_run 0 env -i PATH=/usr/bin:/bin HOME=/root "$EVMAINT" -c "$T/evmaint.conf" init
+assert_file "$ROOT/deploy/deploy.log"
+ok "no escape sequences without a TTY; works in cron's bare environment"
+
+exit 0

@@ -1,0 +1,775 @@
+/*
+ * Unit tests of gz.c: what the writer produces must be a standard .gz that
+ * gzip(1) accepts and restores by name, and the reader must refuse every
+ * damaged file (flipped bytes, truncation, trailing garbage) that
+ * libarchive's own gzip filter would let through.
+ */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <zlib.h>
+
+#include "gz.h"
+#include "hash.h"
+
+struct fixture {
+	char	 dir[64];
+	int	 dirfd;
+};
+
+static const char	*tool(const char *);
+static int		 run(const char *, const char *, const char *,
+			    const char *, ...);
+static unsigned char	*make_text(size_t, unsigned);
+static void		 put_file(int, const char *, const void *, size_t);
+static unsigned char	*get_file(int, const char *, size_t *);
+static void		 compress_to(int, const char *, const void *, size_t,
+			    int, const char *, time_t);
+static size_t		 header_len(const unsigned char *, size_t);
+static int		 verify_bytes(struct fixture *, const void *, size_t,
+			    char *, size_t, uint64_t *, uint8_t *);
+static void		 sha(const void *, size_t, uint8_t *);
+
+/* The test binary is run from anywhere; gzip is looked up at fixed places. */
+static const char *
+tool(const char *name)
+{
+	static char	path[64];
+	const char	*dirs[] = { "/usr/bin", "/bin" };
+	size_t		i;
+
+	for (i = 0; i < 2; i++) {
+		snprintf(path, sizeof path, "%s/%s", dirs[i], name);
+		if (access(path, X_OK) == 0)
+			return path;
+	}
+	return NULL;
+}
+
+/*
+ * fork/exec with optional cwd, stdin and stdout files; returns the exit
+ * status. Arguments end with NULL. No shell is involved.
+ */
+static int
+run(const char *cwd, const char *in, const char *out, const char *prog, ...)
+{
+	char	*argv[16];
+	va_list	 ap;
+	int	 argc = 0, status, fd;
+	pid_t	 pid;
+
+	argv[argc++] = (char *)prog;
+	va_start(ap, prog);
+	while (argc < 15 && (argv[argc] = va_arg(ap, char *)) != NULL)
+		argc++;
+	va_end(ap);
+	argv[argc] = NULL;
+	if ((pid = fork()) == -1)
+		return -1;
+	if (pid == 0) {
+		if (cwd != NULL && chdir(cwd) == -1)
+			_exit(126);
+		if (in != NULL) {
+			if ((fd = open(in, O_RDONLY)) == -1)
+				_exit(126);
+			dup2(fd, 0);
+		}
+		fd = out != NULL ? open(out, O_WRONLY | O_CREAT | O_TRUNC,
+		    0600) : open("/dev/null", O_WRONLY);
+		if (fd == -1)
+			_exit(126);
+		dup2(fd, 1);
+		if ((fd = open("/dev/null", O_WRONLY)) != -1)
+			dup2(fd, 2);
+		execv(prog, argv);
+		_exit(127);
+	}
+	if (waitpid(pid, &status, 0) == -1)
+		return -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+}
+
+/* Log-like lines with varying numbers, so deflate has real work to do. */
+static unsigned char *
+make_text(size_t len, unsigned seed)
+{
+	unsigned char	*buf = malloc(len + 1);
+	size_t		 off = 0;
+	unsigned	 x = seed * 2654435761u + 1;
+	int		 n;
+
+	assert_non_null(buf);
+	while (off < len) {
+		char line[128];
+
+		x = x * 1103515245u + 12345u;
+		n = snprintf(line, sizeof line,
+		    "2026-11-%02u %02u:%02u:%02u deploy[%u]: step %u of %u "
+		    "%s\n", 1 + x % 28, x >> 8 & 15, x >> 12 & 31,
+		    x >> 16 & 63, x >> 20, x % 97, x % 1000,
+		    (x & 4) ? "ok" : "retrying after a transient error");
+		if ((size_t)n > len - off)
+			n = (int)(len - off);
+		memcpy(buf + off, line, (size_t)n);
+		off += (size_t)n;
+	}
+	return buf;
+}
+
+static void
+put_file(int dirfd, const char *name, const void *buf, size_t len)
+{
+	int fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, buf, len), (ssize_t)len);
+	close(fd);
+}
+
+static unsigned char *
+get_file(int dirfd, const char *name, size_t *len)
+{
+	struct stat	 st;
+	unsigned char	*buf;
+	int		 fd = openat(dirfd, name, O_RDONLY);
+
+	assert_true(fd >= 0);
+	assert_int_equal(fstat(fd, &st), 0);
+	buf = malloc((size_t)st.st_size + 1);
+	assert_non_null(buf);
+	assert_int_equal(read(fd, buf, (size_t)st.st_size),
+	    (ssize_t)st.st_size);
+	close(fd);
+	*len = (size_t)st.st_size;
+	return buf;
+}
+
+/* Writes data to a plain file, then compresses it with gz_writer_copy. */
+static void
+compress_to(int dirfd, const char *gzname, const void *data, size_t len,
+    int level, const char *fname, time_t mtime)
+{
+	struct gz_opts		 o = { level, fname, mtime };
+	struct gz_writer	*w;
+	uint64_t		 nread;
+	int			 in, out;
+
+	put_file(dirfd, "src.tmp", data, len);
+	in = openat(dirfd, "src.tmp", O_RDONLY);
+	out = openat(dirfd, gzname, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	assert_true(in >= 0 && out >= 0);
+	w = gz_writer_new(out, &o);
+	assert_non_null(w);
+	assert_int_equal(gz_writer_copy(w, in, &nread), 0);
+	assert_int_equal(nread, len);
+	assert_int_equal(gz_writer_finish(w), 0);
+	gz_writer_free(w);
+	close(in);
+	close(out);
+	unlinkat(dirfd, "src.tmp", 0);
+}
+
+/* Length of a gzip header with at most FNAME set, as this writer makes. */
+static size_t
+header_len(const unsigned char *p, size_t len)
+{
+	size_t off = 10;
+
+	assert_true(len >= 10);
+	if (p[3] & 0x08) {
+		while (off < len && p[off] != '\0')
+			off++;
+		off++;
+	}
+	return off;
+}
+
+static int
+verify_bytes(struct fixture *f, const void *buf, size_t len, char *err,
+    size_t errlen, uint64_t *size, uint8_t *hash)
+{
+	int fd, rc;
+
+	put_file(f->dirfd, "v.gz", buf, len);
+	fd = openat(f->dirfd, "v.gz", O_RDONLY);
+	assert_true(fd >= 0);
+	err[0] = '\0';
+	rc = gz_verify_fd(fd, size, hash, err, errlen);
+	close(fd);
+	return rc;
+}
+
+static void
+sha(const void *buf, size_t len, uint8_t *out)
+{
+	hash_ctx ctx;
+
+	hash_init(&ctx);
+	hash_update(&ctx, buf, len);
+	hash_final(&ctx, out);
+}
+
+static int
+setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof *f);
+
+	if (f == NULL)
+		return -1;
+	snprintf(f->dir, sizeof f->dir, "/tmp/test_gz.XXXXXX");
+	if (mkdtemp(f->dir) == NULL ||
+	    (f->dirfd = open(f->dir, O_RDONLY | O_DIRECTORY)) == -1)
+		return -1;
+	signal(SIGPIPE, SIG_IGN);
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture	*f = *state;
+	const char	*rm = "/bin/rm";
+
+	close(f->dirfd);
+	if (access(rm, X_OK) == 0)
+		run(NULL, NULL, NULL, rm, "-rf", f->dir, NULL);
+	free(f);
+	return 0;
+}
+
+/*
+ * Empty, one byte and 3 MiB of text: back through our reader (size and
+ * hash) and, when installed, through gzip -t, zcat and gunzip -N.
+ */
+static void
+test_roundtrip(void **state)
+{
+	struct fixture	*f = *state;
+	size_t		 sizes[] = { 0, 1, 3 * 1024 * 1024 }, i, len, outlen;
+	const char	*gzip = tool("gzip");
+	char		 path[128], out[128], err[256];
+	unsigned char	*data, *back;
+	uint8_t		 want[HASH_LEN], got[HASH_LEN];
+	uint64_t	 size;
+	struct stat	 st;
+	int		 fd;
+
+	for (i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+		len = sizes[i];
+		data = make_text(len, (unsigned)i);
+		sha(data, len, want);
+		compress_to(f->dirfd, "r.gz", data, len, 6, "deploy.log.1",
+		    1764032401);
+		fd = openat(f->dirfd, "r.gz", O_RDONLY);
+		assert_true(fd >= 0);
+		assert_int_equal(gz_verify_fd(fd, &size, got, err, sizeof err),
+		    0);
+		close(fd);
+		assert_int_equal(size, len);
+		assert_memory_equal(got, want, HASH_LEN);
+		if (gzip == NULL) {
+			free(data);
+			continue;
+		}
+		snprintf(path, sizeof path, "%s/r.gz", f->dir);
+		snprintf(out, sizeof out, "%s/r.out", f->dir);
+		assert_int_equal(run(NULL, NULL, NULL, gzip, "-t", path, NULL),
+		    0);
+		assert_int_equal(run(NULL, path, out, gzip, "-dc", NULL), 0);
+		back = get_file(f->dirfd, "r.out", &outlen);
+		assert_int_equal(outlen, len);
+		if (len > 0)
+			assert_memory_equal(back, data, len);
+		free(back);
+		/* gunzip -N restores the name and mtime from the header. */
+		assert_int_equal(run(f->dir, NULL, NULL, gzip, "-d", "-N",
+		    "r.gz", NULL), 0);
+		assert_int_equal(fstatat(f->dirfd, "deploy.log.1", &st, 0), 0);
+		assert_int_equal(st.st_size, (off_t)len);
+		assert_int_equal(st.st_mtime, 1764032401);
+		assert_int_equal(unlinkat(f->dirfd, "deploy.log.1", 0), 0);
+		free(data);
+	}
+}
+
+/* The header as gzip(1) writes it: deflate, FNAME, MTIME, Unix. */
+static void
+test_header(void **state)
+{
+	struct fixture	*f = *state;
+	unsigned char	*gz, *data = make_text(1000, 7);
+	size_t		 len;
+	uint32_t	 mtime;
+
+	compress_to(f->dirfd, "h.gz", data, 1000, 9, "backup.log.2",
+	    1764032401);
+	gz = get_file(f->dirfd, "h.gz", &len);
+	assert_true(len > 30);
+	assert_int_equal(gz[0], 0x1f);
+	assert_int_equal(gz[1], 0x8b);
+	assert_int_equal(gz[2], 8);		/* deflate */
+	assert_int_equal(gz[3], 0x08);		/* FNAME only */
+	mtime = (uint32_t)gz[4] | (uint32_t)gz[5] << 8 |
+	    (uint32_t)gz[6] << 16 | (uint32_t)gz[7] << 24;
+	assert_int_equal(mtime, 1764032401);
+	assert_int_equal(gz[8], 2);		/* XFL: level 9 */
+	assert_int_equal(gz[9], 3);		/* OS: Unix */
+	assert_string_equal((char *)gz + 10, "backup.log.2");
+	/* ISIZE, little-endian, at the very end. */
+	assert_int_equal(gz[len - 4] | gz[len - 3] << 8, 1000);
+	free(gz);
+
+	/* No name, no time: FLG 0 and MTIME 0, as gzip -n. */
+	compress_to(f->dirfd, "h.gz", data, 1000, 6, NULL, 0);
+	gz = get_file(f->dirfd, "h.gz", &len);
+	assert_int_equal(gz[3], 0);
+	assert_int_equal(gz[4] | gz[5] | gz[6] | gz[7], 0);
+	free(gz);
+	free(data);
+}
+
+/* The deflate payload is zlib's own output at that level, byte for byte. */
+static void
+test_payload_is_zlib(void **state)
+{
+	struct fixture	*f = *state;
+	size_t		 len = 512 * 1024, gzlen, hl;
+	unsigned char	*data = make_text(len, 3), *gz, *ref;
+	z_stream	 zs;
+	size_t		 reflen;
+
+	compress_to(f->dirfd, "z.gz", data, len, 6, "a.log.1", 1);
+	gz = get_file(f->dirfd, "z.gz", &gzlen);
+	hl = header_len(gz, gzlen);
+
+	memset(&zs, 0, sizeof zs);
+	assert_int_equal(deflateInit2(&zs, 6, Z_DEFLATED, -15, 8,
+	    Z_DEFAULT_STRATEGY), Z_OK);
+	reflen = deflateBound(&zs, len);
+	ref = malloc(reflen);
+	zs.next_in = data;
+	zs.avail_in = (uInt)len;
+	zs.next_out = ref;
+	zs.avail_out = (uInt)reflen;
+	assert_int_equal(deflate(&zs, Z_FINISH), Z_STREAM_END);
+	reflen = zs.total_out;
+	deflateEnd(&zs);
+
+	assert_int_equal(gzlen, hl + reflen + 8);
+	assert_memory_equal(gz + hl, ref, reflen);
+	assert_int_equal(crc32(0, data, (uInt)len),
+	    (uint32_t)gz[gzlen - 8] | (uint32_t)gz[gzlen - 7] << 8 |
+	    (uint32_t)gz[gzlen - 6] << 16 | (uint32_t)gz[gzlen - 5] << 24);
+	free(ref);
+	free(gz);
+	free(data);
+}
+
+/*
+ * A writer appends between two copies (the late writer's tail): the stream
+ * continues and holds both parts; the hash covers both too.
+ */
+static void
+test_copy_twice(void **state)
+{
+	struct fixture		*f = *state;
+	struct gz_opts		 o = { 6, "deploy.log.1", 0 };
+	struct gz_writer	*w;
+	unsigned char		*a = make_text(300000, 1), *b = make_text(777, 2);
+	unsigned char		*all = malloc(300777);
+	uint8_t			 want[HASH_LEN], got[HASH_LEN], whash[HASH_LEN];
+	hash_ctx		 ctx;
+	uint64_t		 nread, size;
+	char			 err[256];
+	int			 in, app, out;
+
+	memcpy(all, a, 300000);
+	memcpy(all + 300000, b, 777);
+	sha(all, 300777, want);
+	put_file(f->dirfd, "live.log", a, 300000);
+	in = openat(f->dirfd, "live.log", O_RDONLY);
+	out = openat(f->dirfd, "c.gz", O_RDWR | O_CREAT | O_TRUNC, 0600);
+	assert_true(in >= 0 && out >= 0);
+	w = gz_writer_new(out, &o);
+	hash_init(&ctx);
+	gz_writer_hash(w, &ctx);
+	assert_int_equal(gz_writer_copy(w, in, &nread), 0);
+	assert_int_equal(nread, 300000);
+
+	app = openat(f->dirfd, "live.log", O_WRONLY | O_APPEND);
+	assert_int_equal(write(app, b, 777), 777);
+	close(app);
+
+	assert_int_equal(gz_writer_copy(w, in, &nread), 0);
+	assert_int_equal(nread, 777);
+	assert_int_equal(gz_writer_in(w), 300777);
+	assert_int_equal(gz_writer_finish(w), 0);
+	assert_true(gz_writer_out(w) > 20);
+	assert_int_equal(gz_writer_out(w), lseek(out, 0, SEEK_CUR));
+	hash_final(&ctx, whash);
+	assert_memory_equal(whash, want, HASH_LEN);
+	/* A finished stream takes no more data. */
+	assert_int_equal(gz_writer_feed(w, "x", 1), -1);
+	gz_writer_free(w);
+
+	assert_int_equal(lseek(out, 0, SEEK_SET), 0);
+	assert_int_equal(gz_verify_fd(out, &size, got, err, sizeof err), 0);
+	assert_int_equal(size, 300777);
+	assert_memory_equal(got, want, HASH_LEN);
+	close(in);
+	close(out);
+	free(a);
+	free(b);
+	free(all);
+}
+
+/*
+ * One byte changed anywhere the format protects (magic, method, deflate
+ * data, CRC-32, ISIZE) is found. The header's MTIME, XFL, OS and FNAME
+ * carry no check in gzip and are left out.
+ */
+static void
+test_flipped_bytes(void **state)
+{
+	struct fixture	*f = *state;
+	size_t		 len = 200 * 1024, gzlen, hl, off[48], n = 0, i;
+	unsigned char	*data = make_text(len, 5), *gz, *bad;
+	char		 err[256];
+	uint64_t	 size;
+
+	compress_to(f->dirfd, "f.gz", data, len, 6, "error.log.1", 1);
+	gz = get_file(f->dirfd, "f.gz", &gzlen);
+	hl = header_len(gz, gzlen);
+	off[n++] = 0;
+	off[n++] = 1;
+	off[n++] = 2;
+	for (i = 0; i < 36; i++)
+		off[n++] = hl + i * (gzlen - 8 - hl) / 36;
+	for (i = 0; i < 8; i++)
+		off[n++] = gzlen - 8 + i;
+	bad = malloc(gzlen);
+	for (i = 0; i < n; i++) {
+		memcpy(bad, gz, gzlen);
+		bad[off[i]] ^= (unsigned char)(0x01 << (i % 8)) | 0x10;
+		assert_int_equal(verify_bytes(f, bad, gzlen, err, sizeof err,
+		    &size, NULL), -1);
+		assert_true(err[0] != '\0');
+	}
+	/* and the original passes, so the failures were the flips */
+	assert_int_equal(verify_bytes(f, gz, gzlen, err, sizeof err, &size,
+	    NULL), 0);
+	assert_int_equal(size, len);
+	free(bad);
+	free(gz);
+	free(data);
+}
+
+static void
+test_truncated(void **state)
+{
+	struct fixture	*f = *state;
+	size_t		 len = 100 * 1024, gzlen, cuts[8], i;
+	unsigned char	*data = make_text(len, 9), *gz;
+	char		 err[256];
+
+	compress_to(f->dirfd, "t.gz", data, len, 6, "deploy.log.1", 1);
+	gz = get_file(f->dirfd, "t.gz", &gzlen);
+	cuts[0] = 1;
+	cuts[1] = 2;
+	cuts[2] = 10;
+	cuts[3] = header_len(gz, gzlen);
+	cuts[4] = gzlen / 2;
+	cuts[5] = gzlen - 8;
+	cuts[6] = gzlen - 4;
+	cuts[7] = gzlen - 1;
+	for (i = 0; i < 8; i++) {
+		assert_int_equal(verify_bytes(f, gz, cuts[i], err, sizeof err,
+		    NULL, NULL), -1);
+		assert_non_null(strstr(err, "unexpected end of file"));
+	}
+	free(gz);
+	free(data);
+}
+
+static void
+test_garbage_and_empty(void **state)
+{
+	struct fixture	*f = *state;
+	unsigned char	*data = make_text(5000, 11), *gz, *bad;
+	size_t		 gzlen;
+	char		 err[256];
+
+	compress_to(f->dirfd, "g.gz", data, 5000, 6, "x.log.1", 1);
+	gz = get_file(f->dirfd, "g.gz", &gzlen);
+	bad = malloc(gzlen + 16);
+	memcpy(bad, gz, gzlen);
+
+	memcpy(bad + gzlen, "garbage", 7);
+	assert_int_equal(verify_bytes(f, bad, gzlen + 7, err, sizeof err,
+	    NULL, NULL), -1);
+	assert_non_null(strstr(err, "trailing garbage"));
+	assert_non_null(strstr(err, "offset"));
+
+	/* half a magic is garbage too, and so are zeros */
+	bad[gzlen] = 0x1f;
+	assert_int_equal(verify_bytes(f, bad, gzlen + 1, err, sizeof err,
+	    NULL, NULL), -1);
+	assert_non_null(strstr(err, "trailing garbage"));
+	memset(bad + gzlen, 0, 16);
+	assert_int_equal(verify_bytes(f, bad, gzlen + 16, err, sizeof err,
+	    NULL, NULL), -1);
+	assert_non_null(strstr(err, "trailing garbage"));
+
+	/* the magic of a second member that never comes */
+	bad[gzlen] = 0x1f;
+	bad[gzlen + 1] = 0x8b;
+	assert_int_equal(verify_bytes(f, bad, gzlen + 2, err, sizeof err,
+	    NULL, NULL), -1);
+	assert_non_null(strstr(err, "unexpected end of file"));
+
+	assert_int_equal(verify_bytes(f, "", 0, err, sizeof err, NULL, NULL),
+	    -1);
+	assert_string_equal(err, "not a gzip file: empty");
+	assert_int_equal(verify_bytes(f, "hello world\n", 12, err, sizeof err,
+	    NULL, NULL), -1);
+	assert_string_equal(err, "not in gzip format");
+	free(bad);
+	free(gz);
+	free(data);
+}
+
+/* cat a.gz b.gz is a valid .gz of both contents (gzip -d agrees). */
+static void
+test_multi_member(void **state)
+{
+	struct fixture	*f = *state;
+	unsigned char	*a = make_text(70000, 21), *b = make_text(123, 22);
+	unsigned char	*ga, *gb, *cat, *all;
+	size_t		 la, lb;
+	uint8_t		 want[HASH_LEN], got[HASH_LEN];
+	uint64_t	 size;
+	char		 err[256], path[128];
+	const char	*gzip = tool("gzip");
+
+	compress_to(f->dirfd, "a.gz", a, 70000, 1, "a", 1);
+	compress_to(f->dirfd, "b.gz", b, 123, 9, "b", 2);
+	ga = get_file(f->dirfd, "a.gz", &la);
+	gb = get_file(f->dirfd, "b.gz", &lb);
+	cat = malloc(la + lb);
+	memcpy(cat, ga, la);
+	memcpy(cat + la, gb, lb);
+	all = malloc(70123);
+	memcpy(all, a, 70000);
+	memcpy(all + 70000, b, 123);
+	sha(all, 70123, want);
+	assert_int_equal(verify_bytes(f, cat, la + lb, err, sizeof err, &size,
+	    got), 0);
+	assert_int_equal(size, 70123);
+	assert_memory_equal(got, want, HASH_LEN);
+	if (gzip != NULL) {
+		snprintf(path, sizeof path, "%s/v.gz", f->dir);
+		assert_int_equal(run(NULL, NULL, NULL, gzip, "-t", path, NULL),
+		    0);
+	}
+	/* a corrupt second member is still caught */
+	cat[la + lb - 6] ^= 0x40;
+	assert_int_equal(verify_bytes(f, cat, la + lb, err, sizeof err, NULL,
+	    NULL), -1);
+	free(a);
+	free(b);
+	free(ga);
+	free(gb);
+	free(cat);
+	free(all);
+}
+
+/* The reader in tiny reads, and its hash of the raw bytes read. */
+static void
+test_reader_small_reads(void **state)
+{
+	struct fixture		*f = *state;
+	size_t			 len = 40000, gzlen, got = 0;
+	unsigned char		*data = make_text(len, 31), *gz, *back;
+	struct gz_reader	*r;
+	uint8_t			 want[HASH_LEN], raw[HASH_LEN];
+	hash_ctx		 ctx;
+	ssize_t			 n;
+	int			 fd;
+
+	compress_to(f->dirfd, "s.gz", data, len, 6, "s", 1);
+	gz = get_file(f->dirfd, "s.gz", &gzlen);
+	sha(gz, gzlen, want);
+	back = malloc(len + 10);
+	fd = openat(f->dirfd, "s.gz", O_RDONLY);
+	r = gz_reader_new(fd);
+	hash_init(&ctx);
+	gz_reader_hash_raw(r, &ctx);
+	while ((n = gz_reader_read(r, back + got, got % 3 + 1)) > 0)
+		got += (size_t)n;
+	assert_int_equal(n, 0);
+	assert_int_equal(got, len);
+	assert_memory_equal(back, data, len);
+	assert_int_equal(gz_reader_in(r), gzlen);
+	assert_int_equal(gz_reader_out(r), len);
+	/* the end is sticky */
+	assert_int_equal(gz_reader_read(r, back, 10), 0);
+	hash_final(&ctx, raw);
+	assert_memory_equal(raw, want, HASH_LEN);
+	gz_reader_free(r);
+	close(fd);
+	free(back);
+	free(gz);
+	free(data);
+}
+
+/* The push checker, fed in pieces of every size, agrees with the reader. */
+static void
+test_checker(void **state)
+{
+	struct fixture		*f = *state;
+	size_t			 len = 60000, gzlen, off, step, i;
+	unsigned char		*data = make_text(len, 41), *gz, *two;
+	struct gz_check		*c;
+	size_t			 steps[] = { 1, 2, 7, 4096, 1 << 20 };
+
+	compress_to(f->dirfd, "k.gz", data, len, 6, "k", 1);
+	gz = get_file(f->dirfd, "k.gz", &gzlen);
+	two = malloc(2 * gzlen + 1);
+	memcpy(two, gz, gzlen);
+	memcpy(two + gzlen, gz, gzlen);
+	for (i = 0; i < sizeof steps / sizeof steps[0]; i++) {
+		step = steps[i];
+		c = gz_check_new();
+		for (off = 0; off < 2 * gzlen; off += step)
+			assert_int_equal(gz_check_feed(c, two + off,
+			    off + step > 2 * gzlen ? 2 * gzlen - off : step),
+			    0);
+		assert_int_equal(gz_check_end(c), 0);
+		assert_int_equal(gz_check_out(c), 2 * len);
+		gz_check_free(c);
+	}
+
+	/* trailing garbage split across pieces */
+	two[gzlen] = 0x1f;
+	two[gzlen + 1] = 0x00;
+	c = gz_check_new();
+	assert_int_equal(gz_check_feed(c, two, gzlen + 1), 0);
+	assert_int_equal(gz_check_feed(c, two + gzlen + 1, 1), -1);
+	assert_non_null(strstr(gz_check_error(c), "trailing garbage"));
+	gz_check_free(c);
+
+	/* truncated: fine while fed, caught at the end */
+	c = gz_check_new();
+	assert_int_equal(gz_check_feed(c, gz, gzlen - 3), 0);
+	assert_int_equal(gz_check_end(c), -1);
+	assert_non_null(strstr(gz_check_error(c), "unexpected end of file"));
+	gz_check_free(c);
+
+	/* corrupt CRC */
+	memcpy(two, gz, gzlen);
+	two[gzlen - 7] ^= 1;
+	c = gz_check_new();
+	if (gz_check_feed(c, two, gzlen) == 0)
+		assert_int_equal(gz_check_end(c), -1);
+	assert_non_null(strstr(gz_check_error(c), "CRC mismatch"));
+	gz_check_free(c);
+
+	/* nothing at all is not a .gz */
+	c = gz_check_new();
+	assert_int_equal(gz_check_end(c), -1);
+	assert_string_equal(gz_check_error(c), "not a gzip file: empty");
+	gz_check_free(c);
+	free(two);
+	free(gz);
+	free(data);
+}
+
+/* ENOSPC and EPIPE from the output fd come back as they are. */
+static void
+test_write_errors(void **state)
+{
+	struct gz_opts		 o = { 6, "x", 0 };
+	struct gz_writer	*w;
+	unsigned char		*data = make_text(4 * 1024 * 1024, 51);
+	int			 fd, p[2], rc;
+
+	(void)state;
+	fd = open("/dev/full", O_WRONLY);
+	if (fd != -1) {
+		/* small: everything is written at finish */
+		w = gz_writer_new(fd, &o);
+		assert_int_equal(gz_writer_feed(w, data, 100), 0);
+		errno = 0;
+		assert_int_equal(gz_writer_finish(w), -1);
+		assert_int_equal(errno, ENOSPC);
+		/* and the error sticks */
+		assert_int_equal(gz_writer_finish(w), -1);
+		assert_int_equal(errno, ENOSPC);
+		gz_writer_free(w);
+		close(fd);
+	}
+
+	assert_int_equal(pipe(p), 0);
+	close(p[0]);
+	w = gz_writer_new(p[1], &o);
+	errno = 0;
+	/* big: the buffer fills and is written while feeding */
+	rc = gz_writer_feed(w, data, 4 * 1024 * 1024);
+	if (rc == 0)
+		rc = gz_writer_finish(w);
+	assert_int_equal(rc, -1);
+	assert_int_equal(errno, EPIPE);
+	gz_writer_free(w);
+	close(p[1]);
+
+	/* a read error in copy: a directory fd gives EISDIR */
+	fd = open("/tmp", O_RDONLY | O_DIRECTORY);
+	assert_true((p[0] = open("/dev/null", O_WRONLY)) >= 0);
+	w = gz_writer_new(p[0], &o);
+	errno = 0;
+	assert_int_equal(gz_writer_copy(w, fd, NULL), -1);
+	assert_int_equal(errno, EISDIR);
+	gz_writer_free(w);
+	close(p[0]);
+	close(fd);
+
+	o.level = 12;
+	assert_null(gz_writer_new(1, &o));
+	free(data);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_roundtrip),
+		cmocka_unit_test(test_header),
+		cmocka_unit_test(test_payload_is_zlib),
+		cmocka_unit_test(test_copy_twice),
+		cmocka_unit_test(test_flipped_bytes),
+		cmocka_unit_test(test_truncated),
+		cmocka_unit_test(test_garbage_and_empty),
+		cmocka_unit_test(test_multi_member),
+		cmocka_unit_test(test_reader_small_reads),
+		cmocka_unit_test(test_checker),
+		cmocka_unit_test(test_write_errors),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
