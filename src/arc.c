@@ -716,6 +716,14 @@ arc_publish(struct arc_wr *w, const char *tmp, int *seq, const uint8_t *hash,
 		xasprintf(&side, "%s" ARC_SIDECAR, name);
 		if (arc_name_taken(w->dirfd, name))
 			continue;
+		if (w->o->before_publish != NULL &&
+		    w->o->before_publish(w->o->publish_arg, name, w->m,
+		    w->n) == -1) {
+			xasprintf(&w->fatal, "not published: %s",
+			    strerror(errno));
+			rc = -1;
+			break;
+		}
 		if ((rc = arc_put_sidecar(w, stmp, side, hex, name)) == 1)
 			continue;
 		if (rc == -1)
@@ -842,10 +850,13 @@ arc_write(int dirfd, struct arc_member *m, size_t n,
 		goto fail;
 	}
 	/* Step 4: sidecar, archive, directory fsync. */
-	if (arc_publish(&w, tmp, &seq, hash, final_name) == -1)
-		goto fail;
 	for (i = 0; i < n; i++)
 		m[i].ok = w.in[i];
+	if (arc_publish(&w, tmp, &seq, hash, final_name) == -1) {
+		for (i = 0; i < n; i++)
+			m[i].ok = false;
+		goto fail;
+	}
 	rc = (int)count;
 	goto out;
 

@@ -48,6 +48,16 @@ struct arc_opts {
 	gid_t		 gid;
 	arc_progress_fn	*progress;	/* or NULL */
 	void		*progress_arg;
+	/*
+	 * Or NULL: called once the archive is verified, with the name it is
+	 * about to be published under and the members (ok set for those in
+	 * it), before any rename; -1 cancels the publication. The nightly run
+	 * records the archive in its journal here, so that a crash between
+	 * publication and the removal of the sources is finished, not redone.
+	 */
+	int		(*before_publish)(void *, const char *,
+			    const struct arc_member *, size_t);
+	void		*publish_arg;
 };
 
 struct arc_entry {

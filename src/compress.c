@@ -119,9 +119,9 @@ cz_job_run(struct cz_job *j)
 		close(fd);
 		return;
 	}
-	(void)fsx_unlink(j->dirfd, j->tmp);
-	if ((j->out_fd = fsx_create(j->dirfd, j->tmp, j->mode, j->uid,
-	    j->gid)) == -1) {
+	free(j->tmp);
+	if ((j->out_fd = fsx_create_tmp(j->dirfd, j->dst, j->mode, j->uid,
+	    j->gid, &j->tmp)) == -1) {
 		cz_fail(j, "create");
 		close(fd);
 		return;
@@ -186,7 +186,8 @@ fail:
 	if (j->out_fd >= 0)
 		close(j->out_fd);
 	j->out_fd = -1;
-	(void)fsx_unlink(j->dirfd, j->tmp);
+	if (j->tmp != NULL)
+		(void)fsx_unlink(j->dirfd, j->tmp);
 }
 
 static void
@@ -237,7 +238,7 @@ cz_collect(struct rot_run *r, size_t *np)
 			j->log = l;
 			j->src = xstrdup(g->name);
 			xasprintf(&j->dst, "%s.gz", g->name);
-			j->tmp = fsx_tmp_name(j->dst);
+			j->tmp = NULL;	/* chosen when created */
 			j->dirfd = l->dir->fd;
 			j->level = l->opts->compress_level;
 			j->mode = cfg->mode;
@@ -382,7 +383,7 @@ cz_compress(struct rot_run *r)
 		cz_publish(r, jobs, n);
 		for (i = 0; i < n; i++)
 			cz_report(r, &jobs[i]);
-		scan_refresh(&r->scan);
+		scan_refresh(&r->scan, r->ctx->rep);
 	}
 	for (i = 0; i < n; i++) {
 		free(jobs[i].src);
@@ -513,6 +514,6 @@ cz_resolve_dups(struct rot_run *r)
 	}
 	if (any && !r->ctx->dry_run) {
 		rot_sync_dirs(r);
-		scan_refresh(&r->scan);
+		scan_refresh(&r->scan, r->ctx->rep);
 	}
 }

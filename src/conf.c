@@ -72,6 +72,7 @@ struct conf_parse {
 	int			 line;
 	struct conf_errors	*errs;
 	struct evm_section	*section;	/* NULL: the global part */
+	struct evm_section	 discard;	/* after a refused header */
 };
 
 static void	 conf_err(struct conf_errors *, const char *, int,
@@ -233,22 +234,45 @@ conf_check_abspath(const char *v, char **why)
 	return 0;
 }
 
+/*
+ * Normalises an absolute path in place: "//" and "/./" collapse, trailing
+ * slashes go, so that "inside root" checks compare like with like.
+ */
+static void
+conf_normalise(char *p)
+{
+	char	*r = p, *w = p;
+
+	while (*r != '\0') {
+		if (r[0] == '/' && (r[1] == '/' || (r[1] == '.' &&
+		    (r[2] == '/' || r[2] == '\0')))) {
+			r += r[1] == '/' ? 1 : 2;
+			continue;
+		}
+		*w++ = *r++;
+	}
+	*w = '\0';
+	while (w > p + 1 && w[-1] == '/')
+		*--w = '\0';
+	if (*p == '\0')
+		strcpy(p, "/");
+}
+
 /* Sets an absolute-path key (also used for --root and friends). */
 int
 conf_set_path(struct evm_config *cfg, enum conf_id id, const char *v,
     char **why)
 {
 	char	**dst, *p;
-	size_t	  n;
 
 	if (conf_check_abspath(v, why) != 0)
 		return -1;
 	p = xstrdup(v);
-	for (n = strlen(p); n > 1 && p[n - 1] == '/'; n--)
-		p[n - 1] = '\0';
-	if (strcmp(p, "/") == 0 && id != K_STATE_FILE) {
+	conf_normalise(p);
+	if (strcmp(p, "/") == 0) {
 		free(p);
-		*why = xstrdup("must not be '/'");
+		*why = xstrdup(id == K_STATE_FILE ? "must name a file" :
+		    "must not be '/'");
 		return -1;
 	}
 	dst = id == K_ROOT ? &cfg->root : id == K_ARCHIVE_DIR ?
@@ -576,6 +600,9 @@ conf_parse_section(struct conf_parse *p, char *s)
 	const char		*bad;
 	size_t			 i;
 
+	/* Until the next header, keys are checked but not applied. */
+	memset(&p->discard, 0, sizeof p->discard);
+	p->section = &p->discard;
 	if (end == NULL) {
 		conf_err(p->errs, p->name, p->line, "missing ']' in section "
 		    "header");
@@ -592,7 +619,6 @@ conf_parse_section(struct conf_parse *p, char *s)
 		conf_err(p->errs, p->name, p->line, "section [%s] %s; a section "
 		    "names a log by its path relative to root, like "
 		    "[deploy/deploy.log]", s, bad);
-		p->section = NULL;
 		return;
 	}
 	for (i = 0; i < cfg->nsections; i++)
@@ -677,7 +703,7 @@ static int
 conf_parse_text(struct evm_config *cfg, const char *text, size_t len,
     const char *name, struct conf_errors *errs)
 {
-	struct conf_parse	 p = { cfg, name, 0, errs, NULL };
+	struct conf_parse	 p;
 	const char		*s = text, *end = text + len, *nl;
 	char			*line;
 	size_t			 before = errs->n;
@@ -686,6 +712,10 @@ conf_parse_text(struct evm_config *cfg, const char *text, size_t len,
 		conf_err(errs, name, 0, "contains a NUL byte: not a text file");
 		return -1;
 	}
+	memset(&p, 0, sizeof p);
+	p.cfg = cfg;
+	p.name = name;
+	p.errs = errs;
 	while (s < end) {
 		nl = memchr(s, '\n', (size_t)(end - s));
 		line = xstrndup(s, nl ? (size_t)(nl - s) : (size_t)(end - s));
@@ -911,10 +941,23 @@ conf_value_str(const struct evm_config *cfg, const struct evm_logopts *o,
 	case K_STATE_FILE:
 		conf_quoted(&b, cfg->state_file, quote);
 		break;
-	case K_LOGS:
-		for (j = 0; j < cfg->nlogs; j++)
-			sbuf_addf(&b, "%s%s", j ? " " : "", cfg->logs[j]);
+	case K_LOGS: {
+		struct sbuf	l;
+		bool		odd = false;
+
+		sbuf_init(&l);
+		sbuf_add(&l, "", 0);
+		for (j = 0; j < cfg->nlogs; j++) {
+			sbuf_addf(&l, "%s%s", j ? " " : "", cfg->logs[j]);
+			odd |= strpbrk(cfg->logs[j], "#;\"\\") != NULL;
+		}
+		if (odd)
+			conf_quoted(&b, l.s, quote);
+		else
+			sbuf_adds(&b, l.s);
+		sbuf_free(&l);
 		break;
+	}
 	case K_ROTATE:
 		sbuf_addf(&b, "%d", o->rotate);
 		break;

@@ -154,7 +154,10 @@ esc_human(struct sbuf *b, const char *str)
 
 	while (left > 0) {
 		n = esc_utf8_len(p, left);
-		if (n == 0 || *p < 0x20 || *p == 0x7f) {
+		if (n == 2 && p[0] == 0xc2 && p[1] < 0xa0) {
+			/* C1 controls (U+0080..U+009F): CSI is U+009B */
+			sbuf_addf(b, "\\x%02x\\x%02x", p[0], p[1]);
+		} else if (n == 0 || *p < 0x20 || *p == 0x7f) {
 			sbuf_addf(b, "\\x%02x", *p);
 			n = 1;
 		} else

@@ -66,34 +66,66 @@ ex_member_name(struct rot_run *r, const struct log *l, const struct gen *g,
 	return name;
 }
 
+static bool
+ex_same_slot(const struct gen *a, const struct gen *b)
+{
+	return a->gn.form == b->gn.form && a->gn.num == b->gn.num &&
+	    strcmp(a->gn.tag, b->gn.tag) == 0;
+}
+
+static bool
+ex_name_used(const struct ex_item *items, size_t n, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(items[i].name, name) == 0)
+			return true;
+	return false;
+}
+
 /* Every generation beyond its log's `rotate`, with its member name. */
 static struct ex_item *
 ex_collect(struct rot_run *r, size_t *np)
 {
 	struct ex_item	*items = NULL;
 	char		 tag[EVM_TAG_MAX];
-	size_t		 n = 0, i, k, m;
+	size_t		 n = 0, i, k;
+	time_t		 bump;
 
 	for (i = 0; i < r->scan.nlogs; i++) {
 		struct log *l = &r->scan.logs[i];
+		size_t slot = 0;
 
 		if (l->refused != NULL || l->dir == NULL)
 			continue;
-		for (k = (size_t)l->opts->rotate; k < l->ngens; k++) {
+		for (k = 0; k < l->ngens; k++) {
 			struct gen *g = &l->gens[k];
 			char *name;
+			bool pair;
 
-			if (g->refused != NULL)
+			/*
+			 * A generation is a slot, not a file: a plain copy and
+			 * its .gz (an interrupted compression) count once, and
+			 * such a pair waits for the next run to settle it.
+			 */
+			pair = (k > 0 && ex_same_slot(g, &l->gens[k - 1])) ||
+			    (k + 1 < l->ngens && ex_same_slot(g, &l->gens[k + 1]));
+			if (k > 0 && !ex_same_slot(g, &l->gens[k - 1]))
+				slot++;
+			if (slot < (size_t)l->opts->rotate || pair ||
+			    g->refused != NULL)
 				continue;
 			ex_tag(r, l, g, false, tag, sizeof tag);
 			name = ex_member_name(r, l, g, tag);
-			/* Two taken-over ones from one day: the later with time. */
-			for (m = 0; m < n; m++)
-				if (strcmp(items[m].name, name) == 0)
-					break;
-			if (m < n) {
+			/*
+			 * Taken-over ones from one day: the later ones with
+			 * their time, made unique by the second if need be.
+			 */
+			for (bump = 0; ex_name_used(items, n, name); bump++) {
 				free(name);
-				ex_tag(r, l, g, true, tag, sizeof tag);
+				clock_tag(g->st.st_mtime + bump, false, tag,
+				    sizeof tag);
 				name = ex_member_name(r, l, g, tag);
 			}
 			items = xreallocarray(items, n + 1, sizeof *items);
@@ -169,24 +201,35 @@ ex_open_archive_dir(struct rot_run *r, size_t pending)
 	return -1;
 }
 
-/* Records the published archive in the journal before any removal. */
+struct ex_pub {
+	struct rot_run	*r;
+	struct ex_item	*items;
+};
+
+/*
+ * arc_write's before_publish hook: the archive is recorded in the journal
+ * with every member's size and SHA-256 before it gets its name, so that a
+ * crash anywhere from here on is finished by the next run, not repeated.
+ */
 static int
-ex_journal(struct rot_run *r, const char *archive, struct ex_item *items,
-    struct arc_member *m, size_t n)
+ex_journal(void *arg, const char *archive, const struct arc_member *m,
+    size_t n)
 {
-	size_t i;
+	struct ex_pub	*p = arg;
+	struct rot_run	*r = p->r;
+	size_t		 i;
 
 	journal_clear_members(&r->jr);
 	r->jr.archive = xstrdup(archive);
 	for (i = 0; i < n; i++)
 		if (m[i].ok)
-			journal_add_member(&r->jr, items[i].log->dirrel,
+			journal_add_member(&r->jr, p->items[i].log->dirrel,
 			    m[i].file, m[i].name, m[i].st.st_dev,
 			    m[i].st.st_ino, m[i].size, m[i].sha256);
 	if (rot_journal_save(r) == -1) {
 		report_error(r->ctx->rep, r->ctx->cfg->state_file, "cannot write "
-		    "the journal (%s): the archived generations stay in the "
-		    "tree for now", strerror(errno));
+		    "the journal (%s): the archive is not published, its "
+		    "generations stay in the tree", strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -213,6 +256,7 @@ ex_expire(struct rot_run *r)
 	struct arc_member	*m;
 	struct arc_opts		 o;
 	struct ex_item		*items;
+	struct ex_pub		 pub;
 	uint64_t		 bytes = 0;
 	char			*final = NULL, size[32], stamp[32];
 	size_t			 n, i, ok;
@@ -260,8 +304,12 @@ ex_expire(struct rot_run *r)
 		o.progress = ex_progress;
 		o.progress_arg = r;
 	}
+	pub.r = r;
+	pub.items = items;
+	o.before_publish = ex_journal;
+	o.publish_arg = &pub;
 	got = arc_write(arcfd, m, n, &o, r->ctx->rep, &final);
-	if (got > 0 && ex_journal(r, final, items, m, n) == 0) {
+	if (got > 0) {
 		for (i = ok = 0; i < n; i++) {
 			char *rel = tree_join(items[i].log->dirrel, m[i].file);
 
@@ -281,7 +329,7 @@ ex_expire(struct rot_run *r)
 		    "archive of %zu generation%s, %s, verified", ok, ok == 1 ?
 		    "" : "s", size);
 		rot_sync_dirs(r);
-		scan_refresh(&r->scan);
+		scan_refresh(&r->scan, r->ctx->rep);
 	}
 	for (i = 0; i < n; i++) {
 		if (!m[i].ok && m[i].error != NULL) {
@@ -322,6 +370,11 @@ ex_recover(struct rot_run *r, const struct journal *j)
 
 	if ((arcfd = ex_open_archive_dir(r, 1)) == -1)
 		return 0;
+	if (fsx_fstatat(arcfd, j->archive, &st) == -1 && errno == ENOENT) {
+		/* Never published: the sources are archived again. */
+		close(arcfd);
+		return 0;
+	}
 	m = xcalloc(j->nmembers ? j->nmembers : 1, sizeof *m);
 	for (i = 0; i < j->nmembers; i++) {
 		m[i].name = j->members[i].name;

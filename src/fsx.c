@@ -278,6 +278,25 @@ fsx_refusal(const struct stat *st)
 	return NULL;
 }
 
+/*
+ * Removes a temporary name before reusing it, but only if what is there is
+ * the kind of file evmaint leaves (regular, one link): anything else was put
+ * there by someone else, and is left for the caller's create to refuse.
+ */
+int
+fsx_unlink_tmp(int dirfd, const char *name)
+{
+	struct stat st;
+
+	if (fsx_fstatat(dirfd, name, &st) == -1)
+		return errno == ENOENT ? 0 : -1;
+	if (fsx_refusal(&st) != NULL) {
+		errno = EEXIST;
+		return -1;
+	}
+	return fsx_unlink(dirfd, name);
+}
+
 bool
 fsx_is_tmp_name(const char *name)
 {
@@ -294,6 +313,37 @@ fsx_tmp_name(const char *final)
 }
 
 /*
+ * Creates the temporary file for `final`: .evmaint-tmp.FINAL, replacing
+ * an interrupted run's leftover; when something foreign sits on that name
+ * (a planted symlink or hard link, left alone as it must be) the next of
+ * .evmaint-tmp.N.FINAL is used. The name used is returned in *used.
+ */
+int
+fsx_create_tmp(int dirfd, const char *final, mode_t mode, uid_t uid,
+    gid_t gid, char **used)
+{
+	char	*name;
+	int	 fd, k;
+
+	for (k = 0; k < 10; k++) {
+		if (k == 0)
+			name = fsx_tmp_name(final);
+		else
+			xasprintf(&name, "%s%d.%s", EVM_TMP_PREFIX, k, final);
+		(void)fsx_unlink_tmp(dirfd, name);
+		if ((fd = fsx_create(dirfd, name, mode, uid, gid)) != -1) {
+			*used = name;
+			return fd;
+		}
+		free(name);
+		if (errno != EEXIST)
+			break;
+	}
+	*used = NULL;
+	return -1;
+}
+
+/*
  * Writes a small file durably: temporary name at the final owner and mode,
  * data, fsync, rename into place (replacing only when asked), fsync of the
  * directory. A crash leaves either the old file or the new one, plus at most
@@ -303,29 +353,25 @@ int
 fsx_publish_file(int dirfd, const char *name, const void *data, size_t len,
     mode_t mode, uid_t uid, gid_t gid, bool replace)
 {
-	char	*tmp = fsx_tmp_name(name);
+	char	*tmp;
 	int	 fd, rc, saved;
 
-	(void)unlinkat(dirfd, tmp, 0);	/* a leftover of an interrupted run */
-	if ((fd = fsx_create(dirfd, tmp, mode, uid, gid)) == -1) {
-		free(tmp);
+	if ((fd = fsx_create_tmp(dirfd, name, mode, uid, gid, &tmp)) == -1)
 		return -1;
-	}
 	rc = fsx_write_all(fd, data, len);
 	if (rc == 0)
 		rc = fsx_fsync(fd);
-	saved = errno;
+	saved = errno;		/* the first error is the one to tell */
 	if (close(fd) == -1 && rc == 0) {
 		rc = -1;
 		saved = errno;
 	}
-	if (rc == 0)
-		rc = replace ? fsx_rename_replace(dirfd, tmp, dirfd, name) :
-		    fsx_rename_noreplace(dirfd, tmp, dirfd, name);
-	if (rc == -1) {
+	if (rc == 0 && (rc = replace ? fsx_rename_replace(dirfd, tmp, dirfd,
+	    name) : fsx_rename_noreplace(dirfd, tmp, dirfd, name)) == -1)
 		saved = errno;
+	if (rc == -1)
 		(void)unlinkat(dirfd, tmp, 0);
-	} else if ((rc = fsx_fsync(dirfd)) == -1)
+	else if ((rc = fsx_fsync(dirfd)) == -1)
 		saved = errno;
 	free(tmp);
 	errno = saved;

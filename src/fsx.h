@@ -31,6 +31,7 @@ int	 fsx_rename_noreplace(int, const char *, int, const char *);
 int	 fsx_rename_replace(int, const char *, int, const char *);
 int	 fsx_exchange(int, const char *, int, const char *);
 int	 fsx_unlink(int, const char *);
+int	 fsx_unlink_tmp(int, const char *);
 int	 fsx_rmdir(int, const char *);
 int	 fsx_close(int);
 int	 fsx_writers_absent(int);
@@ -39,6 +40,8 @@ const char	*fsx_refusal(const struct stat *);
 const char	*fsx_type_name(mode_t);
 bool		 fsx_is_tmp_name(const char *);
 char		*fsx_tmp_name(const char *);
+int		 fsx_create_tmp(int, const char *, mode_t, uid_t, gid_t,
+		    char **);
 int		 fsx_publish_file(int, const char *, const void *, size_t,
 		    mode_t, uid_t, gid_t, bool);
 

@@ -7,6 +7,7 @@
 
 #include <signal.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "evmaint.h"
 #include "cmd.h"
@@ -19,8 +20,12 @@ main(int argc, char **argv)
 	struct cmd_args	args;
 	int		rc;
 
-	/* Step 1: the command line. A lost reader of our stdout is not fatal. */
+	/*
+	 * Step 1: the command line. A lost reader of our stdout is not fatal;
+	 * the time zone is loaded now, not lazily in the middle of a run.
+	 */
 	signal(SIGPIPE, SIG_IGN);
+	tzset();
 	if ((rc = cmd_parse(&ctx, argc, argv, &args)) != 0)
 		return rc == -1 ? EVM_EXIT_OK : rc;
 

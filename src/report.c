@@ -139,6 +139,8 @@ report_verb(struct sbuf *b, bool dry_run, const char *verb)
 
 	if (dry_run)
 		sbuf_addf(b, "would %s", verb);
+	else if (strcmp(verb, "write") == 0)
+		sbuf_adds(b, "wrote");
 	else
 		sbuf_addf(b, "%s%s", verb, n > 0 && verb[n - 1] == 'e' ?
 		    "d" : "ed");

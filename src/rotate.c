@@ -41,9 +41,10 @@ struct rot_plan {
 };
 
 static int	rot_replay_log(struct rot_run *, struct tree_dir *,
-		    const struct jr_log *, bool);
+		    const struct journal *, const struct jr_log *, bool);
 static void	rot_plan_free(struct rot_plan *, bool);
-static int	rot_step(int, const struct jr_step *);
+static int	rot_step(int, const struct journal *, const struct jr_log *,
+		    size_t);
 
 int
 rot_open(struct rot_run *r, struct evm_ctx *ctx)
@@ -151,20 +152,55 @@ rot_journal_save(struct rot_run *r)
 	return 0;
 }
 
+static bool
+rot_holds(int dirfd, const char *name, dev_t dev, ino_t ino)
+{
+	struct stat st;
+
+	return fsx_fstatat(dirfd, name, &st) == 0 && st.st_ino == ino &&
+	    st.st_dev == dev;
+}
+
+/*
+ * Whether step i is done: its target holds the inode it moves, or a later
+ * step moving the same inode is done (the prepared file is renamed into
+ * the slot, then exchanged on to the live name), or the inode is gone and
+ * the journal lists it in the archive it went to (an expired generation,
+ * removed once archived).
+ */
+static bool
+rot_step_done(int dirfd, const struct journal *j, const struct jr_log *jl,
+    size_t i)
+{
+	const struct jr_step	*s = &jl->steps[i];
+	size_t			 k;
+
+	for (k = 0; j != NULL && k < j->nmembers; k++)
+		if (j->members[k].ino == s->ino && j->members[k].dev == s->dev &&
+		    !rot_holds(dirfd, s->a, s->dev, s->ino))
+			return true;
+	for (k = jl->nsteps; k-- > i;)
+		if (jl->steps[k].ino == jl->steps[i].ino &&
+		    jl->steps[k].dev == jl->steps[i].dev &&
+		    rot_holds(dirfd, jl->steps[k].b, jl->steps[k].dev,
+		    jl->steps[k].ino))
+			return true;
+	return false;
+}
+
 /*
  * One journal step. 1: done (now or before), 0: neither name holds the
  * inode any more (the step cannot be finished), -1: the rename failed.
  */
 static int
-rot_step(int dirfd, const struct jr_step *s)
+rot_step(int dirfd, const struct journal *j, const struct jr_log *jl,
+    size_t i)
 {
-	struct stat st;
+	const struct jr_step *s = &jl->steps[i];
 
-	if (fsx_fstatat(dirfd, s->b, &st) == 0 && st.st_ino == s->ino &&
-	    st.st_dev == s->dev)
+	if (rot_step_done(dirfd, j, jl, i))
 		return 1;
-	if (fsx_fstatat(dirfd, s->a, &st) == -1 || st.st_ino != s->ino ||
-	    st.st_dev != s->dev)
+	if (!rot_holds(dirfd, s->a, s->dev, s->ino))
 		return 0;
 	if (s->kind == JR_RENAME)
 		return fsx_rename_noreplace(dirfd, s->a, dirfd, s->b) == 0 ?
@@ -181,7 +217,7 @@ rot_step(int dirfd, const struct jr_step *s)
 /* Runs a log's steps in order; 1 done, 0 abandoned, -1 failed (retry). */
 static int
 rot_replay_log(struct rot_run *r, struct tree_dir *dir,
-    const struct jr_log *jl, bool recovering)
+    const struct journal *j, const struct jr_log *jl, bool recovering)
 {
 	size_t	i;
 	int	rc;
@@ -192,7 +228,7 @@ rot_replay_log(struct rot_run *r, struct tree_dir *dir,
 		return 0;
 	}
 	for (i = 0; i < jl->nsteps; i++) {
-		rc = rot_step(dir->fd, &jl->steps[i]);
+		rc = rot_step(dir->fd, j, jl, i);
 		dir->touched = true;
 		if (rc == 1)
 			continue;
@@ -295,7 +331,7 @@ rot_recover(struct rot_run *r)
 		if (slash != NULL)
 			*slash = '\0';
 		rc = rot_replay_log(r, tree_dir_get(&r->scan.tree, slash ?
-		    dirrel : ""), jl, true);
+		    dirrel : ""), &j, jl, true);
 		free(dirrel);
 		if (rc == -1) {
 			failed++;
@@ -368,7 +404,11 @@ rot_cleanup_tmp(struct rot_run *r)
 		}
 		if (removed && !r->ctx->dry_run) {
 			d->touched = true;
-			(void)tree_dir_reread(d);
+			if (tree_dir_reread(d) == -1)
+				report_error(r->ctx->rep, *d->rel ? d->rel :
+				    r->scan.tree.root, "cannot read the directory "
+				    "again: %s; nothing more is done in it this run",
+				    strerror(errno));
 		}
 	}
 	rot_sync_dirs(r);
@@ -467,14 +507,29 @@ rot_free(const struct tree_dir *d, char **gone, size_t ngone, char **taken,
 	return tree_dir_find(d, name) == NULL;
 }
 
+/*
+ * Whether a generation of the log already goes by this date tag: recorded
+ * in the state, or, for one without a record, the day of its mtime (what
+ * its archive member would be called). Then a new rotation is not the
+ * day's first as far as names go, and takes the _HHMMSS form.
+ */
 static bool
-rot_tag_used(const struct state_log *sl, const char *tag)
+rot_tag_used(const struct state_log *sl, const struct log *l, const char *tag)
 {
-	size_t i;
+	char	mt[EVM_TAG_MAX];
+	size_t	i;
 
 	for (i = 0; sl != NULL && i < sl->ngens; i++)
 		if (strcmp(sl->gens[i].tag, tag) == 0)
 			return true;
+	for (i = 0; i < l->ngens; i++) {
+		if (l->gens[i].gn.form != GEN_NUM ||
+		    state_tag(sl, l->gens[i].gn.num) != NULL)
+			continue;
+		clock_tag(l->gens[i].st.st_mtime, true, mt, sizeof mt);
+		if (strcmp(mt, tag) == 0)
+			return true;
+	}
 	return false;
 }
 
@@ -543,7 +598,7 @@ rot_plan(struct rot_run *r, struct log *l, const char *why)
 			taken = xreallocarray(taken, ntaken + 1, sizeof *taken);
 			taken[ntaken++] = dst;
 		}
-		if (first && rot_tag_used(sl, tag))
+		if (first && rot_tag_used(sl, l, tag))
 			clock_tag(r->ctx->now, false, tag, sizeof tag);
 		p->slot = gen_name_num(l->name, 1, false);
 	} else {
@@ -643,9 +698,9 @@ rot_prepare(struct rot_run *r, struct rot_plan *p, bool keep_fd)
 	struct log		*l = p->log;
 	struct stat		 st;
 
-	(void)fsx_unlink(l->dir->fd, p->prep);
-	p->prep_fd = fsx_create(l->dir->fd, p->prep, cfg->mode, cfg->uid,
-	    cfg->gid);
+	free(p->prep);
+	p->prep_fd = fsx_create_tmp(l->dir->fd, l->name, cfg->mode, cfg->uid,
+	    cfg->gid, &p->prep);
 	if (p->prep_fd == -1 || fsx_fstat(p->prep_fd, &st) == -1) {
 		report_error(r->ctx->rep, l->rel, "not rotated: cannot create "
 		    "the new empty log: %s", strerror(errno));
@@ -769,7 +824,7 @@ rot_rotate(struct rot_run *r)
 			plans[np++] = plans[i];
 			continue;
 		}
-		if (plans[i]->prep_fd >= 0)
+		if (plans[i]->prep_fd >= 0 && plans[i]->prep != NULL)
 			(void)fsx_unlink(plans[i]->log->dir->fd, plans[i]->prep);
 		rot_plan_free(plans[i], true);
 	}
@@ -810,7 +865,7 @@ rot_rotate(struct rot_run *r)
 	for (i = 0; i < n; i++) {
 		struct rot_plan *p = plans[i];
 
-		rc = rot_replay_log(r, p->log->dir, p->jl, false);
+		rc = rot_replay_log(r, p->log->dir, NULL, p->jl, false);
 		if (rc == 1) {
 			rot_apply_state(r, p->jl);
 			p->log->rotated = true;
@@ -820,7 +875,7 @@ rot_rotate(struct rot_run *r)
 		}
 	}
 	rot_sync_dirs(r);
-	scan_refresh(&r->scan);
+	scan_refresh(&r->scan, r->ctx->rep);
 	for (i = 0; i < n; i++)
 		rot_plan_free(plans[i], false);
 	free(plans);
@@ -830,7 +885,8 @@ rot_rotate(struct rot_run *r)
 /*
  * The state file, then the journal's removal: in that order, so that a
  * crash between them replays renames that are all done, harmlessly. Only
- * numbered generations still in the tree keep their tags.
+ * numbered generations still in the tree keep their tags; a log this run
+ * did not see (a directory it could not read) keeps its record as it was.
  */
 int
 rot_finish(struct rot_run *r)
@@ -843,12 +899,20 @@ rot_finish(struct rot_run *r)
 	if (r->ctx->dry_run || r->statedir < 0)
 		return 0;
 	memset(&out, 0, sizeof out);
+	for (i = 0; i < r->state.nlogs; i++)
+		if (scan_find(&r->scan, r->state.logs[i].rel) == NULL)
+			state_log_copy(state_get(&out, r->state.logs[i].rel,
+			    true), &r->state.logs[i]);
 	for (i = 0; i < r->scan.nlogs; i++) {
 		struct log *l = &r->scan.logs[i];
 
 		if ((sl = state_get(&r->state, l->rel, false)) == NULL)
 			continue;
 		ol = state_get(&out, l->rel, true);
+		if (l->dir == NULL || !l->exists || l->refused != NULL) {
+			state_log_copy(ol, sl);	/* not seen: kept as it was */
+			continue;
+		}
 		ol->last = sl->last;
 		for (k = 0; k < sl->ngens; k++)
 			for (g = 0; g < l->ngens; g++)

@@ -168,7 +168,7 @@ scan_dir_gens(struct scan *s, struct tree_dir *d, struct log *only)
  * then the entries and generations of every log in those directories.
  */
 void
-scan_refresh(struct scan *s)
+scan_refresh(struct scan *s, struct report *rep)
 {
 	struct tree_dir	*d;
 	size_t		 i, k;
@@ -180,7 +180,10 @@ scan_refresh(struct scan *s)
 				break;
 		if (k == s->nlogs)
 			continue;
-		(void)tree_dir_reread(d);
+		if (tree_dir_reread(d) == -1)
+			report_error(rep, *d->rel ? d->rel : s->tree.root,
+			    "cannot read the directory again: %s; nothing more "
+			    "is done in it this run", strerror(errno));
 		for (k = 0; k < s->nlogs; k++) {
 			struct log *l = &s->logs[k];
 			size_t g;
@@ -199,6 +202,34 @@ scan_refresh(struct scan *s)
 		for (k = 0; k < s->nlogs; k++)
 			if (s->logs[k].dir == d)
 				scan_gens_sort(&s->logs[k]);
+	}
+}
+
+/*
+ * Symlinks are never followed; those that are not refused as a log or a
+ * generation (a symlinked directory, say) are still mentioned, so that
+ * nothing in the tree is passed over in silence.
+ */
+static void
+scan_mention_links(struct scan *s, struct report *rep)
+{
+	struct gen_name	 gn;
+	char		*rel;
+	size_t		 i, k;
+
+	for (i = 0; i < s->tree.ndirs; i++) {
+		struct tree_dir *d = s->tree.dirs[i];
+
+		for (k = 0; k < d->nents; k++) {
+			const char *name = d->ents[k].name;
+
+			if (d->ents[k].type != DT_LNK || gen_is_log_name(name) ||
+			    gen_parse(name, &gn) || fsx_is_tmp_name(name))
+				continue;
+			rel = tree_join(d->rel, name);
+			report_warn(rep, rel, "a symlink: not followed");
+			free(rel);
+		}
 	}
 }
 
@@ -244,6 +275,7 @@ scan_tree(struct scan *s, const struct evm_config *cfg, struct report *rep)
 	}
 	for (i = 0; i < s->tree.ndirs; i++)
 		scan_dir_gens(s, s->tree.dirs[i], NULL);
+	scan_mention_links(s, rep);
 	for (i = 0; i < s->nlogs; i++)
 		scan_gens_sort(&s->logs[i]);
 	return 0;

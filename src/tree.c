@@ -269,21 +269,20 @@ tree_ent_cmp(const void *a, const void *b)
 	    ((const struct tree_ent *)b)->name);
 }
 
-/* Reads and sorts a directory's entries, resolving DT_UNKNOWN. */
+/*
+ * Reads and sorts a directory's entries, resolving DT_UNKNOWN. On failure
+ * the previous listing stays as it was.
+ */
 static int
 tree_read_ents(struct tree_dir *d)
 {
+	struct tree_ent	*ents = NULL;
 	struct dirent	*de;
 	struct stat	 st;
 	DIR		*dp;
-	int		 dfd;
-	size_t		 i, cap = 0;
+	int		 dfd, err;
+	size_t		 i, n = 0, cap = 0;
 
-	for (i = 0; i < d->nents; i++)
-		free(d->ents[i].name);
-	free(d->ents);
-	d->ents = NULL;
-	d->nents = 0;
 	/* fdopendir takes over the fd it is given: hand it a duplicate. */
 	if ((dfd = fcntl(d->fd, F_DUPFD_CLOEXEC, 0)) == -1)
 		return -1;
@@ -296,32 +295,49 @@ tree_read_ents(struct tree_dir *d)
 		if (strcmp(de->d_name, ".") == 0 ||
 		    strcmp(de->d_name, "..") == 0)
 			continue;
-		if (d->nents == cap) {
+		if (n == cap) {
 			cap = cap ? cap * 2 : 32;
-			d->ents = xreallocarray(d->ents, cap, sizeof *d->ents);
+			ents = xreallocarray(ents, cap, sizeof *ents);
 		}
-		d->ents[d->nents].name = xstrdup(de->d_name);
-		d->ents[d->nents].type = de->d_type;
+		ents[n].name = xstrdup(de->d_name);
+		ents[n].type = de->d_type;
 		if (de->d_type == DT_UNKNOWN &&
 		    fsx_fstatat(d->fd, de->d_name, &st) == 0)
-			d->ents[d->nents].type = IFTODT(st.st_mode);
-		d->nents++;
+			ents[n].type = IFTODT(st.st_mode);
+		n++;
 	}
-	i = (size_t)errno;
+	err = errno;
 	closedir(dp);
-	if (i != 0) {
-		errno = (int)i;
+	if (err != 0) {
+		for (i = 0; i < n; i++)
+			free(ents[i].name);
+		free(ents);
+		errno = err;
 		return -1;
 	}
-	if (d->nents > 1)
-		qsort(d->ents, d->nents, sizeof *d->ents, tree_ent_cmp);
+	if (n > 1)
+		qsort(ents, n, sizeof *ents, tree_ent_cmp);
+	for (i = 0; i < d->nents; i++)
+		free(d->ents[i].name);
+	free(d->ents);
+	d->ents = ents;
+	d->nents = n;
 	return 0;
 }
 
+/*
+ * Re-reads a directory after changes. If that fails, the directory counts
+ * as unreadable for the rest of the run: nothing more is done in it.
+ */
 int
 tree_dir_reread(struct tree_dir *d)
 {
-	return tree_read_ents(d);
+	if (tree_read_ents(d) == 0)
+		return 0;
+	if (d->untrusted == NULL)
+		xasprintf((char **)&d->untrusted, "unreadable (%s)",
+		    strerror(errno));
+	return -1;
 }
 
 struct tree_ent *
@@ -390,8 +406,13 @@ tree_walk(struct tree *t, struct tree_dir *d, struct report *rep)
 	int		 fd;
 
 	if (tree_read_ents(d) == -1) {
+		/* Acting on a partial view could rename over what we missed. */
 		report_error(rep, *d->rel ? d->rel : t->root, "cannot read "
-		    "directory: %s", strerror(errno));
+		    "directory: %s; nothing in it is touched this run",
+		    strerror(errno));
+		free((char *)d->untrusted);
+		xasprintf((char **)&d->untrusted, "unreadable (%s)",
+		    strerror(errno));
 		return;
 	}
 	for (i = 0; i < d->nents; i++) {

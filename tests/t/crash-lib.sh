@@ -1,0 +1,123 @@
+#!/bin/bash
+# shellcheck shell=bash
+#
+# Shared by the crash and fault tests: a tree with history (rotate = 2, so
+# every run shifts, compresses and archives), a copy of its initial state to
+# restart from, and a listing of everything that matters after a run: every
+# file of the tree with the SHA-256 of its decompressed content, every
+# archive's members, the state file, and no journal or temporary file.
+
+CRASH_NOW="2026-11-03 02:00:00"
+
+# crash_setup: builds $T with two nights of history and a third night's
+# writes (a few MB), and keeps a pristine copy in $T/init.
+crash_setup() {
+	t_setup "rotate = 2"
+	evm_run 0 -q init
+	local d
+	for d in 1 2; do
+		seq -f "deploy d$d %g" 1 50000 >>"$ROOT/deploy/deploy.log"
+		seq -f "backup d$d %g" 1 20000 >>"$ROOT/backup/backup.log"
+		echo "error d$d" >>"$ROOT/error.log"
+		at "2026-11-0$d 02:00:00" evm_run 0 -q rotate
+	done
+	seq -f "deploy d3 %g" 1 300000 >>"$ROOT/deploy/deploy.log"
+	seq -f "backup d3 %g" 1 20000 >>"$ROOT/backup/backup.log"
+	seq -f "config d3 %g" 1 5000 >>"$ROOT/config_update/config_update.log"
+	echo "error d3" >>"$ROOT/error.log"
+	mkdir "$T/init"
+	cp -a "$T/srv" "$T/var" "$T/init/"
+}
+
+crash_restore() {
+	rm -rf "$T/srv" "$T/var"
+	cp -a "$T/init/srv" "$T/init/var" "$T/"
+}
+
+# Content as the scripts wrote it: evmaint's own error lines (a faulted run
+# reports into error.log, as it should) are left out of the comparison.
+crash_content() {
+	case $1 in
+	*.gz) zcat "$1" ;;
+	*) cat "$1" ;;
+	esac | { grep -a -v -E ' evmaint\[[0-9]+\]: ERROR ' || true; } |
+		sha256sum | cut -c1-16
+}
+
+# crash_listing: what a run left, as text, for comparing two runs.
+crash_listing() {
+	local f a x
+	(cd "$ROOT" && find . -print | LC_ALL=C sort) | while IFS= read -r f; do
+		if [ -L "$ROOT/$f" ] || [ ! -f "$ROOT/$f" ]; then
+			echo "tree $f $(stat -c %F "$ROOT/$f")"
+			continue
+		fi
+		echo "tree $f $(stat -c %a "$ROOT/$f") $(crash_content "$ROOT/$f")"
+	done
+	for a in "$ARCH"/*; do
+		[ -e "$a" ] || continue
+		case $a in
+		*.sha256)
+			echo "sidecar ${a##*/} $(cd "$ARCH" && sha256sum -c --quiet "${a##*/}" && echo ok)"
+			continue
+			;;
+		esac
+		x=$T/x
+		rm -rf "$x"
+		mkdir "$x"
+		tar -xf "$a" -C "$x"
+		(cd "$x" && find . -type f | LC_ALL=C sort | while IFS= read -r f; do
+			echo "archive ${a##*/} $f $(crash_content "$f")"
+		done)
+		rm -rf "$x"
+	done
+	echo "state $(cat "$STATE")"
+	[ ! -e "$STATE.journal" ] || echo "JOURNAL LEFT"
+	find "$T/srv" "$T/var" -name '.evmaint-tmp.*' -printf 'TEMP LEFT %p\n'
+}
+
+# crash_lines: every line written, as found in live logs, generations and
+# archives (sorted, with duplicates kept, so a loss or a copy shows).
+crash_lines() {
+	local f a x
+	find "$ROOT" -type f \( -name '*.log' -o -name '*.log.[0-9]*' \) ! -name '.evmaint-tmp.*' |
+		while IFS= read -r f; do
+			case $f in
+			*.gz) zcat "$f" ;;
+			*) cat "$f" ;;
+			esac
+		done
+	for a in "$ARCH"/event-*; do
+		case $a in *.sha256) continue ;; esac
+		[ -e "$a" ] || continue
+		x=$T/x
+		rm -rf "$x"
+		mkdir "$x"
+		tar -xf "$a" -C "$x"
+		find "$x" -type f -name '*.gz' -exec zcat {} +
+		find "$x" -type f ! -name '*.gz' -exec cat {} +
+		rm -rf "$x"
+	done
+}
+
+# The lines the setup wrote, in the same form.
+crash_expected_lines() {
+	local d
+	for d in 1 2; do
+		seq -f "deploy d$d %g" 1 50000
+		seq -f "backup d$d %g" 1 20000
+		echo "error d$d"
+	done
+	seq -f "deploy d3 %g" 1 300000
+	seq -f "backup d3 %g" 1 20000
+	seq -f "config d3 %g" 1 5000
+	echo "error d3"
+}
+
+# crash_members: crash_listing with archive members listed by what they
+# hold, not by which archive holds them (after an I/O error a generation may
+# expire one run later, into the next night's archive).
+crash_members() {
+	crash_listing | sed -E 's/^archive [^ ]+ /member /; s/^sidecar [^ ]+ ok$/sidecar ok/' |
+		LC_ALL=C sort -u
+}

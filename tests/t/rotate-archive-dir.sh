@@ -1,0 +1,154 @@
+#!/bin/bash
+# shellcheck source-path=SCRIPTDIR
+# archive_dir missing (an unmounted backup volume): rotate never creates it,
+# says so (stderr, error.log) and exits 1 every night, keeps everything
+# that could not be archived (generations pile up past `rotate`), and still
+# rotates the live logs; once it is back (init, or mkdir), the next run
+# archives the whole backlog in one archive and the tree is back to
+# `rotate` generations, no line lost. archive_keep_days: archives whose
+# stamp's day is more than N calendar days before the run's day are
+# removed with their sidecars; the newest one never is.
+. "$(dirname "$0")/common.sh"
+. "$(dirname "$0")/rotate-lib.sh"
+
+need_root # the tree is root:root
+need_tzdata
+
+LOGS="deploy/deploy.log backup/backup.log config_update/config_update.log error.log"
+
+# night N [STATUS]: lines in every log, then rotate at 02:00, exit STATUS.
+night() {
+	local tag l
+	tag=$(rl_day "$1")
+	for l in $LOGS; do
+		rl_write "$l" "$tag" $((2 + $1 % 5))
+	done
+	at "$(rl_iso "$tag") 02:00:00" evm_run "${2:-0}" rotate
+}
+
+ngens() {
+	rl_gens "$ROOT/$(dirname "$1")" "${1##*/}" | wc -l
+}
+
+archives() {
+	find "$ARCH" -mindepth 1 -maxdepth 1 -name 'event-*' ! -name '*.sha256' -printf '%f\n' | LC_ALL=C sort
+}
+
+sidecars() {
+	find "$ARCH" -mindepth 1 -maxdepth 1 -name '*.sha256' -printf '%f\n' | sed 's/\.sha256$//' | LC_ALL=C sort
+}
+
+# --- 1. archive_dir gone for 10 nights, then init brings it back
+t_setup
+at "2026-11-01 12:00:00" evm_run 0 init
+rm -rf "$ARCH"
+for n in 1 2 3 4 5 6 7 8 9 10; do
+	night "$n" 1
+	assert_fgrep "$ARCH" "$T/err" "night $n: stderr does not name the missing archive_dir"
+	assert_errlog 'archive_dir'
+	assert_no_file "$ARCH" "night $n: rotate created archive_dir"
+	for l in $LOGS; do
+		assert_eq "$(ngens "$l")" "$n" "night $n: generations of $l (nothing may leave the tree)"
+	done
+	rl_check_content "$ROOT/deploy/deploy.log.1.gz" deploy/deploy.log "$(rl_day "$n")" \
+		"night $n: deploy.log.1.gz (the live log must still rotate)"
+	assert_empty "$ROOT/deploy/deploy.log" "night $n: the live deploy.log was not rotated"
+done
+assert_file "$ROOT/deploy/deploy.log.10.gz" "the 10th generation"
+rl_assert_accounted
+ok "archive_dir missing for 10 nights: exit 1 naming it (stderr, error.log), not created, logs rotated, 10 generations kept"
+
+at "2026-11-11 12:00:00" evm_run 0 init
+assert_dir "$ARCH" "init did not recreate archive_dir"
+assert_mode "$ARCH" 0750
+night 11 0
+assert_empty "$T/err" "the night archive_dir came back: stderr"
+for l in $LOGS; do
+	assert_eq "$(ngens "$l")" 7 "the night archive_dir came back: generations of $l"
+done
+assert_eq "$(archives)" "event-$(rl_day 11)T020000.tar" "the backlog is not in one archive of that night"
+assert_eq "$(sidecars)" "$(archives)" "sidecars"
+(cd "$ARCH" && sha256sum -c --status "$(archives).sha256") || fail "sha256sum -c fails on the backlog's archive"
+rl_extract
+rl_check_members
+assert_eq "$(rl_members | wc -l)" 16 "members of the backlog archive (4 logs x 4 nights)"
+for l in $LOGS; do
+	for n in 1 2 3 4; do
+		assert_fgrep "$l-$(rl_day "$n").gz" <(rl_members) "the backlog archive lacks $l of night $n"
+	done
+done
+rl_assert_accounted
+evm_run 0 verify
+ok "archive_dir back (init): the next night exits 0, archives the 4-night backlog of every log in one archive, 7 generations"
+
+# --- 2. the same with mkdir, rotate = 2
+t_setup "rotate = 2"
+at "2026-11-01 12:00:00" evm_run 0 init
+rm -rf "$ARCH"
+for n in 1 2 3 4 5; do
+	night "$n" 1
+done
+assert_eq "$(ngens deploy/deploy.log)" 5 "rotate = 2, archive_dir missing for 5 nights"
+mkdir -m 0750 "$ARCH"
+night 6 0
+assert_eq "$(ngens deploy/deploy.log)" 2 "rotate = 2, after archive_dir came back"
+assert_eq "$(archives | wc -l)" 1 "archives written the night archive_dir came back"
+rl_extract
+rl_check_members
+rl_assert_accounted
+ok "archive_dir back (mkdir): the backlog archived at once, 2 generations left"
+
+# --- 3. archive_keep_days = 5 over 20 nights, 3 of them missed
+t_setup "archive_keep_days = 5" "rotate = 1"
+at "2026-11-01 12:00:00" evm_run 0 init
+mkdir "$T/saved" # a copy of every archive, for the line accounting
+RL_ARCHDIRS=("$T/saved")
+ran=()
+for n in $(seq 1 20); do
+	case $n in 12 | 13 | 14) continue ;; esac
+	archives >"$T/before"
+	night "$n" 0
+	ran+=("$n")
+	cp -p "$ARCH"/event-* "$T/saved/" 2>/dev/null || true
+	want=
+	for m in "${ran[@]}"; do
+		# an archive each night from the second on; kept while its day is
+		# at most 5 calendar days before tonight's
+		if [ "$m" -ge 2 ] && [ "$m" -ge $((n - 5)) ]; then
+			want+="event-$(rl_day "$m")T020000.tar"$'\n'
+		fi
+	done
+	assert_eq "$(archives)" "${want%$'\n'}" "night $n: the archives kept with archive_keep_days = 5"
+	assert_eq "$(sidecars)" "$(archives)" "night $n: sidecars (one per archive, none left over)"
+	archives | LC_ALL=C comm -23 "$T/before" - >"$T/removed"
+	while read -r a; do
+		assert_fgrep "$a" "$T/out" "night $n: the removal of $a is not reported on stdout"
+	done <"$T/removed"
+done
+rl_assert_accounted
+ok "archive_keep_days = 5: kept exactly the archives of the last 5 calendar days and tonight's, sidecars with them"
+
+# --- 4. never the newest
+t_setup "archive_keep_days = 1" "rotate = 1"
+at "2026-11-01 12:00:00" evm_run 0 init
+LOGS=deploy/deploy.log
+night 1
+night 2
+assert_eq "$(archives)" "event-$(rl_day 2)T020000.tar"
+at "$(rl_iso "$(rl_day 9)") 02:00:00" evm_run 0 rotate # nothing to rotate or archive
+assert_eq "$(archives)" "event-$(rl_day 2)T020000.tar" "the only archive, 7 days old, was removed"
+assert_eq "$(sidecars)" "$(archives)"
+night 10
+assert_eq "$(archives)" "event-$(rl_day 10)T020000.tar" "keep_days = 1: an old archive once a newer one exists"
+night 11
+assert_eq "$(archives)" "event-$(rl_day 10)T020000.tar"$'\n'"event-$(rl_day 11)T020000.tar" \
+	"keep_days = 1: yesterday's archive"
+at "$(rl_iso "$(rl_day 20)") 02:00:00" evm_run 0 rotate # nothing new
+assert_eq "$(archives)" "event-$(rl_day 11)T020000.tar" "keep_days = 1, nothing new: all but the newest"
+assert_eq "$(sidecars)" "$(archives)"
+night 21
+assert_eq "$(archives)" "event-$(rl_day 21)T020000.tar" "keep_days = 1: older archives once a newer one exists"
+assert_eq "$(sidecars)" "$(archives)"
+ok "archive_keep_days = 1: the newest archive is kept however old; removed once a newer one exists"
+
+exit 0
