@@ -1299,7 +1299,7 @@ arc_cleanup(int dirfd, const char *dirpath, bool dry_run, struct report *rep)
 	struct stat	 st;
 	DIR		*d;
 	char		*arc, *path;
-	bool		 orphan;
+	bool		 orphan, removed = false;
 	int		 fd;
 
 	if ((fd = fsx_open_dir(dirfd, ".")) == -1 ||
@@ -1323,19 +1323,23 @@ arc_cleanup(int dirfd, const char *dirpath, bool dry_run, struct report *rep)
 			if (!orphan)
 				continue;
 		}
-		if (fsx_fstatat(dirfd, de->d_name, &st) == -1 ||
-		    !S_ISREG(st.st_mode))
+		if (fsx_fstatat(dirfd, de->d_name, &st) == -1)
 			continue;
 		xasprintf(&path, "%s/%s", dirpath, de->d_name);
-		if (!dry_run && fsx_unlink(dirfd, de->d_name) == -1)
+		if (fsx_refusal(&st) != NULL)
+			report_error(rep, path, "has evmaint's name for a "
+			    "leftover but %s: left alone", fsx_refusal(&st));
+		else if (!dry_run && fsx_unlink(dirfd, de->d_name) == -1)
 			report_error(rep, path, "cannot remove: %s",
 			    strerror(errno));
-		else
+		else {
 			report_action(rep, "remove", path, -1, -1,
 			    "leftover of an interrupted run");
+			removed = true;
+		}
 		free(path);
 	}
 	closedir(d);
-	if (!dry_run)
+	if (removed && !dry_run)
 		(void)fsx_fsync(dirfd);
 }

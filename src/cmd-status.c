@@ -31,7 +31,6 @@
 #include "tree.h"
 #include "xmalloc.h"
 
-#define ST_LOGROTATE_CONF	"/etc/logrotate.conf"
 #define ST_FULL_PERCENT		10
 #define ST_FULL_BYTES		(256ULL * 1024 * 1024)
 
@@ -289,7 +288,7 @@ st_logrotate(struct evm_ctx *ctx, struct scan *s, struct json *j)
 	size_t			 i;
 
 	if (conf == NULL || *conf == '\0')
-		conf = ST_LOGROTATE_CONF;
+		conf = LR_MAIN_CONF;
 	paths = xcalloc(s->nlogs ? s->nlogs : 1, sizeof *paths);
 	for (i = 0; i < s->nlogs; i++)
 		xasprintf(&paths[i], "%s/%s", s->tree.root, s->logs[i].rel);
@@ -297,18 +296,38 @@ st_logrotate(struct evm_ctx *ctx, struct scan *s, struct json *j)
 	(void)lr_scan(conf, (const char *const *)paths, s->nlogs, &res);
 	json_arr_begin(j, "logrotate");
 	for (i = 0; i < res.nhits; i++) {
-		report_warn(ctx->rep, res.hits[i].path, "also rotated by "
-		    "logrotate (%s:%d, '%s'): both would rotate it; remove or "
-		    "disable that stanza", res.hits[i].file, res.hits[i].line,
-		    res.hits[i].pattern);
+		const struct lr_hit *h = &res.hits[i];
+
+		char *file = esc_human_dup(h->file);
+		char *pat = esc_human_dup(h->pattern);
+
+		if (h->inactive == NULL)
+			report_warn(ctx->rep, h->path, "also rotated by "
+			    "logrotate (%s:%d, '%s'): both would rotate it; "
+			    "remove or disable that stanza", file, h->line, pat);
+		else
+			report_info(ctx->rep, "%s: matched by logrotate's %s:%d "
+			    "('%s') but not rotated by it: %s", h->path, file,
+			    h->line, pat, h->inactive);
+		free(file);
+		free(pat);
 		json_obj_begin(j, NULL);
-		json_str(j, "path", res.hits[i].path);
-		json_str(j, "file", res.hits[i].file);
-		json_int(j, "line", res.hits[i].line);
-		json_str(j, "pattern", res.hits[i].pattern);
+		json_str(j, "path", h->path);
+		json_str(j, "file", h->file);
+		json_int(j, "line", h->line);
+		json_str(j, "pattern", h->pattern);
+		json_bool(j, "active", h->inactive == NULL);
+		json_str(j, "inactive", h->inactive);
 		json_obj_end(j);
 	}
 	json_arr_end(j);
+	for (i = 0; i < res.nnotes; i++) {
+		char *file = esc_human_dup(res.notes[i].file);
+
+		report_info(ctx->rep, "logrotate config %s:%d: %s", file,
+		    res.notes[i].line, res.notes[i].msg);
+		free(file);
+	}
 	lr_result_free(&res);
 	for (i = 0; i < s->nlogs; i++)
 		free(paths[i]);

@@ -32,6 +32,7 @@ static const struct evm_cmd *cmd_table[] = {
 	&cmd_rotate_entry,
 	&cmd_archive_entry,
 	&cmd_verify_entry,
+	&cmd_status_entry,
 	&cmd_check_config_entry,
 	NULL
 };

@@ -311,7 +311,10 @@ journal_parse(struct journal *j, const char *text, size_t len, char **err)
 	return -1;
 }
 
-/* 1 when a journal was loaded, 0 when there is none, -1 when unusable. */
+/*
+ * 1 when a journal was loaded, 0 when there is none, -1 when it is not a
+ * journal evmaint can use, -2 when it could not be read (try again later).
+ */
 int
 journal_load(int dirfd, const char *name, struct journal *j, char **err)
 {
@@ -328,7 +331,7 @@ journal_load(int dirfd, const char *name, struct journal *j, char **err)
 			return 0;
 		xasprintf(err, "%s", errno == EMLINK ? "not a regular file "
 		    "with one link" : strerror(errno));
-		return -1;
+		return errno == EMLINK || errno == ELOOP ? -1 : -2;
 	}
 	sbuf_init(&b);
 	sbuf_add(&b, "", 0);
@@ -344,7 +347,7 @@ journal_load(int dirfd, const char *name, struct journal *j, char **err)
 	if (n < 0) {
 		xasprintf(err, "%s", strerror(errno));
 		sbuf_free(&b);
-		return -1;
+		return errno == EFBIG ? -1 : -2;
 	}
 	rc = journal_parse(j, b.s, b.len, err);
 	sbuf_free(&b);

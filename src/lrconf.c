@@ -36,7 +36,7 @@
 #define LR_MAX_NESTING	16U		/* logrotate's include depth */
 #define LR_MAX_HITS	10000		/* a hostile config cannot eat memory */
 #define LR_MAX_NOTES	200
-#define LR_MAX_WALK	5000
+#define LR_MAX_WALK	5000		/* stanzas a corrupted list is walked for */
 #define LR_MAX_READS	1024		/* files read, loops included */
 #define LR_TOP		SIZE_MAX	/* the settings outside any stanza */
 
@@ -141,7 +141,7 @@ struct lr_ctx {
 	struct lr_result	*res;
 	struct lr_tree		*tree;
 	size_t			 ntree;
-	int			 flags;
+	bool			 as_root;
 	struct lr_set		 top;
 	char			**taboo;
 	size_t			 ntaboo;
@@ -157,7 +157,7 @@ struct lr_ctx {
 	unsigned		 depth;
 	char			*cwd;		/* logrotate chdirs into dirs */
 	char			*home;		/* root's, for '~' */
-	const char		*main;
+	const char		*mainconf;
 	bool			 main_failed;
 	bool			 hits_full;
 	long			 first;		/* logrotate's list of stanzas */
@@ -365,6 +365,20 @@ lr_join(const char *dir, const char *name)
 	xasprintf(&s, "%s%s%s", dir, n > 0 && dir[n - 1] == '/' ? "" : "/",
 	    name);
 	return s;
+}
+
+/*
+ * Room for element n of an array of n: capacity doubles, so long inputs
+ * (a megabyte of file names) cost no more than their length.
+ */
+static void *
+lr_grow(void *v, size_t n, size_t size)
+{
+	if (n == 0)
+		return xreallocarray(v, 8, size);
+	if (n >= 8 && (n & (n - 1)) == 0)
+		return xreallocarray(v, n * 2, size);
+	return v;
 }
 
 static struct lr_set *
@@ -584,7 +598,6 @@ lr_note(struct lr_ctx *c, const char *file, int line, const char *fmt, ...)
 	struct lr_result	*r = c->res;
 	struct lr_note		*n;
 	va_list			 ap;
-
 	char			*msg;
 	size_t			 i;
 
@@ -600,7 +613,7 @@ lr_note(struct lr_ctx *c, const char *file, int line, const char *fmt, ...)
 			free(msg);
 			return;
 		}
-	r->notes = xreallocarray(r->notes, r->nnotes + 1, sizeof *r->notes);
+	r->notes = lr_grow(r->notes, r->nnotes, sizeof *r->notes);
 	n = &r->notes[r->nnotes++];
 	n->file = xstrdup(file);
 	n->line = line;
@@ -682,8 +695,7 @@ lr_claim_add(struct lr_ctx *c, const char *name, size_t stanza)
 		for (i = 0; i < c->nclaims; i++)
 			lr_claim_index(c, i);
 	}
-	c->claims = xreallocarray(c->claims, c->nclaims + 1,
-	    sizeof *c->claims);
+	c->claims = lr_grow(c->claims, c->nclaims, sizeof *c->claims);
 	c->claims[c->nclaims].name = xstrdup(name);
 	c->claims[c->nclaims].stanza = stanza;
 	lr_claim_index(c, c->nclaims++);
@@ -725,7 +737,7 @@ lr_hit(struct lr_parse *p, const char *pat, int line, const char *path,
 		free(inactive);
 		return;
 	}
-	r->hits = xreallocarray(r->hits, r->nhits + 1, sizeof *r->hits);
+	r->hits = lr_grow(r->hits, r->nhits, sizeof *r->hits);
 	h = &r->hits[r->nhits++];
 	h->file = xstrdup(p->file);
 	h->line = line;
@@ -859,7 +871,7 @@ lr_split(const char *s, const int *lines, struct lr_arg **out, size_t *nout)
 		}
 		if (quote == '\0' && lr_space((unsigned char)s[i])) {
 			if (cur.len > 0) {
-				*out = xreallocarray(*out, n + 1, sizeof **out);
+				*out = lr_grow(*out, n, sizeof **out);
 				(*out)[n].line = line;
 				(*out)[n++].s = sbuf_steal(&cur);
 			}
@@ -882,7 +894,7 @@ lr_split(const char *s, const int *lines, struct lr_arg **out, size_t *nout)
 		sbuf_add(&cur, &s[i], 1);
 	}
 	if (cur.len > 0) {
-		*out = xreallocarray(*out, n + 1, sizeof **out);
+		*out = lr_grow(*out, n, sizeof **out);
 		(*out)[n].line = line;
 		(*out)[n++].s = sbuf_steal(&cur);
 	}
@@ -899,8 +911,10 @@ bad:
 	return -1;
 }
 
-/* glob(3) as logrotate's callback: a dangling symlink or a file in the
- * middle of the path does not stop the expansion, anything else does. */
+/*
+ * glob(3)'s error callback as logrotate's: a dangling symlink or a file in
+ * the middle of the path does not stop the expansion, anything else does.
+ */
 static int
 lr_globerr(const char *path, int e)
 {
@@ -1112,7 +1126,7 @@ lr_names(struct lr_parse *p)
 
 	if (p->cur != p->def)
 		return lr_fail(p, ACT_RAISE, E_NAME_IN);
-	c->st = xreallocarray(c->st, c->nst + 1, sizeof *c->st);
+	c->st = lr_grow(c->st, c->nst, sizeof *c->st);
 	s = &c->st[c->nst];
 	memset(s, 0, sizeof *s);
 	s->file = xstrdup(p->file);
@@ -1137,7 +1151,7 @@ lr_names(struct lr_parse *p)
 		if (ch == '}' || ch == '{')
 			break;
 		sbuf_add(&str, &p->buf[p->pos], 1);
-		lines = xreallocarray(lines, nlines + 1, sizeof *lines);
+		lines = lr_grow(lines, nlines, sizeof *lines);
 		lines[nlines++] = lr_lineno(p, p->pos);
 	}
 	if (p->pos >= p->len || p->buf[p->pos] != '{') {
@@ -1148,7 +1162,7 @@ lr_names(struct lr_parse *p)
 		    E_NOBRACE;
 		return ACT_ABORT;
 	}
-	if (lr_split(str.s != NULL ? str.s : "", lines, &args, &nargs) == -1) {
+	if (nlines == 0 || lr_split(str.s, lines, &args, &nargs) == -1) {
 		sbuf_free(&str);
 		free(lines);
 		p->err_line = line;
@@ -1271,8 +1285,10 @@ lr_st_default(struct lr_parse *p)
 	return ACT_NEXT;
 }
 
-/* A script ends at a line whose first word is endscript; nothing else in
- * it, braces included, means anything. */
+/*
+ * A script ends at a line whose first word is endscript; nothing else in
+ * it, braces included, means anything.
+ */
 static void
 lr_st_script(struct lr_parse *p)
 {
@@ -1446,12 +1462,12 @@ lr_read_fd(int fd, size_t size, char **out, size_t *len)
 static int
 lr_file_ok(struct lr_ctx *c, const char *name, const struct stat *sb)
 {
-	if ((c->flags & LR_AS_ROOT) && (sb->st_mode & 022)) {
+	if (c->as_root && (sb->st_mode & 022)) {
 		lr_note(c, name, 0, "logrotate ignores it: writable by group "
 		    "or others");
 		return -1;
 	}
-	if ((c->flags & LR_AS_ROOT) && sb->st_uid != 0) {
+	if (c->as_root && sb->st_uid != 0) {
 		lr_note(c, name, 0, "logrotate ignores it: not owned by root");
 		return -1;
 	}
@@ -1486,7 +1502,7 @@ lr_read_file(struct lr_ctx *c, const char *name, size_t def)
 	if (fd == -1 || fstat(fd, &sb) == -1) {
 		lr_note(c, name, 0, "logrotate cannot read it: %s",
 		    strerror(errno));
-		c->main_failed |= strcmp(name, c->main) == 0;
+		c->main_failed |= strcmp(name, c->mainconf) == 0;
 		if (fd != -1)
 			close(fd);
 		return 1;
@@ -1500,10 +1516,10 @@ lr_read_file(struct lr_ctx *c, const char *name, size_t def)
 	}
 	close(fd);
 	if (rc != 0) {
-		c->main_failed |= rc > 0 && strcmp(name, c->main) == 0;
+		c->main_failed |= rc > 0 && strcmp(name, c->mainconf) == 0;
 		return rc > 0;
 	}
-	c->stack = xreallocarray(c->stack, c->nstack + 1, sizeof *c->stack);
+	c->stack = lr_grow(c->stack, c->nstack, sizeof *c->stack);
 	c->stack[c->nstack].dev = sb.st_dev;
 	c->stack[c->nstack++].ino = sb.st_ino;
 	rc = lr_parse_buf(c, name, buf, len, def);
@@ -1549,13 +1565,13 @@ lr_read_dir(struct lr_ctx *c, const char *dir, size_t def)
 	if ((d = opendir(dir)) == NULL) {
 		lr_note(c, dir, 0, "logrotate cannot read it: %s",
 		    strerror(errno));
-		c->main_failed |= strcmp(dir, c->main) == 0;
+		c->main_failed |= strcmp(dir, c->mainconf) == 0;
 		return 1;
 	}
 	while ((de = readdir(d)) != NULL) {
 		if (!lr_taboo_ok(c, de->d_name))
 			continue;
-		names = xreallocarray(names, n + 1, sizeof *names);
+		names = lr_grow(names, n, sizeof *names);
 		names[n++] = xstrdup(de->d_name);
 	}
 	closedir(d);
@@ -1830,7 +1846,7 @@ lr_taboo(struct lr_parse *p, bool ext)
 		if (!ext || e > s) {
 			xasprintf(&pat, "%s%.*s", ext ? "*" : "",
 			    (int)(e - s), s);
-			c->taboo = xreallocarray(c->taboo, c->ntaboo + 1,
+			c->taboo = lr_grow(c->taboo, c->ntaboo,
 			    sizeof *c->taboo);
 			c->taboo[c->ntaboo++] = pat;
 		}
@@ -1958,7 +1974,7 @@ lr_kw_compressoptions(struct lr_parse *p)
 
 static void
 lr_ctx_init(struct lr_ctx *c, const char *top, const char *const *paths,
-    size_t npaths, int flags, struct lr_result *res)
+    size_t npaths, bool as_root, struct lr_result *res)
 {
 	struct passwd	*pw;
 	struct stat	 sb;
@@ -1967,8 +1983,8 @@ lr_ctx_init(struct lr_ctx *c, const char *top, const char *const *paths,
 	memset(c, 0, sizeof *c);
 	memset(res, 0, sizeof *res);
 	c->res = res;
-	c->flags = flags;
-	c->main = top;
+	c->as_root = as_root;
+	c->mainconf = top;
 	c->cwd = xstrdup("/");
 	c->first = c->tail = -1;
 	/* cron and systemd run logrotate as root, with root's HOME */
@@ -1984,10 +2000,11 @@ lr_ctx_init(struct lr_ctx *c, const char *top, const char *const *paths,
 			c->tree[i].id.ino = sb.st_ino;
 		}
 	}
-	c->ntaboo = sizeof lr_taboo_default / sizeof lr_taboo_default[0];
-	c->taboo = xreallocarray(NULL, c->ntaboo, sizeof *c->taboo);
-	for (i = 0; i < c->ntaboo; i++)
-		xasprintf(&c->taboo[i], "*%s", lr_taboo_default[i]);
+	for (i = 0; i < sizeof lr_taboo_default / sizeof lr_taboo_default[0];
+	    i++) {
+		c->taboo = lr_grow(c->taboo, c->ntaboo, sizeof *c->taboo);
+		xasprintf(&c->taboo[c->ntaboo++], "*%s", lr_taboo_default[i]);
+	}
 }
 
 static void
@@ -2017,13 +2034,16 @@ lr_ctx_free(struct lr_ctx *c)
 
 /*
  * Reads main_conf as `logrotate main_conf` would and reports every stanza
- * pattern that covers one of the npaths tree files. A missing main_conf is
- * logrotate not being installed: no hits, no error. Returns -1 (with a note)
- * when main_conf exists but cannot be read, 0 otherwise.
+ * pattern that covers one of the npaths tree files (absolute paths). A
+ * missing main_conf is logrotate not being installed: no hits, no error.
+ * Returns -1 (with a note) when main_conf exists but cannot be read, 0
+ * otherwise. as_root: skip the config files logrotate skips when run by
+ * root, as cron and systemd run it (writable by group or others, or not
+ * owned by root).
  */
 int
-lr_scan(const char *main_conf, const char *const *paths, size_t npaths,
-    int flags, struct lr_result *res)
+lr_scan_as(const char *main_conf, const char *const *paths, size_t npaths,
+    bool as_root, struct lr_result *res)
 {
 	struct lr_ctx	 c;
 	struct stat	 sb;
@@ -2034,7 +2054,7 @@ lr_scan(const char *main_conf, const char *const *paths, size_t npaths,
 		top = lr_join(cwd, main_conf);
 	else
 		top = xstrdup(main_conf);
-	lr_ctx_init(&c, top, paths, npaths, flags, res);
+	lr_ctx_init(&c, top, paths, npaths, as_root, res);
 	if (stat(top, &sb) == -1) {
 		if (errno != ENOENT) {
 			lr_note(&c, top, 0, "logrotate cannot read it: %s",
@@ -2052,18 +2072,26 @@ lr_scan(const char *main_conf, const char *const *paths, size_t npaths,
 	return rc;
 }
 
+/* As logrotate run by this user: its root-only checks only for root. */
+int
+lr_scan(const char *main_conf, const char *const *paths, size_t npaths,
+    struct lr_result *res)
+{
+	return lr_scan_as(main_conf, paths, npaths, getuid() == 0, res);
+}
+
 /*
  * The same on text given as the content of a main config named name; its
  * includes are read from the file system. For tests and hostile input.
  */
 int
 lr_scan_text(const char *name, const char *text, size_t len,
-    const char *const *paths, size_t npaths, int flags, struct lr_result *res)
+    const char *const *paths, size_t npaths, struct lr_result *res)
 {
 	struct lr_ctx	 c;
 	char		*buf;
 
-	lr_ctx_init(&c, name, paths, npaths, flags, res);
+	lr_ctx_init(&c, name, paths, npaths, getuid() == 0, res);
 	buf = xmalloc(len + 1);
 	memcpy(buf, text, len);
 	buf[len] = '\0';

@@ -1,20 +1,17 @@
 /*
  * Which logrotate stanzas would also rotate files of the tree: `status` warns
  * about them, since two rotators on one file lose lines. The configuration is
- * read as logrotate 3.21 reads it, quirks included (see lrconf.c).
+ * read as logrotate 3.21 reads it, quirks included (see lrconf.c). All
+ * strings are bytes from the file system or the configs: escape them for
+ * output.
  */
 #ifndef LRCONF_H
 #define LRCONF_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #define LR_MAIN_CONF	"/etc/logrotate.conf"
-
-/*
- * lr_scan flags. LR_AS_ROOT skips the config files that logrotate run by root
- * (cron, systemd) skips: writable by group or others, or not owned by root.
- */
-#define LR_AS_ROOT	0x01
 
 struct lr_hit {
 	char	*file;		/* the logrotate config file holding the stanza */
@@ -29,7 +26,7 @@ struct lr_hit {
 struct lr_note {
 	char	*file;
 	int	 line;		/* 0: the whole file */
-	char	*msg;		/* plain ASCII, no config text */
+	char	*msg;
 };
 
 struct lr_result {
@@ -39,10 +36,12 @@ struct lr_result {
 	size_t		 nnotes;
 };
 
-int	 lr_scan(const char *, const char *const *, size_t, int,
+int	 lr_scan(const char *, const char *const *, size_t,
+	    struct lr_result *);
+int	 lr_scan_as(const char *, const char *const *, size_t, bool,
 	    struct lr_result *);
 int	 lr_scan_text(const char *, const char *, size_t,
-	    const char *const *, size_t, int, struct lr_result *);
+	    const char *const *, size_t, struct lr_result *);
 size_t	 lr_active(const struct lr_result *);
 void	 lr_result_free(struct lr_result *);
 

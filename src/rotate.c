@@ -46,11 +46,24 @@ static void	rot_plan_free(struct rot_plan *, bool);
 static int	rot_step(int, const struct journal *, const struct jr_log *,
 		    size_t);
 
+/* Remembers what is on disk now, to skip rewriting an unchanged state. */
+static void
+rot_saved(struct rot_run *r)
+{
+	state_free(&r->loaded);
+	memset(&r->loaded, 0, sizeof r->loaded);
+	for (size_t i = 0; i < r->state.nlogs; i++)
+		state_log_copy(state_get(&r->loaded, r->state.logs[i].rel,
+		    true), &r->state.logs[i]);
+	r->loaded_bad = false;
+}
+
 int
 rot_open(struct rot_run *r, struct evm_ctx *ctx)
 {
 	const struct evm_config	*cfg = ctx->cfg;
 	char			*why, *err;
+	int			 rc;
 
 	memset(r, 0, sizeof *r);
 	r->ctx = ctx;
@@ -71,12 +84,23 @@ rot_open(struct rot_run *r, struct evm_ctx *ctx)
 	report_errlog(ctx->rep, r->scan.tree.rootfd, cfg->mode, cfg->uid,
 	    cfg->gid);
 	if (r->statedir != -1 &&
-	    state_load(r->statedir, r->state_name, &r->state, &err) != 0) {
+	    (rc = state_load(r->statedir, r->state_name, &r->state, &err)) !=
+	    0) {
+		if (rc == -2) {
+			/* Without it, "due" and the archive names are guesses. */
+			report_error(ctx->rep, cfg->state_file, "cannot read the "
+			    "state file (%s): nothing rotated this run", err);
+			free(err);
+			return EVM_EXIT_FAIL;
+		}
 		report_error(ctx->rep, cfg->state_file, "state file unusable "
 		    "(%s): every log counts as never rotated; it is rewritten "
 		    "at the end of this run", err);
 		free(err);
+		r->loaded_bad = true;
 	}
+	if (!r->loaded_bad)
+		rot_saved(r);
 	return 0;
 }
 
@@ -86,6 +110,7 @@ rot_close(struct rot_run *r)
 	report_errlog(r->ctx->rep, -1, 0, 0, 0);
 	scan_free(&r->scan);
 	state_free(&r->state);
+	state_free(&r->loaded);
 	journal_free(&r->jr);
 	if (r->statedir >= 0)
 		close(r->statedir);
@@ -302,6 +327,13 @@ rot_recover(struct rot_run *r)
 	rc = journal_load(r->statedir, r->journal_name, &j, &err);
 	if (rc == 0)
 		return 0;
+	if (rc == -2) {
+		report_error(rep, NULL, "cannot read %s.journal (%s): nothing "
+		    "rotated this run; the next run tries again",
+		    r->ctx->cfg->state_file, err);
+		free(err);
+		return -1;
+	}
 	if (rc < 0) {
 		report_error(rep, NULL, "%s.journal unusable (%s): not rotating "
 		    "until someone inspects and removes it",
@@ -356,7 +388,8 @@ rot_recover(struct rot_run *r)
 			    "record the finished recovery: %s",
 			    strerror(errno));
 			failed++;
-		}
+		} else
+			rot_saved(r);
 	}
 	journal_free(&j);
 	if (failed > 0)
@@ -924,7 +957,9 @@ rot_finish(struct rot_run *r)
 					break;
 				}
 	}
-	if (state_save(r->statedir, r->state_name, &out) == -1) {
+	/* A run that changed nothing costs no fsync: most nights, most logs. */
+	if ((r->loaded_bad || !state_equal(&out, &r->loaded)) &&
+	    state_save(r->statedir, r->state_name, &out) == -1) {
 		report_error(r->ctx->rep, r->ctx->cfg->state_file, "cannot save "
 		    "the state: %s", strerror(errno));
 		failed = true;

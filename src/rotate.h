@@ -20,6 +20,8 @@ struct rot_run {
 	struct evm_ctx	*ctx;
 	struct scan	 scan;
 	struct state	 state;
+	struct state	 loaded;	/* as read, to skip an unchanged save */
+	bool		 loaded_bad;	/* unreadable: rewrite it */
 	int		 statedir;	/* the state file's directory */
 	const char	*state_name;	/* its name there */
 	char		*journal_name;	/* STATE.journal */

@@ -242,7 +242,8 @@ state_format(const struct state *s, struct sbuf *b)
 
 /*
  * Loads the state. A missing file is an empty state (0). A corrupt one is
- * an empty state too, with the reason in err (-1): the caller warns.
+ * an empty state too, with the reason in err (-1): the caller warns. One
+ * that cannot be read (EIO) is -2: nothing is known, so nothing is done.
  */
 int
 state_load(int dirfd, const char *name, struct state *s, char **err)
@@ -260,7 +261,7 @@ state_load(int dirfd, const char *name, struct state *s, char **err)
 			return 0;
 		xasprintf(err, "%s", errno == EMLINK ? "not a regular file "
 		    "with one link" : strerror(errno));
-		return -1;
+		return errno == EMLINK || errno == ELOOP ? -1 : -2;
 	}
 	sbuf_init(&b);
 	sbuf_add(&b, "", 0);
@@ -276,7 +277,7 @@ state_load(int dirfd, const char *name, struct state *s, char **err)
 	if (n < 0) {
 		xasprintf(err, "%s", strerror(errno));
 		sbuf_free(&b);
-		return -1;
+		return errno == EFBIG ? -1 : -2;
 	}
 	rc = state_parse(s, b.s, b.len, err);
 	sbuf_free(&b);
@@ -295,4 +296,21 @@ state_save(int dirfd, const char *name, const struct state *s)
 	    getegid(), true);
 	sbuf_free(&b);
 	return rc;
+}
+
+/* Whether two states would be written the same. */
+bool
+state_equal(const struct state *a, const struct state *b)
+{
+	struct sbuf	x, y;
+	bool		eq;
+
+	sbuf_init(&x);
+	sbuf_init(&y);
+	state_format(a, &x);
+	state_format(b, &y);
+	eq = x.len == y.len && memcmp(x.s, y.s, x.len) == 0;
+	sbuf_free(&x);
+	sbuf_free(&y);
+	return eq;
 }

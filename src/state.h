@@ -38,6 +38,7 @@ void			 state_format(const struct state *, struct sbuf *);
 int			 state_load(int, const char *, struct state *, char **);
 int			 state_save(int, const char *, const struct state *);
 void			 state_free(struct state *);
+bool			 state_equal(const struct state *, const struct state *);
 struct state_log	*state_get(struct state *, const char *, bool);
 const char		*state_tag(const struct state_log *, int);
 void			 state_log_copy(struct state_log *,

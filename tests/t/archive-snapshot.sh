@@ -136,8 +136,9 @@ assert_unchanged arch -t "$ARCH"
 kill "$HOLDER_PID"
 wait "$HOLDER_PID" || true
 wait_until 5 lock_is_free "$STATE.lock" || fail "the holder did not let go"
-hold_lock 2
+hold_lock 60
 t0=$(now_s)
+release_lock_in 1
 at "2026-11-25 10:15:00" evm_run 0 archive --wait 10
 took=$(elapsed "$t0")
 assert_ge "$took" 1 "archive --wait returned before the holder let go (${took}s)"

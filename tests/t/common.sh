@@ -241,6 +241,14 @@ t_bg() {
 	T_PIDS+=("$BG_PID")
 }
 
+# release_lock_in SECONDS: kills the lock holder SECONDS from now, so a
+# waiting command provably waited at least that long, however loaded the
+# machine (a holder that sleeps a fixed time may be found late).
+release_lock_in() {
+	local pid=$HOLDER_PID
+	t_bg bash -c 'sleep "$1"; kill "$2"' releaser "$1" "$pid"
+}
+
 lock_is_free() {
 	flock -n -x "$1" true
 }

@@ -10,6 +10,9 @@
 need strace tar zcat sha256sum gzip
 need_root
 
+# LeakSanitizer cannot work under ptrace; the runs under strace skip it.
+LSAN_OFF="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
+
 crash_setup
 export EVMAINT_JOBS=1
 
@@ -34,11 +37,16 @@ check_faulted() {
 	done < <(find "$ROOT" -name '*.gz' ! -name '.evmaint-tmp.*')
 }
 
-# How often SYSCALL runs before main (the loader, libc): faults there are
-# not evmaint's to handle, so counting starts after them.
+# How often SYSCALL runs before evmaint's own work starts (the loader, libc,
+# the sanitizers' runtime, the time zone): faults there are not evmaint's to
+# handle, so counting starts at its config file, in a run without faults.
 startup_calls() {
-	strace -f -o "$T/trace0" -e trace="$1" "$EVMAINT" --version >/dev/null 2>&1
-	grep -c -E "^[0-9]+ +$1\(" "$T/trace0" || true
+	crash_restore
+	ASAN_OPTIONS=$LSAN_OFF EVMAINT_NOW="$CRASH_NOW" strace -f -y -o "$T/trace0" \
+		-e trace="$1,openat" "$EVMAINT" -c "$T/evmaint.conf" -q rotate \
+		>/dev/null 2>&1 </dev/null || true
+	awk -v sc="$1" '/evmaint\.conf/ { print n + 0; exit }
+		$2 ~ "^" sc "\\(" { n++ }' "$T/trace0"
 }
 
 # fault SYSCALL ERRNO N: 0 when the fault fired and everything held.
@@ -46,7 +54,7 @@ fault() {
 	local sc=$1 e=$2 n=$3 rc=0
 	echo "fault: $sc=$e#$n" >&2
 	crash_restore
-	EVMAINT_NOW="$CRASH_NOW" strace -f -y -o "$T/trace" -e trace="$sc" \
+	ASAN_OPTIONS=$LSAN_OFF EVMAINT_NOW="$CRASH_NOW" strace -f -y -o "$T/trace" -e trace="$sc" \
 		-e inject="$sc":error="$e":when="$n" \
 		"$EVMAINT" -c "$T/evmaint.conf" -q rotate >"$T/out" 2>"$T/err" </dev/null || rc=$?
 	grep -q 'INJECTED' "$T/trace" || return 1

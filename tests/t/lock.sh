@@ -35,8 +35,9 @@ ok "check-config does not take the lock"
 
 # --- 4. --wait 5: waits for the holder to let go, then does the work
 wait "$HOLDER_PID" || true
-hold_lock 2
+hold_lock 60
 t0=$(now_s)
+release_lock_in 1
 evm_run 0 --wait 5 init
 took=$(elapsed "$t0")
 assert_ge "$took" 1 "init --wait 5 returned before the holder let go (took ${took}s)"

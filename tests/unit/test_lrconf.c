@@ -80,12 +80,16 @@ put(struct fixture *f, const char *name, mode_t mode, const char *fmt, ...)
 	free(p);
 }
 
+/* lr_scan (as_root -1), or lr_scan_as as logrotate run by root or not. */
 static void
-scan(struct fixture *f, const char *main, int flags, struct lr_result *r)
+scan(struct fixture *f, const char *main, int as_root, struct lr_result *r)
 {
 	char *p = path_of(f, main);
 
-	assert_int_equal(lr_scan(p, tree, NTREE, flags, r), 0);
+	if (as_root == -1)
+		assert_int_equal(lr_scan(p, tree, NTREE, r), 0);
+	else
+		assert_int_equal(lr_scan_as(p, tree, NTREE, as_root, r), 0);
 	free(p);
 }
 
@@ -174,7 +178,7 @@ test_seed(void **state)
 	    "    notifempty\n"
 	    "    create 0640 root root\n"
 	    "}\n");
-	scan(f, "logrotate.conf", 0, &r);
+	scan(f, "logrotate.conf", -1, &r);
 	h = hit_for(&r, EV "/error.log", &n);
 	assert_int_equal(n, 1);
 	assert_string_equal(h->file, conf);
@@ -208,7 +212,7 @@ test_seed_one_line(void **state)
 
 	put(f, "one.conf", 0644, EV "/*.log { daily rotate 7 compress "
 	    "missingok notifempty create 0640 root root }\n");
-	scan(f, "one.conf", 0, &r);
+	scan(f, "one.conf", -1, &r);
 	h = hit_for(&r, EV "/error.log", &n);
 	assert_int_equal(n, 1);
 	assert_null(h->inactive);
@@ -220,7 +224,7 @@ test_seed_one_line(void **state)
 	put(f, "one.conf", 0644, EV "/*.log { daily rotate 7 }\n"
 	    "/var/log/other.log {\n"
 	    "}\n");
-	scan(f, "one.conf", 0, &r);
+	scan(f, "one.conf", -1, &r);
 	h = hit_for(&r, EV "/error.log", &n);
 	assert_int_equal(n, 1);
 	assert_non_null(h->inactive);
@@ -254,7 +258,7 @@ test_include_dir(void **state)
 	    "# packaged\n" EV "/*/*.log {\n    daily\n    missingok\n}\n");
 	put(f, "logrotate.d/.hidden", 0644,
 	    EV "/.secret.log {\n    daily\n}\n");
-	scan(f, "logrotate.conf", 0, &r);
+	scan(f, "logrotate.conf", -1, &r);
 	hit_for(&r, EV "/error.log", &n);
 	assert_int_equal(n, 0);
 	h = hit_for(&r, EV "/deploy/deploy.log", &n);
@@ -274,7 +278,7 @@ test_include_dir(void **state)
 
 	/* "tabooext" without '+' replaces the list: the leftover counts */
 	put(f, "logrotate.conf", 0644, "tabooext .off\ninclude %s\n", d);
-	scan(f, "logrotate.conf", 0, &r);
+	scan(f, "logrotate.conf", -1, &r);
 	hit_for(&r, EV "/error.log", &n);
 	assert_int_equal(n, 1);
 	lr_result_free(&r);
@@ -300,7 +304,7 @@ test_multi_pattern(void **state)
 	    "{\n"
 	    "    daily\n"
 	    "}\n");
-	scan(f, "multi.conf", 0, &r);
+	scan(f, "multi.conf", -1, &r);
 	h = hit_for(&r, EV "/error.log", &n);
 	assert_int_equal(n, 1);
 	assert_int_equal(h->line, 2);
@@ -343,7 +347,7 @@ test_script(void **state)
 	    "        test -d / && { echo } ; }\n"
 	    "    endscript\n"
 	    "}\n");
-	scan(f, "script.conf", 0, &r);
+	scan(f, "script.conf", -1, &r);
 	hit_for(&r, EV "/error.log", &n);
 	assert_int_equal(n, 0);
 	h = hit_for(&r, EV "/deploy/deploy.log", &n);
@@ -374,7 +378,7 @@ test_brace_pattern(void **state)
 	    EV "/error.log {\n"
 	    "    daily\n"
 	    "}\n");
-	scan(f, "brace.conf", 0, &r);
+	scan(f, "brace.conf", -1, &r);
 	hit_for(&r, EV "/deploy/deploy.log", &n);
 	assert_int_equal(n, 0);
 	hit_for(&r, EV "/backup/backup.log", &n);
@@ -396,7 +400,7 @@ test_hidden(void **state)
 	size_t			 n;
 
 	put(f, "hidden.conf", 0644, EV "/* {\n}\n");
-	scan(f, "hidden.conf", 0, &r);
+	scan(f, "hidden.conf", -1, &r);
 	hit_for(&r, EV "/.secret.log", &n);
 	assert_int_equal(n, 0);
 	hit_for(&r, EV "/error.log", &n);
@@ -404,7 +408,7 @@ test_hidden(void **state)
 	lr_result_free(&r);
 
 	put(f, "hidden.conf", 0644, EV "/.*.log {\n}\n");
-	scan(f, "hidden.conf", 0, &r);
+	scan(f, "hidden.conf", -1, &r);
 	h = hit_for(&r, EV "/.secret.log", &n);
 	assert_int_equal(n, 1);
 	assert_null(h->inactive);
@@ -424,10 +428,11 @@ test_include_loop(void **state)
 	const struct lr_hit	*h;
 	char			*a = path_of(f, "a.conf");
 	char			*b = path_of(f, "b.conf");
-	size_t			 n;
+	char			 name[32], next[128];
+	size_t			 n, i;
 
 	put(f, "a.conf", 0644, "include %s\n" EV "/error.log {\n}\n", a);
-	scan(f, "a.conf", 0, &r);
+	scan(f, "a.conf", -1, &r);
 	h = hit_for(&r, EV "/error.log", &n);
 	assert_int_equal(n, 1);
 	assert_null(h->inactive);
@@ -438,13 +443,31 @@ test_include_loop(void **state)
 	put(f, "a.conf", 0644, "include %s\n" EV "/error.log {\n}\n", b);
 	put(f, "b.conf", 0644, "include %s\n" EV "/deploy/deploy.log {\n}\n",
 	    a);
-	scan(f, "a.conf", 0, &r);
+	scan(f, "a.conf", -1, &r);
 	hit_for(&r, EV "/error.log", &n);
 	assert_int_equal(n, 1);
 	hit_for(&r, EV "/deploy/deploy.log", &n);
 	assert_int_equal(n, 1);
 	assert_int_equal(lr_active(&r), 2);
 	assert_true(has_note(&r, "include loop"));
+	lr_result_free(&r);
+
+	/* 16 includes deep is no loop, and logrotate's limit; 17 is not */
+	for (i = 0; i < 17; i++) {
+		snprintf(name, sizeof name, "c%zu.conf", i);
+		snprintf(next, sizeof next, "%s/c%zu.conf", f->base, i + 1);
+		put(f, name, 0644, "include %s\n", next);
+	}
+	put(f, "c16.conf", 0644, EV "/error.log {\n}\n");
+	scan(f, "c0.conf", -1, &r);
+	assert_int_equal(lr_active(&r), 1);
+	assert_int_equal(r.nnotes, 0);
+	lr_result_free(&r);
+	put(f, "c16.conf", 0644, "include %s/c17.conf\n", f->base);
+	put(f, "c17.conf", 0644, EV "/error.log {\n}\n");
+	scan(f, "c0.conf", -1, &r);
+	assert_int_equal(r.nhits, 0);
+	assert_true(has_note(&r, "nested too deep"));
 	lr_result_free(&r);
 	free(a);
 	free(b);
@@ -458,7 +481,7 @@ test_missing_main(void **state)
 	struct lr_result	 r;
 	char			*p = path_of(f, "no/such/logrotate.conf");
 
-	assert_int_equal(lr_scan(p, tree, NTREE, LR_AS_ROOT, &r), 0);
+	assert_int_equal(lr_scan(p, tree, NTREE, &r), 0);
 	assert_int_equal(r.nhits, 0);
 	assert_int_equal(r.nnotes, 0);
 	lr_result_free(&r);
@@ -467,7 +490,7 @@ test_missing_main(void **state)
 	/* but an include that is not there is worth a note */
 	put(f, "main.conf", 0644, "include %s/gone.d\n" EV "/error.log {\n}\n",
 	    f->base);
-	scan(f, "main.conf", 0, &r);
+	scan(f, "main.conf", -1, &r);
 	assert_int_equal(lr_active(&r), 1);
 	assert_true(has_note(&r, "cannot read"));
 	lr_result_free(&r);
@@ -479,7 +502,7 @@ test_garbage(void **state)
 {
 	struct fixture		*f = *state;
 	struct lr_result	 r;
-	char			 junk[4096], *big;
+	char			 junk[4096], *big, *huge;
 	size_t			 i, n;
 	unsigned		 seed = 12345;
 
@@ -488,13 +511,13 @@ test_garbage(void **state)
 		junk[i] = (char)(seed >> 16);
 	}
 	assert_int_equal(lr_scan_text("junk", junk, sizeof junk, tree, NTREE,
-	    0, &r), 0);
+	    &r), 0);
 	assert_true(r.nnotes > 0);
 	lr_result_free(&r);
 
 	/* a NUL inside the file names ends them without a '{' */
 	assert_int_equal(lr_scan_text("nul", EV "/error.log\0 {\n}\n", 22,
-	    tree, NTREE, 0, &r), 0);
+	    tree, NTREE, &r), 0);
 	assert_int_equal(r.nhits, 0);
 	assert_true(has_note(&r, "without a '{'"));
 	lr_result_free(&r);
@@ -504,7 +527,7 @@ test_garbage(void **state)
 	assert_non_null(big);
 	memset(big, 'a', 1 << 20);
 	big[0] = '/';
-	assert_int_equal(lr_scan_text("big", big, 1 << 20, tree, NTREE, 0, &r),
+	assert_int_equal(lr_scan_text("big", big, 1 << 20, tree, NTREE, &r),
 	    0);
 	assert_int_equal(r.nhits, 0);
 	assert_true(has_note(&r, "without a '{'"));
@@ -514,7 +537,7 @@ test_garbage(void **state)
 	/* unbalanced braces end the file; what came before stands */
 	put(f, "brace.conf", 0644, EV "/error.log {\n}\n}\n{{{\n"
 	    EV "/deploy/deploy.log {\n}\n");
-	scan(f, "brace.conf", 0, &r);
+	scan(f, "brace.conf", -1, &r);
 	hit_for(&r, EV "/error.log", &n);
 	assert_int_equal(n, 1);
 	hit_for(&r, EV "/deploy/deploy.log", &n);
@@ -526,7 +549,7 @@ test_garbage(void **state)
 	/* a script never ended: logrotate drops the stanza it is in */
 	put(f, "script.conf", 0644, EV "/error.log {\n    postrotate\n"
 	    "        echo }\n");
-	scan(f, "script.conf", 0, &r);
+	scan(f, "script.conf", -1, &r);
 	hit_for(&r, EV "/error.log", &n);
 	assert_int_equal(n, 1);
 	assert_int_equal(lr_active(&r), 0);
@@ -535,22 +558,23 @@ test_garbage(void **state)
 
 	/* an unterminated quote takes the rest as one name: no match */
 	put(f, "quote.conf", 0644, "\"" EV "/error.log {\n}\n");
-	scan(f, "quote.conf", 0, &r);
+	scan(f, "quote.conf", -1, &r);
 	assert_int_equal(r.nhits, 0);
 	lr_result_free(&r);
 
-	/* logrotate refuses files of 16 MiB */
+	/* logrotate refuses files of 16 MiB; as the main one, it fails */
 	put(f, "huge.conf", 0644, EV "/error.log {\n}\n");
-	{
-		char *p = path_of(f, "huge.conf");
-
-		assert_int_equal(truncate(p, 0x1000000), 0);
-		free(p);
-	}
-	scan(f, "huge.conf", 0, &r);
+	huge = path_of(f, "huge.conf");
+	assert_int_equal(truncate(huge, 0x1000000), 0);
+	put(f, "main.conf", 0644, "include %s\n", huge);
+	scan(f, "main.conf", -1, &r);
 	assert_int_equal(r.nhits, 0);
 	assert_true(has_note(&r, "too large"));
 	lr_result_free(&r);
+	assert_int_equal(lr_scan(huge, tree, NTREE, &r), -1);
+	assert_true(has_note(&r, "too large"));
+	lr_result_free(&r);
+	free(huge);
 }
 
 /* An error inside a stanza drops it: it rotates nothing. */
@@ -575,8 +599,11 @@ test_stanza_error(void **state)
 	    EV "/config_update/config_update.log {\n"
 	    "    su root root\n"
 	    "    create 0640 root root\n"
+	    "}\n"
+	    EV "/.secret.log {\n"
+	    "    create 0640 root root extra\n"
 	    "}\n");
-	scan(f, "err.conf", 0, &r);
+	scan(f, "err.conf", -1, &r);
 	h = hit_for(&r, EV "/error.log", &n);
 	assert_int_equal(n, 1);
 	assert_non_null(h->inactive);
@@ -587,12 +614,53 @@ test_stanza_error(void **state)
 	assert_non_null(h->inactive);
 	h = hit_for(&r, EV "/config_update/config_update.log", &n);
 	assert_null(h->inactive);
+	h = hit_for(&r, EV "/.secret.log", &n);
+	assert_non_null(h->inactive);
 	assert_int_equal(lr_active(&r), 1);
 	lr_result_free(&r);
 }
 
-/* A second stanza with the same log is logrotate's error, unless the
- * first one says ignoreduplicates; either way the first one rotates it. */
+/*
+ * Two quirks that decide whether a stanza survives. A file that fails has
+ * its top-level settings rolled back: b's "su root" then lacks the group a
+ * gave. And "rotate" without a value errs with the newline, so the error
+ * state swallows the '}' after it: no '}' is left to drop the stanza.
+ */
+static void
+test_rollback(void **state)
+{
+	struct fixture		*f = *state;
+	struct lr_result	 r;
+	const struct lr_hit	*h;
+	char			*d = path_of(f, "rb.d");
+	size_t			 n;
+
+	assert_int_equal(mkdir(d, 0755), 0);
+	put(f, "rb.d/a", 0644, "su root root\nrotate x\n");
+	put(f, "rb.d/b", 0644, EV "/error.log {\n    su root\n}\n");
+	put(f, "rb.conf", 0644, "include %s\n" EV "/deploy/deploy.log {\n"
+	    "    rotate\n}\n", d);
+	scan(f, "rb.conf", -1, &r);
+	h = hit_for(&r, EV "/error.log", &n);
+	assert_int_equal(n, 1);
+	assert_non_null(h->inactive);
+	h = hit_for(&r, EV "/deploy/deploy.log", &n);
+	assert_int_equal(n, 1);
+	assert_null(h->inactive);
+	assert_true(has_note(&r, "stops reading"));
+	lr_result_free(&r);
+
+	put(f, "rb.d/a", 0644, "su root root\n");
+	scan(f, "rb.conf", -1, &r);
+	assert_int_equal(lr_active(&r), 2);
+	lr_result_free(&r);
+	free(d);
+}
+
+/*
+ * A second stanza with the same log is logrotate's error, unless the first
+ * one says ignoreduplicates; either way the first one rotates it.
+ */
 static void
 test_duplicates(void **state)
 {
@@ -601,7 +669,7 @@ test_duplicates(void **state)
 	size_t			 i;
 
 	put(f, "dup.conf", 0644, EV "/error.log {\n}\n" EV "/*.log {\n}\n");
-	scan(f, "dup.conf", 0, &r);
+	scan(f, "dup.conf", -1, &r);
 	assert_int_equal(r.nhits, 2);
 	assert_null(r.hits[0].inactive);
 	assert_int_equal(r.hits[0].line, 1);
@@ -611,7 +679,7 @@ test_duplicates(void **state)
 
 	put(f, "dup.conf", 0644, EV "/error.log {\n    ignoreduplicates\n}\n"
 	    EV "/*.log {\n}\n");
-	scan(f, "dup.conf", 0, &r);
+	scan(f, "dup.conf", -1, &r);
 	assert_int_equal(r.nhits, 2);
 	for (i = 0; i < r.nhits; i++)
 		if (r.hits[i].line == 4)
@@ -639,7 +707,7 @@ test_symlink(void **state)
 	put(f, "real/app.log", 0640, "line\n");
 	put(f, "link.conf", 0644, "%s/*.log {\n}\n", link);
 	paths[0] = log;
-	assert_int_equal(lr_scan(conf, paths, 1, 0, &r), 0);
+	assert_int_equal(lr_scan(conf, paths, 1, &r), 0);
 	assert_int_equal(r.nhits, 1);
 	h = &r.hits[0];
 	assert_string_equal(h->path, log);
@@ -662,9 +730,11 @@ test_as_root(void **state)
 	assert_int_equal(mkdir(d, 0755), 0);
 	put(f, "main.conf", 0644, "include %s\n", d);
 	put(f, "d/open", 0666, EV "/error.log {\n}\n");
-	scan(f, "main.conf", LR_AS_ROOT, &r);
+	scan(f, "main.conf", 1, &r);
 	assert_int_equal(r.nhits, 0);
-	assert_true(has_note(&r, "writable by group or others"));
+	/* not root, the main file is already not owned by root */
+	assert_true(has_note(&r, geteuid() == 0 ?
+	    "writable by group or others" : "not owned by root"));
 	lr_result_free(&r);
 
 	scan(f, "main.conf", 0, &r);
@@ -673,7 +743,7 @@ test_as_root(void **state)
 
 	if (geteuid() == 0) {
 		put(f, "d/open", 0644, EV "/error.log {\n}\n");
-		scan(f, "main.conf", LR_AS_ROOT, &r);
+		scan(f, "main.conf", 1, &r);
 		assert_int_equal(lr_active(&r), 1);
 		assert_int_equal(r.nnotes, 0);
 		lr_result_free(&r);
@@ -696,12 +766,12 @@ test_include_in_stanza(void **state)
 
 	put(f, "main.conf", 0644, EV "/error.log {\n    include %s\n}\n", inc);
 	put(f, "inc.conf", 0644, EV "/deploy/deploy.log {\n}\n");
-	scan(f, "main.conf", 0, &r);
+	scan(f, "main.conf", -1, &r);
 	assert_int_equal(lr_active(&r), 2);
 	lr_result_free(&r);
 
 	put(f, "inc.conf", 0644, EV "/deploy/deploy.log {\n    rotate x\n}\n");
-	scan(f, "main.conf", 0, &r);
+	scan(f, "main.conf", -1, &r);
 	h = hit_for(&r, EV "/error.log", &n);
 	assert_non_null(h->inactive);
 	assert_non_null(strstr(h->inactive, "empties"));
@@ -731,6 +801,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_garbage, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stanza_error, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_rollback, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_duplicates, setup,
 		    teardown),
