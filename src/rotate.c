@@ -69,8 +69,8 @@ rot_open(struct rot_run *r, struct evm_ctx *ctx)
 	r->ctx = ctx;
 	r->statedir = -1;
 	r->nthreads = pool_threads();
-	r->statedir = tree_open_parent(cfg->state_file, NULL, ctx->rep,
-	    &r->state_name, &why);
+	r->statedir = tree_open_parent_trusted(cfg->state_file, NULL,
+	    geteuid(), ctx->rep, &r->state_name, &why);
 	if (r->statedir == -1 && !(ctx->dry_run && errno == ENOENT)) {
 		report_error(ctx->rep, NULL, "state directory: %s", why);
 		free(why);
@@ -171,7 +171,8 @@ rot_journal_save(struct rot_run *r)
 	r->jr.root = xstrdup(r->scan.tree.root);
 	r->jr.root_dev = st.st_dev;
 	r->jr.root_ino = st.st_ino;
-	if (journal_save(r->statedir, r->journal_name, &r->jr) == -1)
+	if (journal_save(r->statedir, r->journal_name, &r->jr,
+	    EVM_META_MODE(r->ctx->cfg->mode), r->ctx->cfg->gid) == -1)
 		return -1;
 	r->jr_saved = true;
 	return 0;
@@ -382,7 +383,8 @@ rot_recover(struct rot_run *r)
 	    ex_recover(r, &j) != 0)
 		failed++;
 	if (!r->ctx->dry_run && failed == 0) {
-		if (state_save(r->statedir, r->state_name, &r->state) == -1 ||
+		if (state_save(r->statedir, r->state_name, &r->state,
+		    EVM_META_MODE(r->ctx->cfg->mode), r->ctx->cfg->gid) == -1 ||
 		    journal_remove(r->statedir, r->journal_name) == -1) {
 			report_error(rep, r->ctx->cfg->state_file, "cannot "
 			    "record the finished recovery: %s",
@@ -564,6 +566,55 @@ rot_tag_used(const struct state_log *sl, const struct log *l, const char *tag)
 			return true;
 	}
 	return false;
+}
+
+/*
+ * Gives each numbered generation evmaint did not rotate itself (taken over
+ * from logrotate) a date tag at first sight, kept in the state from then on:
+ * the day of its mtime, or that day with the time of day (bumped a second at
+ * a time) when the day's tag is already another generation's. Computed once
+ * and recorded, a member name then never names two different files, however
+ * many nights later the generation expires and whatever its neighbours' dates.
+ */
+static void
+rot_adopt(struct rot_run *r, struct log *l)
+{
+	struct state_log	*sl;
+	char			 tag[EVM_TAG_MAX];
+	size_t			 k, i;
+	time_t			 bump;
+	bool			 used;
+
+	if (l->dir == NULL || l->refused != NULL)
+		return;
+	/* oldest first, so the oldest takes the day's plain tag */
+	for (k = l->ngens; k-- > 0;) {
+		const struct gen *g = &l->gens[k];
+
+		if (g->gn.form != GEN_NUM || g->refused != NULL)
+			continue;
+		sl = state_get(&r->state, l->rel, false);
+		if (state_tag(sl, g->gn.num) != NULL)
+			continue;
+		for (bump = 0;; bump++) {
+			clock_tag(g->st.st_mtime + bump, bump == 0, tag,
+			    sizeof tag);
+			used = false;
+			for (i = 0; sl != NULL && i < sl->ngens && !used; i++)
+				used = strcmp(sl->gens[i].tag, tag) == 0;
+			for (i = 0; i < l->ngens && !used; i++)
+				used = l->gens[i].gn.form == GEN_DATE &&
+				    strcmp(l->gens[i].gn.tag, tag) == 0;
+			if (!used)
+				break;
+		}
+		sl = state_get(&r->state, l->rel, true);
+		sl->gens = xreallocarray(sl->gens, sl->ngens + 1,
+		    sizeof *sl->gens);
+		sl->gens[sl->ngens].num = g->gn.num;
+		snprintf(sl->gens[sl->ngens].tag, EVM_TAG_MAX, "%s", tag);
+		sl->ngens++;
+	}
 }
 
 /*
@@ -824,6 +875,8 @@ rot_rotate(struct rot_run *r)
 
 
 	rot_report_refusals(r);
+	for (i = 0; i < r->scan.nlogs; i++)
+		rot_adopt(r, &r->scan.logs[i]);
 	for (i = 0; i < r->scan.nlogs; i++) {
 		struct log *l = &r->scan.logs[i];
 		struct rot_plan *p;
@@ -959,7 +1012,8 @@ rot_finish(struct rot_run *r)
 	}
 	/* A run that changed nothing costs no fsync: most nights, most logs. */
 	if ((r->loaded_bad || !state_equal(&out, &r->loaded)) &&
-	    state_save(r->statedir, r->state_name, &out) == -1) {
+	    state_save(r->statedir, r->state_name, &out,
+	    EVM_META_MODE(r->ctx->cfg->mode), r->ctx->cfg->gid) == -1) {
 		report_error(r->ctx->rep, r->ctx->cfg->state_file, "cannot save "
 		    "the state: %s", strerror(errno));
 		failed = true;

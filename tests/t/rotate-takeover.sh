@@ -204,4 +204,26 @@ $(cat "$T/members.raw")"
 rl_assert_accounted
 ok "10 leftovers with one mtime: the 4 expired ones archived under 4 distinct member names, every line extractable"
 
+# The 6 copies still in the tree expire on later nights, one archive each:
+# their names were fixed at first sight, so no two archives hold different
+# files under one member name (the contract's promise for nightly archives).
+for day in 26 27 28 29 30; do
+	rl_write deploy/deploy.log "202611$day" 2
+	at "2026-11-$day 02:00:00" evm_run 0 rotate
+done
+rl_write deploy/deploy.log 20261201 2
+at "2026-12-01 02:00:00" evm_run 0 rotate
+assert_eq "$(find "$ARCH" -name 'event-*.tar*' ! -name '*.sha256' | wc -l)" 7 \
+	"nightly archives after 7 nights"
+for a in "$ARCH"/event-*.tar*; do
+	case $a in *.sha256) continue ;; esac
+	rl_list "$a"
+done >"$T/all.raw"
+LC_ALL=C sort "$T/all.raw" >"$T/all"
+assert_eq "$(grep -c 'copied\|20261120' "$T/all")" 10 "the 10 copied leftovers, each archived once"
+dup=$(uniq -d "$T/all")
+[ -z "$dup" ] || fail "one member name in two nightly archives: $dup"
+rl_assert_accounted
+ok "the copies expiring on 6 later nights: 10 distinct member names across 7 archives"
+
 exit 0
