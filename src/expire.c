@@ -84,6 +84,31 @@ ex_name_used(const struct ex_item *items, size_t n, const char *name)
 	return false;
 }
 
+/*
+ * A generation some process still has open for writing is not archived
+ * yet: what it appends after the copy would make a later archive hold
+ * different data under the same member name. Warned; a later run takes it.
+ */
+static bool
+ex_in_use(struct rot_run *r, const struct log *l, const struct gen *g)
+{
+	struct stat	st;
+	char		*rel;
+	int		fd, writers;
+
+	if ((fd = fsx_open_read(l->dir->fd, g->name, &st)) == -1)
+		return false;	/* archiving it reports the error */
+	writers = fsx_writers_absent(fd);
+	close(fd);
+	if (writers != 0)
+		return false;
+	rel = tree_join(l->dirrel, g->name);
+	report_warn(r->ctx->rep, rel, "expired but still open for writing: "
+	    "not archived this run");
+	free(rel);
+	return true;
+}
+
 /* Every generation beyond its log's `rotate`, with its member name. */
 static struct ex_item *
 ex_collect(struct rot_run *r, size_t *np)
@@ -114,7 +139,7 @@ ex_collect(struct rot_run *r, size_t *np)
 			if (k > 0 && !ex_same_slot(g, &l->gens[k - 1]))
 				slot++;
 			if (slot < (size_t)l->opts->rotate || pair ||
-			    g->refused != NULL)
+			    g->refused != NULL || ex_in_use(r, l, g))
 				continue;
 			ex_tag(r, l, g, false, tag, sizeof tag);
 			name = ex_member_name(r, l, g, tag);
@@ -186,8 +211,8 @@ ex_open_archive_dir(struct rot_run *r, size_t pending)
 	char	*why;
 	int	 fd;
 
-	if ((fd = tree_open_abs(r->ctx->cfg->archive_dir, NULL, r->ctx->rep,
-	    &why)) != -1)
+	if ((fd = tree_open_trusted(r->ctx->cfg->archive_dir, NULL,
+	    r->ctx->cfg->uid, r->ctx->rep, &why)) != -1)
 		return fd;
 	if (errno == ENOENT)
 		report_error(r->ctx->rep, NULL, "archive_dir %s does not exist "
@@ -269,14 +294,19 @@ ex_expire(struct rot_run *r)
 	if (n == 0)
 		goto out;
 	if (r->ctx->dry_run) {
+		bool gz = false;
+
+		/* named as the real run would: .tar.gz if a member is plain */
+		for (i = 0; i < n; i++)
+			gz |= !items[i].gen->gn.gz;
 		clock_stamp(r->ctx->now, stamp, sizeof stamp);
 		for (i = 0; i < n; i++) {
 			char *rel = tree_join(items[i].log->dirrel,
 			    items[i].gen->name);
 
 			report_action(r->ctx->rep, "archive", rel, -1, -1, "as "
-			    "%s into %s/event-%s.tar", items[i].name,
-			    cfg->archive_dir, stamp);
+			    "%s into %s/event-%s.tar%s", items[i].name,
+			    cfg->archive_dir, stamp, gz ? ".gz" : "");
 			report_action(r->ctx->rep, "remove", rel, -1, -1, "once "
 			    "archived");
 			free(rel);
@@ -435,8 +465,8 @@ ex_retention(struct rot_run *r)
 
 	if (cfg->archive_keep_days <= 0)
 		return;
-	if ((fd = tree_open_abs(cfg->archive_dir, NULL, r->ctx->rep, &side)) ==
-	    -1) {
+	if ((fd = tree_open_trusted(cfg->archive_dir, NULL, cfg->uid,
+	    r->ctx->rep, &side)) == -1) {
 		free(side);
 		return;		/* already reported by ex_expire */
 	}

@@ -198,4 +198,25 @@ assert_file "$ROOT/deploy/deploy.log.1.gz" "notifempty = no: the empty deploy.lo
 assert_eq "$(rl_gens "$ROOT/backup" backup.log)" "" "a section's notifempty = yes was ignored"
 ok "notifempty = no rotates empty logs (an empty .gz); a section can turn it back on"
 
+# --- 6. --dry-run names the archive the real run writes: .tar when every
+#        expired generation is a .gz, .tar.gz when one is plain (compress = no)
+for c in yes no; do
+	t_setup "rotate = 1" "compress = $c"
+	evm_run 0 init
+	for d in 25 26 27; do
+		rl_write deploy/deploy.log "202611$d" 2
+		at "2026-11-$d 02:00:00" evm_run 0 rotate
+	done
+	ext=.tar
+	[ "$c" = no ] && ext=.tar.gz
+	assert_file "$ARCH/event-20261127T020000$ext" "compress = $c: the archive"
+	rl_write deploy/deploy.log 20261128 2
+	at "2026-11-28 02:00:00" evm_run 0 --dry-run rotate
+	assert_fgrep "into $ARCH/event-20261128T020000$ext" "$T/out" \
+		"compress = $c: --dry-run names another archive than the real run writes"
+	at "2026-11-28 02:00:00" evm_run 0 rotate
+	assert_file "$ARCH/event-20261128T020000$ext"
+done
+ok "--dry-run names the nightly archive as the run writes it: .tar for .gz generations, .tar.gz with plain ones"
+
 exit 0

@@ -118,4 +118,31 @@ gzip -t "$ROOT/deploy/deploy.log.1.gz" || fail "deploy.log.1.gz fails gzip -t"
 assert_mode "$ROOT/deploy/deploy.log.1.gz" 0640
 ok "after the writer exits, the next rotate compresses deploy.log.1 with all $N lines"
 
+# --- 3. an expired generation still open for writing is not archived yet
+t_setup
+conf_add "[backup/backup.log]" "rotate = 1"
+evm_run 0 init
+B=$ROOT/backup/backup.log
+echo "held 1" >>"$B"
+exec 7>>"$B" # a script that did exec >>backup.log, still running
+at "2026-11-25 02:00:00" evm_run 0 rotate
+echo "later" >>"$B"
+at "2026-11-26 02:00:00" evm_run 0 rotate
+echo "held 2" >&7
+assert_file "$B.2" "the held generation, expired (rotate = 1)"
+assert_fgrep "backup/backup.log.2: expired but still open for writing" "$T/err" \
+	"no warning naming the held generation"
+assert_eq "$(find "$ARCH" -name 'event-*' | wc -l)" 0 "an archive of a generation still being written"
+exec 7>&-
+echo "last" >>"$B"
+at "2026-11-27 02:00:00" evm_run 0 rotate
+assert_no_file "$B.2"
+assert_no_file "$B.3"
+a=$(find "$ARCH" -name 'event-*.tar*' ! -name '*.sha256')
+[ -n "$a" ] || fail "no archive once the writer was gone"
+tar -xOf "$a" >"$T/held.out" 2>/dev/null
+zcat -f "$T/held.out" >"$T/held.txt"
+assert_fgrep "held 2" "$T/held.txt" "the line written to the expired generation is not in its archive"
+ok "an expired generation still open for writing: kept with a warning, archived with every line once the writer is gone"
+
 exit 0
