@@ -122,8 +122,8 @@ cmd_archive_exec(struct evm_ctx *ctx, int argc, char **argv)
 	if (scan_tree(&s, cfg, ctx->rep) != 0)
 		return EVM_EXIT_FAIL;
 	report_errlog(ctx->rep, s.tree.rootfd, cfg->mode, cfg->uid, cfg->gid);
-	if ((arcfd = tree_open_abs(cfg->archive_dir, NULL, ctx->rep,
-	    &why)) == -1) {
+	if ((arcfd = tree_open_trusted(cfg->archive_dir, NULL, cfg->uid,
+	    ctx->rep, &why)) == -1) {
 		report_error(ctx->rep, NULL, "archive_dir %s%s", why,
 		    errno == ENOENT ? " (an unmounted backup volume? only "
 		    "'evmaint init' creates it)" : "");

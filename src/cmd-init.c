@@ -276,7 +276,8 @@ cmd_init_exec(struct evm_ctx *ctx, int argc, char **argv)
 
 	/* Step 0: the state directory (the lock made it, unless dry). */
 	if (ctx->dry_run) {
-		struct tree_mk	 smk = { 0750, geteuid(), getegid(), true };
+		struct tree_mk	 smk = { EVM_META_MODE(cfg->dir_mode),
+				    geteuid(), cfg->gid, true };
 		const char	*base;
 
 		if ((fd = tree_open_parent(cfg->state_file, &smk, ctx->rep,

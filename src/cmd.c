@@ -292,7 +292,8 @@ cmd_load_config(struct evm_ctx *ctx)
 int
 cmd_lock(struct evm_ctx *ctx)
 {
-	char path[PATH_MAX];
+	struct lock_mk	lmk;
+	char		path[PATH_MAX];
 
 	if (!ctx->cmd->takes_lock)
 		return 0;
@@ -300,8 +301,11 @@ cmd_lock(struct evm_ctx *ctx)
 	    (lock_path(ctx->cfg->state_file, path, sizeof path) != 0 ||
 	    access(path, F_OK) == -1))
 		return 0;
+	lmk.mode = ctx->cfg->mode;
+	lmk.dir_mode = ctx->cfg->dir_mode;
+	lmk.gid = ctx->cfg->gid;
 	return lock_acquire(ctx->cfg->state_file, ctx->wait_seconds,
-	    !ctx->dry_run, ctx->rep, &ctx->lock_fd);
+	    ctx->dry_run ? NULL : &lmk, ctx->rep, &ctx->lock_fd);
 }
 
 void

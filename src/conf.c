@@ -763,9 +763,18 @@ conf_load_file(struct evm_config *cfg, const char *path, bool must_exist,
 		close(fd);
 		return -1;
 	}
-	if (st.st_mode & S_IWOTH) {
-		conf_err(errs, path, 0, "writable by others (mode %04o): "
-		    "refusing a config anyone can change", st.st_mode & 07777);
+	/* It names what root deletes: only root (or we) may write it. */
+	if (st.st_uid != 0 && st.st_uid != geteuid()) {
+		conf_err(errs, path, 0, "owned by uid %ju, not root: refusing a "
+		    "config another user can change", (uintmax_t)st.st_uid);
+		close(fd);
+		return -1;
+	}
+	if ((st.st_mode & S_IWOTH) || ((st.st_mode & S_IWGRP) &&
+	    st.st_gid != 0)) {
+		conf_err(errs, path, 0, "writable by %s (mode %04o): refusing "
+		    "a config another user can change", (st.st_mode & S_IWOTH) ?
+		    "others" : "its group", st.st_mode & 07777);
 		close(fd);
 		return -1;
 	}

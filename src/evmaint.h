@@ -79,6 +79,13 @@ void	 clock_stamp(time_t, char *, size_t);	/* 20261125T020001 */
 void	 clock_tag(time_t, bool, char *, size_t);/* 20261125 or 20261125_020001 */
 int	 clock_parse_stamp(const char *, time_t *);
 
+/*
+ * evmaint's own files (state, journal, lock) and the state directory: the
+ * configured mode and group, but owned by the user evmaint runs as and never
+ * group- or world-writable, since the journal steers renames in the tree.
+ */
+#define EVM_META_MODE(m)	((m) & ~(mode_t)022)
+
 #define EVM_TAG_MAX 24	/* "20261125_020001" and a NUL, with room */
 
 #endif

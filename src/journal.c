@@ -355,15 +355,16 @@ journal_load(int dirfd, const char *name, struct journal *j, char **err)
 }
 
 int
-journal_save(int dirfd, const char *name, const struct journal *j)
+journal_save(int dirfd, const char *name, const struct journal *j,
+    mode_t mode, gid_t gid)
 {
 	struct sbuf	b;
 	int		rc;
 
 	sbuf_init(&b);
 	journal_format(j, &b);
-	rc = fsx_publish_file(dirfd, name, b.s, b.len, 0600, geteuid(),
-	    getegid(), true);
+	rc = fsx_publish_file(dirfd, name, b.s, b.len, mode, geteuid(), gid,
+	    true);
 	sbuf_free(&b);
 	return rc;
 }

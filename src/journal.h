@@ -62,7 +62,8 @@ struct journal {
 int		 journal_parse(struct journal *, const char *, size_t, char **);
 void		 journal_format(const struct journal *, struct sbuf *);
 int		 journal_load(int, const char *, struct journal *, char **);
-int		 journal_save(int, const char *, const struct journal *);
+int		 journal_save(int, const char *, const struct journal *,
+		    mode_t, gid_t);
 int		 journal_remove(int, const char *);
 void		 journal_free(struct journal *);
 struct jr_log	*journal_add_log(struct journal *, const char *);

@@ -34,27 +34,39 @@ lock_path(const char *state_file, char *buf, size_t len)
 	return n < 0 || (size_t)n >= len ? -1 : 0;
 }
 
-/* Opens the lock file through its directory's fd; creates both if asked. */
+/*
+ * Opens the lock file through its directory's fd; with lmk, creates both
+ * when missing, each at its final mode and owner from the start.
+ */
 static int
-lock_open(const char *state_file, bool create, struct report *rep,
-    char **why)
+lock_open(const char *state_file, const struct lock_mk *lmk,
+    struct report *rep, char **why)
 {
-	struct tree_mk	 mk = { 0750, geteuid(), getegid(), false };
+	struct tree_mk	 mk = { 0, geteuid(), 0, false };
 	char		 path[PATH_MAX];
 	const char	*base;
-	int		 dfd, fd;
+	int		 dfd, fd = -1;
 
 	if (lock_path(state_file, path, sizeof path) != 0) {
 		*why = strdup("path too long");
 		return -1;
 	}
-	if ((dfd = tree_open_parent(path, create ? &mk : NULL, rep, &base,
-	    why)) == -1)
+	if (lmk != NULL) {
+		mk.mode = EVM_META_MODE(lmk->dir_mode);
+		mk.gid = lmk->gid;
+	}
+	if ((dfd = tree_open_parent_trusted(path, lmk != NULL ? &mk : NULL,
+	    geteuid(), rep, &base, why)) == -1)
 		return -1;
-	do
-		fd = openat(dfd, base, (create ? O_RDWR | O_CREAT : O_RDONLY) |
-		    O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK, 0600);
-	while (fd == -1 && errno == EINTR);
+	if (lmk != NULL)
+		fd = fsx_create(dfd, base, EVM_META_MODE(lmk->mode), geteuid(),
+		    lmk->gid);
+	if (lmk == NULL || (fd == -1 && errno == EEXIST))
+		do
+			fd = openat(dfd, base, (lmk != NULL ? O_RDWR :
+			    O_RDONLY) | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY |
+			    O_NONBLOCK);
+		while (fd == -1 && errno == EINTR);
 	if (fd == -1 && asprintf(why, "%s: %s", path, strerror(errno)) < 0)
 		*why = NULL;
 	close(dfd);
@@ -70,7 +82,7 @@ lock_holder(const char *state_file)
 	int	fd;
 	long	pid = 0;
 
-	if ((fd = lock_open(state_file, false, NULL, &why)) == -1) {
+	if ((fd = lock_open(state_file, NULL, NULL, &why)) == -1) {
 		free(why);
 		return 0;
 	}
@@ -93,13 +105,13 @@ lock_elapsed(const struct timespec *t0)
 }
 
 /*
- * Takes the lock, waiting up to wait seconds. With create, the state file's
+ * Takes the lock, waiting up to wait seconds. With lmk, the state file's
  * directory and the lock file are created when missing. Returns 0, or the
  * exit status to end the run with: 75 when another instance holds it, 1 when
  * the lock file cannot be used.
  */
 int
-lock_acquire(const char *state_file, double wait, bool create,
+lock_acquire(const char *state_file, double wait, const struct lock_mk *lmk,
     struct report *rep, int *fdp)
 {
 	struct timespec	 t0, poll = { 0, LOCK_POLL_NS };
@@ -109,7 +121,7 @@ lock_acquire(const char *state_file, double wait, bool create,
 	long		 holder;
 
 	*fdp = -1;
-	if ((fd = lock_open(state_file, create, rep, &why)) == -1) {
+	if ((fd = lock_open(state_file, lmk, rep, &why)) == -1) {
 		report_error(rep, NULL, "cannot open the lock file: %s",
 		    why ? why : strerror(errno));
 		free(why);
@@ -146,7 +158,7 @@ lock_acquire(const char *state_file, double wait, bool create,
 		}
 		nanosleep(&poll, NULL);
 	}
-	if (create) {
+	if (lmk != NULL) {
 		n = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
 		if (ftruncate(fd, 0) == 0)
 			(void)!pwrite(fd, pid, (size_t)n, 0);

@@ -7,11 +7,20 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 struct report;
 
+/* How to create a missing lock file and its directory. */
+struct lock_mk {
+	mode_t	mode;		/* the lock file */
+	mode_t	dir_mode;	/* the state directory */
+	gid_t	gid;
+};
+
 int	lock_path(const char *, char *, size_t);
-int	lock_acquire(const char *, double, bool, struct report *, int *);
+int	lock_acquire(const char *, double, const struct lock_mk *,
+	    struct report *, int *);
 long	lock_holder(const char *);
 
 #endif

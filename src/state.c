@@ -285,15 +285,16 @@ state_load(int dirfd, const char *name, struct state *s, char **err)
 }
 
 int
-state_save(int dirfd, const char *name, const struct state *s)
+state_save(int dirfd, const char *name, const struct state *s, mode_t mode,
+    gid_t gid)
 {
 	struct sbuf	b;
 	int		rc;
 
 	sbuf_init(&b);
 	state_format(s, &b);
-	rc = fsx_publish_file(dirfd, name, b.s, b.len, 0600, geteuid(),
-	    getegid(), true);
+	rc = fsx_publish_file(dirfd, name, b.s, b.len, mode, geteuid(), gid,
+	    true);
 	sbuf_free(&b);
 	return rc;
 }

@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 #include <time.h>
 
 #include "esc.h"
@@ -36,7 +37,8 @@ struct state {
 int			 state_parse(struct state *, const char *, size_t, char **);
 void			 state_format(const struct state *, struct sbuf *);
 int			 state_load(int, const char *, struct state *, char **);
-int			 state_save(int, const char *, const struct state *);
+int			 state_save(int, const char *, const struct state *,
+			    mode_t, gid_t);
 void			 state_free(struct state *);
 bool			 state_equal(const struct state *, const struct state *);
 struct state_log	*state_get(struct state *, const char *, bool);

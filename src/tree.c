@@ -577,6 +577,68 @@ tree_free(struct tree *t)
 }
 
 /*
+ * Whether an opened directory that is not inside the tree (archive_dir, the
+ * state directory) may be used: owned by root, us or owner, and writable by
+ * nobody else, since what evmaint writes there is what it later trusts (the
+ * journal) or deletes sources for (archives). 0, or -1 with *why set.
+ */
+int
+tree_check_fd(int fd, const char *path, uid_t owner, char **why)
+{
+	struct stat	 st;
+	const char	*bad;
+
+	if (fsx_fstat(fd, &st) == -1) {
+		xasprintf(why, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if ((bad = tree_untrusted(&st, owner, true)) != NULL) {
+		xasprintf(why, "%s is %s: refusing to use it", path, bad);
+		errno = EPERM;
+		return -1;
+	}
+	return 0;
+}
+
+/* tree_open_abs, then tree_check_fd on the directory itself. */
+int
+tree_open_trusted(const char *path, const struct tree_mk *mk, uid_t owner,
+    struct report *rep, char **why)
+{
+	int fd;
+
+	if ((fd = tree_open_abs(path, mk, rep, why)) == -1)
+		return -1;
+	if (tree_check_fd(fd, path, owner, why) == -1) {
+		close(fd);
+		errno = EPERM;
+		return -1;
+	}
+	return fd;
+}
+
+/* The same for the directory of a file: its fd, and *base its name. */
+int
+tree_open_parent_trusted(const char *path, const struct tree_mk *mk,
+    uid_t owner, struct report *rep, const char **base, char **why)
+{
+	char	*dir;
+	int	 fd;
+
+	if ((fd = tree_open_parent(path, mk, rep, base, why)) == -1)
+		return -1;
+	dir = *base - 1 == path ? xstrdup("/") : xstrndup(path,
+	    (size_t)(*base - 1 - path));
+	if (tree_check_fd(fd, dir, owner, why) == -1) {
+		close(fd);
+		fd = -1;
+		errno = EPERM;
+	}
+	free(dir);
+	return fd;
+}
+
+/*
  * Opens the directory holding an absolute file path (the state file, the
  * lock) with tree_open_abs; *base points at the file's name inside path.
  */

@@ -198,4 +198,25 @@ json_check "$T/out"
 assert_no_file "$T/var"
 ok "-c with a missing file or a directory: exit 78, nothing created"
 
+# --- 9. a config another user can change is refused: it names what root
+#        deletes and where it writes
+getent group nogroup >/dev/null || skip "needs a group 'nogroup'"
+t_setup
+chown nobody "$T/evmaint.conf"
+t_run 78 "$EVMAINT" -c "$T/evmaint.conf" init
+assert_fgrep "$T/evmaint.conf: owned by uid $(id -u nobody), not root" "$T/err"
+assert_no_file "$T/srv"
+chown root:nogroup "$T/evmaint.conf"
+chmod 0664 "$T/evmaint.conf"
+t_run 78 "$EVMAINT" -c "$T/evmaint.conf" check-config
+assert_fgrep "writable by its group (mode 0664)" "$T/err"
+chmod 0646 "$T/evmaint.conf"
+t_run 78 "$EVMAINT" -c "$T/evmaint.conf" rotate
+assert_fgrep "writable by others (mode 0646)" "$T/err"
+chown root:root "$T/evmaint.conf"
+chmod 0664 "$T/evmaint.conf" # group root: as trusted as the owner
+t_run 0 "$EVMAINT" -c "$T/evmaint.conf" check-config
+assert_no_file "$T/srv"
+ok "a config owned by another user, or writable by a non-root group or others: exit 78 saying so, nothing created"
+
 exit 0

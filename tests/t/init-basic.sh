@@ -31,6 +31,10 @@ assert_grep "$ARCH" "$ROOT/README.md" "README.md does not name the archive direc
 assert_grep 'zcat' "$ROOT/README.md" "README.md does not show how to read a generation"
 assert_grep 'tar ' "$ROOT/README.md" "README.md does not show how to read an archive"
 assert_dir "$(dirname "$STATE")" "the state directory was not created"
+# evmaint's own files follow mode/group too (never group-writable)
+assert_mode "$(dirname "$STATE")" 0750 "the state directory (dir_mode)"
+assert_mode "$STATE.lock" 0640 "the lock file (mode)"
+assert_owner "$STATE.lock" root:root
 assert_empty "$T/err" "a clean init wrote to stderr"
 assert_no_tmp "$T"
 ok "init on an empty location creates the tree, logs, README.md, archive_dir and state dir"

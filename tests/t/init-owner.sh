@@ -20,8 +20,16 @@ for f in deploy/deploy.log backup/backup.log config_update/config_update.log err
 	assert_owner "$ROOT/$f" nobody:nogroup
 	assert_mode "$ROOT/$f" 0640
 done
+# evmaint's own state directory and lock: the group, but root keeps them,
+# since the journal there steers renames in the tree
+assert_owner "$(dirname "$STATE")" root:nogroup "the state directory"
+assert_owner "$STATE.lock" root:nogroup "the lock file"
+echo line >>"$ROOT/deploy/deploy.log"
+evm_run 0 rotate
+assert_owner "$STATE" root:nogroup "the state file"
+assert_mode "$STATE" 0640 "the state file"
 assert_empty "$T/err"
-ok "owner = nobody, group = nogroup: every created directory and file is nobody:nogroup"
+ok "owner = nobody, group = nogroup: every created directory and file is nobody:nogroup; the state files root:nogroup"
 
 # --- 2. converged: a second init does nothing
 snap own -t "$T/srv"

@@ -151,4 +151,30 @@ assert_eq "$(archives)" "event-$(rl_day 21)T020000.tar" "keep_days = 1: older ar
 assert_eq "$(sidecars)" "$(archives)"
 ok "archive_keep_days = 1: the newest archive is kept however old; removed once a newer one exists"
 
+# --- 5. an archive_dir or state directory others can write is not used:
+#        sources are deleted on the strength of what is there
+t_setup "rotate = 1"
+at "2026-11-01 12:00:00" evm_run 0 init
+LOGS=deploy/deploy.log
+night 1
+chmod 0777 "$ARCH"
+rl_write deploy/deploy.log "$(rl_day 2)" 2
+at "$(rl_iso "$(rl_day 2)") 02:00:00" evm_run 1 rotate
+assert_fgrep "$ARCH is writable by others (mode 0777)" "$T/err" "the message does not say why archive_dir is refused"
+assert_file "$ROOT/deploy/deploy.log.2.gz" "the expired generation was not kept"
+assert_eq "$(archives)" "" "an archive written into a world-writable archive_dir"
+at "$(rl_iso "$(rl_day 2)") 03:00:00" evm_run 1 archive
+assert_fgrep "$ARCH is writable by others" "$T/err"
+chmod 0750 "$ARCH"
+chmod 0777 "$(dirname "$STATE")"
+rl_write deploy/deploy.log "$(rl_day 3)" 2
+snap st -t "$ROOT/deploy" "$ARCH" # error.log gets the error
+at "$(rl_iso "$(rl_day 3)") 02:00:00" evm_run 1 rotate
+assert_fgrep "$(dirname "$STATE") is writable by others (mode 0777)" "$T/err"
+assert_unchanged st -t "$ROOT/deploy" "$ARCH"
+chmod 0750 "$(dirname "$STATE")"
+at "$(rl_iso "$(rl_day 3)") 02:00:00" evm_run 0 rotate
+assert_eq "$(archives)" "event-$(rl_day 3)T020000.tar" "the backlog, once archive_dir is fixed"
+ok "archive_dir or the state directory writable by others: exit 1 naming it, nothing archived or removed; fixed, the next run converges"
+
 exit 0
