@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "evmaint.h"
@@ -95,12 +96,20 @@ static void
 cmd_archive_progress(void *arg, uint64_t done, uint64_t total, size_t files,
     size_t nfiles)
 {
-	char a[32], b[32];
+	const struct timespec	*t0 = arg;
+	struct timespec		 t;
+	char			 a[32], b[32], c[32];
+	double			 secs;
 
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	secs = (double)(t.tv_sec - t0->tv_sec) +
+	    (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
 	report_size(a, sizeof a, (int64_t)done);
 	report_size(b, sizeof b, (int64_t)total);
-	fprintf(stderr, "\revmaint: snapshot %s of %s, %zu/%zu files   ", a, b,
-	    files, nfiles);
+	report_size(c, sizeof c, secs > 0.05 ? (int64_t)((double)done / secs) :
+	    0);
+	fprintf(stderr, "\revmaint: snapshot %s of %s, %s/s, %zu/%zu files   ",
+	    a, b, c, files, nfiles);
 	if (done >= total && files >= nfiles)
 		fputc('\n', stderr);
 }
@@ -112,6 +121,7 @@ cmd_archive_exec(struct evm_ctx *ctx, int argc, char **argv)
 	struct arc_member	*m;
 	struct arc_opts		 o;
 	struct scan		 s;
+	struct timespec		 t0;
 	uint64_t		 bytes = 0;
 	char			*why, *final = NULL, *path, **names, size[32];
 	char			 stamp[32];
@@ -151,8 +161,11 @@ cmd_archive_exec(struct evm_ctx *ctx, int argc, char **argv)
 	o.mode = cfg->mode;
 	o.uid = cfg->uid;
 	o.gid = cfg->gid;
-	if (isatty(STDERR_FILENO) && !ctx->json && ctx->verbosity >= 0)
+	if (isatty(STDERR_FILENO) && !ctx->json && ctx->verbosity >= 0) {
+		clock_gettime(CLOCK_MONOTONIC, &t0);
 		o.progress = cmd_archive_progress;
+		o.progress_arg = &t0;
+	}
 	got = arc_write(arcfd, m, n, &o, ctx->rep, &final);
 	for (i = 0; i < n; i++) {
 		if (m[i].ok) {

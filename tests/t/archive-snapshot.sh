@@ -92,6 +92,17 @@ seq 1 200 | sed 's/^/deploy 22 /' >"$T/g3.want"
 assert_same "$T/g3" "$T/g3.want" "deploy/deploy.log.3.gz in the snapshot does not hold day 22's lines"
 ok "archive: $(basename "$A") with sidecar; gzip -t, sha256sum -c, GNU tar and bsdtar accept it; it holds the tree under its own names; the tree is untouched"
 
+# --- 1b. progress: on a TTY (script(1) gives it one) bytes, rate and files
+#         on stderr; off a TTY (above) nothing of the sort
+assert_no_grep 'snapshot .* of .*files' "$T/err" "progress printed without a TTY"
+need script
+EVMAINT_NOW="2026-11-25 10:01:00" script -qec "$EVMAINT -c $T/evmaint.conf archive" /dev/null </dev/null >"$T/tty.out" 2>&1 ||
+	fail "archive on a TTY failed: $(cat "$T/tty.out")"
+assert_grep 'evmaint: snapshot [0-9.]+ [KMG]?i?B of [0-9.]+ [KMG]?i?B, [0-9.]+ [KMG]?i?B/s, [0-9]+/[0-9]+ files' "$T/tty.out" \
+	"no progress (bytes of total, rate, files) on a TTY"
+check_snapshot "$ARCH/event-20261125T100100.tar.gz"
+ok "archive on a TTY shows progress (bytes of total, rate, files) on stderr; off a TTY none"
+
 # --- 2. --json: "archive" names the new snapshot, which is complete too
 snap tree -t "$ROOT"
 at "2026-11-25 10:05:00" evm_run 0 --json archive

@@ -197,4 +197,13 @@ evm_run 0 verify
 assert_no_file "$T/var" "verify created the state directory or its lock"
 ok "verify runs while the lock is held (${took}s) and creates no lock file"
 
+# --- progress on a TTY only (script(1) gives it one)
+assert_no_grep 'verified .* of .*files' "$T/err" "progress printed without a TTY"
+need script
+script -qec "$EVMAINT -c $T/evmaint.conf verify" /dev/null </dev/null >"$T/tty.out" 2>&1 ||
+	fail "verify on a TTY failed: $(cat "$T/tty.out")"
+assert_grep 'evmaint: verified [0-9.]+ [KMG]?i?B of [0-9.]+ [KMG]?i?B, [0-9]+/[0-9]+ files' "$T/tty.out" \
+	"no progress on a TTY"
+ok "verify on a TTY shows progress on stderr; off a TTY none"
+
 exit 0
