@@ -1,0 +1,199 @@
+#!/bin/bash
+# shellcheck source-path=SCRIPTDIR
+# The cron job as this build makes it: a file cron accepts, naming the
+# installed program by its full path, at a time clear of DST and of
+# cron.daily; its command, run as cron runs it (env -i with cron's HOME,
+# LOGNAME, PATH and SHELL, cwd /, stdin closed, no terminal, output into a
+# pipe), rotates a tree and prints nothing at all, let alone escape codes,
+# errors included. It steps aside while the systemd timer is active and
+# only then, and a removed program leaves it silent.
+#
+# The command names $(sbindir)/evmaint, the configured path, which holds no
+# binary while the tests run, and that binary would read the configured
+# $(sysconfdir)/evmaint.conf, naming the real tree. So the test runs the
+# command with that one path replaced by a stand-in that runs this build's
+# evmaint with the test's config; every other byte is the file's. The other
+# branches need /run/systemd/system and a systemctl that says what the test
+# wants: they run in a private mount namespace (unshare -m), never touching
+# the host's.
+. "$(dirname "$0")/common.sh"
+
+need_root # cron.d jobs run as root; the namespaces need it too
+need setsid unshare
+if [ -z "${abs_top_builddir-}" ] || [ -z "${EVM_SBINDIR-}" ]; then
+	skip "needs the build tree (run it through make check)"
+fi
+
+CRONFILE=$abs_top_builddir/etc/cron.d/evmaint
+assert_file "$CRONFILE" "the build made no cron file"
+BIN=$EVM_SBINDIR/evmaint
+
+# --- 1. the file: a name cron reads, one job, root, full path, a guard
+name=$(basename "$CRONFILE")
+[[ $name =~ ^[A-Za-z0-9_-]+$ ]] || fail "cron ignores a file in cron.d named '$name' (only letters, digits, _ and -)"
+assert_no_grep '@[a-z_]+@' "$CRONFILE" "an unsubstituted @variable@ is left in the cron file"
+[ "$(tail -c 1 "$CRONFILE" | od -An -c | tr -d ' ')" = '\n' ] ||
+	fail "the cron file does not end with a newline (cron ignores its last line)"
+grep -v -E '^[[:space:]]*(#|$)' "$CRONFILE" >"$T/jobs" || true
+[ "$(wc -l <"$T/jobs")" = 1 ] || fail "expected exactly one job line in the cron file:
+$(cat "$T/jobs")"
+read -r min hour dom mon dow user cmd <"$T/jobs"
+assert_eq "$dom $mon $dow" "* * *" "the job runs every day"
+assert_eq "$user" root "the job's user"
+[[ $min =~ ^[0-9]+$ && $hour =~ ^[0-9]+$ ]] || fail "the job's time is not a fixed minute and hour: $min $hour"
+case $hour in
+1 | 2 | 3) fail "the job runs at $hour:$min, in the hours daylight saving time skips or repeats" ;;
+esac
+[ "$hour:$min" != 6:25 ] || fail "the job runs with cron.daily (06:25)"
+[ "$min" != 17 ] || fail "the job runs with cron.hourly (:17)"
+case $cmd in
+*%*) fail "the command holds a %, which cron turns into a newline" ;;
+esac
+assert_fgrep "-x $BIN" "$T/jobs" "no 'test -x' guard on the installed program"
+assert_fgrep " $BIN -q" "$T/jobs" "the job does not run $BIN -q by its full path"
+assert_fgrep "systemctl --quiet is-active evmaint.timer" "$T/jobs" "the job does not step aside for the timer"
+ok "cron file: name '$name', one job at $(printf '%02d:%02d' "$hour" "$min") as root, $BIN by full path, guarded"
+
+# --- running it as cron does
+# cron_cmd STANDIN: the job's command with the program's path replaced.
+cron_cmd() {
+	printf '%s\n' "${cmd//"$BIN"/$1}"
+}
+
+# stand_in: a program at a path like the installed one that notes what it
+# was given (arguments, environment, cwd, stdin) and runs this build's
+# evmaint with the test's config.
+stand_in() {
+	mkdir -p "$T/sbin"
+	cat >"$T/sbin/evmaint" <<EOF
+#!/bin/sh
+echo "\$@" >>'$T/ran'
+{
+	env
+	echo "cwd=\$(pwd)"
+	if [ -e /proc/\$\$/fd/0 ]; then echo stdin=open; else echo stdin=closed; fi
+} >'$T/jobenv'
+exec '$EVMAINT' -c '$T/evmaint.conf' "\$@"
+EOF
+	chmod 0755 "$T/sbin/evmaint"
+}
+
+# fake_systemctl STATUS: a systemctl that notes its arguments and exits
+# STATUS (is-active: 0 active, 3 inactive).
+fake_systemctl() {
+	cat >"$T/systemctl" <<EOF
+#!/bin/sh
+echo "\$@" >>'$T/systemctl.args'
+exit $1
+EOF
+	chmod 0755 "$T/systemctl"
+}
+
+# as_cron SYSTEMD COMMAND: runs COMMAND as cron would, in a mount namespace
+# where /run is empty or (SYSTEMD=yes) has /run/systemd/system, and where
+# systemctl is $T/systemctl if there is one. Output in $T/cron.out, status
+# in CRON_RC.
+CRON_RC=
+as_cron() {
+	local systemd=$1 command=$2 sysctl=
+	if [ -e "$T/systemctl" ]; then
+		sysctl=$(PATH=/usr/bin:/bin command -v systemctl) ||
+			skip "needs systemctl in /usr/bin or /bin, to stand in for it"
+	fi
+	CRON_RC=0
+	# shellcheck disable=SC2016 # expanded by the inner bash
+	unshare -m bash -c '
+		set -e
+		mount -t tmpfs -o mode=0755 evmaint-test /run
+		[ "$1" != yes ] || mkdir -p /run/systemd/system
+		[ -z "$2" ] || mount --bind "$3" "$2"
+		cd /
+		exec env -i HOME=/root LOGNAME=root PATH=/usr/bin:/bin SHELL=/bin/sh \
+			setsid -w /bin/sh -c "$4" <&-
+	' as_cron "$systemd" "$sysctl" "$T/systemctl" "$command" 2>&1 | cat >"$T/cron.out" ||
+		CRON_RC=$?
+}
+
+# assert_plain FILE: no escape or other control character but newline and tab.
+assert_plain() {
+	if LC_ALL=C grep -q -P '[\x00-\x08\x0b-\x1f\x7f]' "$1"; then
+		fail "control characters (escape codes) in the job's output:
+$(od -c "$1" | head -20)"
+	fi
+}
+
+unshare -m true 2>/dev/null || skip "needs mount namespaces (unshare -m), to give the job a /run of its own"
+
+# a tree with something to rotate
+setup_tree() {
+	t_setup
+	stand_in
+	evm_run 0 init
+	seq 1 5000 >>"$ROOT/deploy/deploy.log"
+	echo "2026-11-24T23:00:00+01:00 deploy[1]: ERROR disk" >>"$ROOT/error.log"
+}
+
+# --- 2. no systemd: the job rotates, silently
+setup_tree
+as_cron no "$(cron_cmd "$T/sbin/evmaint")"
+assert_eq "$CRON_RC" 0 "the job's exit status; it printed:
+$(cat "$T/cron.out")
+status"
+assert_file "$T/ran" "the job did not run the program"
+assert_eq "$(cat "$T/ran")" "-q --wait 3600 rotate" "the job's arguments"
+assert_no_grep '^(TZ|TERM|LANG|LC_[A-Z]+|EVMAINT[A-Z_]*)=' "$T/jobenv" "the job saw the test's environment"
+assert_grep '^PATH=/usr/bin:/bin$' "$T/jobenv"
+assert_grep '^cwd=/$' "$T/jobenv"
+assert_grep '^stdin=closed$' "$T/jobenv"
+assert_file "$ROOT/deploy/deploy.log.1.gz" "the job did not rotate deploy.log"
+assert_file "$ROOT/error.log.1.gz" "the job did not rotate error.log"
+assert_empty "$ROOT/deploy/deploy.log" "deploy.log was not emptied by the rotation"
+gzip -t "$ROOT/deploy/deploy.log.1.gz"
+assert_eq "$(zcat "$ROOT/deploy/deploy.log.1.gz" | wc -l)" 5000 "lines in deploy.log.1.gz"
+assert_empty "$T/cron.out" "the job printed something, which cron would mail"
+assert_no_tmp "$T"
+ok "without systemd the job rotates (cron's env, cwd /, stdin closed, no tty) and prints nothing"
+
+# --- 3. errors reach cron's mail as plain text, and error.log
+setup_tree
+conf_add "rotate = 0" # each new generation is to be archived at once
+mv "$ARCH" "$ARCH.unmounted"
+as_cron no "$(cron_cmd "$T/sbin/evmaint")"
+assert_eq "$CRON_RC" 1 "exit status of the job with archive_dir missing"
+assert_grep 'error' "$T/cron.out" "the job did not report the missing archive_dir"
+assert_plain "$T/cron.out"
+assert_plain "$ROOT/error.log"
+assert_errlog 'archive'
+ok "with archive_dir missing the job exits 1 and says so in plain text: $(head -1 "$T/cron.out")"
+
+# --- 4. systemd with evmaint.timer active: the job steps aside
+setup_tree
+fake_systemctl 0
+before=$(sha256sum <"$ROOT/deploy/deploy.log")
+as_cron yes "$(cron_cmd "$T/sbin/evmaint")"
+assert_eq "$CRON_RC" 0 "exit status of the job while the timer is active"
+assert_eq "$(cat "$T/systemctl.args")" "--quiet is-active evmaint.timer" "what the job asked systemctl"
+assert_no_file "$T/ran" "the job ran evmaint while evmaint.timer is active"
+assert_eq "$(sha256sum <"$ROOT/deploy/deploy.log")" "$before" "deploy.log changed"
+assert_no_file "$ROOT/deploy/deploy.log.1.gz"
+assert_empty "$T/cron.out" "the job printed something while stepping aside"
+ok "with systemd and evmaint.timer active the job asks systemctl and steps aside, silently"
+
+# --- 5. systemd running but the timer not active: the job does the work
+setup_tree
+fake_systemctl 3
+as_cron yes "$(cron_cmd "$T/sbin/evmaint")"
+assert_eq "$CRON_RC" 0 "exit status of the job with the timer inactive"
+assert_file "$T/systemctl.args" "the job did not ask systemctl about the timer"
+assert_file "$ROOT/deploy/deploy.log.1.gz" "the job did not rotate with the timer inactive"
+assert_empty "$T/cron.out"
+ok "with systemd but the timer not active the job rotates"
+
+# --- 6. the program removed: nothing runs, nothing printed
+setup_tree
+as_cron no "$(cron_cmd "$T/no-such-dir/evmaint")"
+assert_eq "$CRON_RC" 0 "exit status of the job with the program removed"
+assert_empty "$T/cron.out" "the job printed something with the program removed"
+assert_no_file "$ROOT/deploy/deploy.log.1.gz"
+ok "with the program removed the job is silent and harmless"
+exit 0
