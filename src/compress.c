@@ -1,15 +1,19 @@
 /*
  * Compression of plain generations, in-process with zlib, on every core:
- * one job per file, largest first so the longest one starts at once. A
+ * one job per file, largest first so the longest one starts at once, each
+ * worker reusing its zlib stream and buffers from one file to the next. A
  * generation still open for writing (a script holding the old log's fd) is
  * left plain and compressed by a later run: its bytes would otherwise go to
  * an unlinked file. Each .gz is written under a temporary name, made durable
  * (fsync, or one syncfs for many files), renamed into place, and only then
- * is the plain file removed.
+ * is the plain file removed. With few files, a worker publishes its own as
+ * soon as it is done, so that the fsyncs and removals of the first ones
+ * overlap the compression of the others.
  */
 #include "config.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +35,14 @@
 #define CZ_POLL_MS		20
 #define CZ_MAX_ROUNDS		64	/* tails read before giving up */
 #define CZ_FSYNC_MAX		32
+/*
+ * Freeing a big file's blocks takes its unlink a while (half a second a
+ * GiB on ext4 with discard), all of it waiting on the disk: from this size
+ * on, the name is removed at once and the last close, which frees the
+ * blocks, is left to a thread of its own.
+ */
+#define CZ_REAP_MIN		(16 << 20)
+#define CZ_REAP_MAX		64	/* fds it may hold; more wait */
 
 enum cz_status {
 	CZ_OK,
@@ -58,9 +70,36 @@ struct cz_job {
 	struct stat	 src_st;	/* the source, as compressed */
 	int		 out_fd;
 	bool		 published;
+	const char	*kept;		/* published, but the plain file stays:
+					   the step that failed */
+	int		 kept_err;
 };
 
-static void	 cz_job_run(struct cz_job *);
+/* One pass of the workers: the jobs, and each worker's reusable writer. */
+struct cz_pass {
+	struct cz_job		 *jobs;
+	struct gz_writer	**w;
+	struct cz_reaper	 *reaper;	/* or NULL: close at once */
+};
+
+/*
+ * Closes fds in the background, for cz_publish_one. Started with the first
+ * fd and joined at exit, so that the blocks of the last files are freed
+ * while the rest of the run (the archive) goes on.
+ */
+struct cz_reaper {
+	pthread_mutex_t	 mu;
+	pthread_cond_t	 cv;
+	pthread_t	 thread;
+	int		 fds[CZ_REAP_MAX];
+	size_t		 nfds;
+	bool		 started;
+	bool		 stop;
+};
+
+static void	 cz_job_run(struct cz_job *, struct gz_writer **,
+		    struct cz_reaper *);
+static void	 cz_publish_one(struct cz_job *, int, struct cz_reaper *);
 
 static void
 cz_sleep_ms(int ms)
@@ -94,15 +133,77 @@ cz_fail(struct cz_job *j, const char *what)
 	j->err = errno ? errno : EIO;
 }
 
+/* Process-wide, not per run: it outlives the run, to be joined at exit. */
+static struct cz_reaper cz_reaper = {
+	.mu = PTHREAD_MUTEX_INITIALIZER,
+	.cv = PTHREAD_COND_INITIALIZER,
+};
+
+static void *
+cz_reaper_main(void *arg)
+{
+	struct cz_reaper	*rp = arg;
+	int			 fd;
+
+	pthread_mutex_lock(&rp->mu);
+	for (;;) {
+		while (rp->nfds == 0 && !rp->stop)
+			pthread_cond_wait(&rp->cv, &rp->mu);
+		if (rp->nfds == 0)
+			break;
+		fd = rp->fds[--rp->nfds];
+		pthread_cond_broadcast(&rp->cv);	/* room for one more */
+		pthread_mutex_unlock(&rp->mu);
+		close(fd);
+		pthread_mutex_lock(&rp->mu);
+	}
+	pthread_mutex_unlock(&rp->mu);
+	return NULL;
+}
+
+/* At exit: every fd handed over is closed before the process ends. */
+static void
+cz_reaper_join(void)
+{
+	struct cz_reaper *rp = &cz_reaper;
+
+	pthread_mutex_lock(&rp->mu);
+	rp->stop = true;
+	pthread_cond_broadcast(&rp->cv);
+	pthread_mutex_unlock(&rp->mu);
+	pthread_join(rp->thread, NULL);
+}
+
+static void
+cz_close_later(struct cz_reaper *rp, int fd)
+{
+	pthread_mutex_lock(&rp->mu);
+	if (!rp->started) {
+		if (pthread_create(&rp->thread, NULL, cz_reaper_main, rp) != 0 ||
+		    atexit(cz_reaper_join) != 0) {
+			pthread_mutex_unlock(&rp->mu);
+			close(fd);
+			return;
+		}
+		rp->started = true;
+	}
+	while (rp->nfds == CZ_REAP_MAX)
+		pthread_cond_wait(&rp->cv, &rp->mu);
+	rp->fds[rp->nfds++] = fd;
+	pthread_cond_broadcast(&rp->cv);
+	pthread_mutex_unlock(&rp->mu);
+}
+
 /*
  * One generation: wait until no one writes to it, compress to the temporary
  * name, and read again whatever was appended meanwhile until the size is
- * stable with no writer left.
+ * stable with no writer left. *wp is the worker's writer, made on first use
+ * and kept for its next file.
  */
 static void
-cz_job_run(struct cz_job *j)
+cz_job_run(struct cz_job *j, struct gz_writer **wp, struct cz_reaper *rp)
 {
-	struct gz_writer	*w = NULL;
+	struct gz_writer	*w;
 	struct gz_opts		 o;
 	struct timespec		 ts[2];
 	struct stat		 st;
@@ -129,10 +230,15 @@ cz_job_run(struct cz_job *j)
 	o.level = j->level;
 	o.name = j->src;
 	o.mtime = st.st_mtime;
-	if ((w = gz_writer_new(j->out_fd, &o)) == NULL) {
+	if (*wp != NULL && gz_writer_reset(*wp, j->out_fd, &o) == -1) {
+		gz_writer_free(*wp);
+		*wp = NULL;
+	}
+	if (*wp == NULL && (*wp = gz_writer_new(j->out_fd, &o)) == NULL) {
 		cz_fail(j, "zlib init");
 		goto fail;
 	}
+	w = *wp;
 	for (round = 0;; round++) {
 		if (gz_writer_copy(w, fd, &n) == -1) {
 			cz_fail(j, "compress");
@@ -161,27 +267,26 @@ cz_job_run(struct cz_job *j)
 		goto fail;
 	}
 	j->out = gz_writer_out(w);
-	gz_writer_free(w);
-	w = NULL;
 	/* As gzip does: the .gz keeps the plain file's times. */
 	ts[0] = st.st_atim;
 	ts[1] = st.st_mtim;
 	(void)fsx_futimens(j->out_fd, ts);
 	j->src_st = st;
-	close(fd);
-	if (!j->keep_fd) {
-		if (close(j->out_fd) == -1) {
-			j->out_fd = -1;
-			cz_fail(j, "close");
-			(void)fsx_unlink(j->dirfd, j->tmp);
-			return;
-		}
-		j->out_fd = -1;
-	}
 	j->status = CZ_OK;
+	if (j->keep_fd) {
+		cz_publish_one(j, fd, rp);
+		return;
+	}
+	close(fd);
+	if (close(j->out_fd) == -1) {
+		j->out_fd = -1;
+		cz_fail(j, "close");
+		(void)fsx_unlink(j->dirfd, j->tmp);
+		return;
+	}
+	j->out_fd = -1;
 	return;
 fail:
-	gz_writer_free(w);
 	close(fd);
 	if (j->out_fd >= 0)
 		close(j->out_fd);
@@ -190,10 +295,71 @@ fail:
 		(void)fsx_unlink(j->dirfd, j->tmp);
 }
 
+/*
+ * A worker's own publication of its .gz (few files): data durable, renamed
+ * into place only if the source is still exactly what was compressed, the
+ * name durable, and only then the plain file removed. fd is the source,
+ * still open: a big one's name goes at once and its blocks with the close,
+ * in the background. The directory is synced again after the pool.
+ */
 static void
-cz_job_fn(void *arg, size_t i)
+cz_publish_one(struct cz_job *j, int fd, struct cz_reaper *rp)
 {
-	cz_job_run(&((struct cz_job *)arg)[i]);
+	struct stat	st;
+	int		rc;
+
+	if (fsx_fsync(j->out_fd) == -1) {
+		cz_fail(j, "sync");
+		(void)close(j->out_fd);
+		j->out_fd = -1;
+		goto drop;
+	}
+	rc = close(j->out_fd);
+	j->out_fd = -1;
+	if (rc == -1) {
+		cz_fail(j, "close");
+		goto drop;
+	}
+	if (fsx_fstatat(j->dirfd, j->src, &st) == -1 ||
+	    st.st_ino != j->src_st.st_ino || st.st_dev != j->src_st.st_dev ||
+	    st.st_size != j->src_st.st_size) {
+		j->status = CZ_BUSY;	/* changed: try again later */
+		goto drop;
+	}
+	if (fsx_rename_noreplace(j->dirfd, j->tmp, j->dirfd, j->dst) == -1) {
+		cz_fail(j, "rename");
+		goto drop;
+	}
+	j->published = true;
+	if (fsx_fsync(j->dirfd) == -1) {
+		/* the .gz may not survive a crash yet: the plain copy stays */
+		j->kept = "fsync of the directory";
+		j->kept_err = errno;
+		close(fd);
+		return;
+	}
+	if (fsx_unlink(j->dirfd, j->src) == -1) {
+		j->kept = "unlink";
+		j->kept_err = errno;
+		close(fd);
+		return;
+	}
+	if (rp != NULL && j->src_st.st_size >= CZ_REAP_MIN)
+		cz_close_later(rp, fd);
+	else
+		close(fd);
+	return;
+drop:
+	close(fd);
+	(void)fsx_unlink(j->dirfd, j->tmp);
+}
+
+static void
+cz_job_fn(void *arg, size_t i, int worker)
+{
+	struct cz_pass *p = arg;
+
+	cz_job_run(&p->jobs[i], &p->w[worker], p->reaper);
 }
 
 /* Largest first: the longest job starts at once, the small ones fill in. */
@@ -286,36 +452,57 @@ cz_report(struct rot_run *r, struct cz_job *j)
 	free(rel);
 }
 
+/* The plain copies that stay beside their published .gz, reported. */
+static void
+cz_report_kept(struct rot_run *r, struct cz_job *jobs, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		struct cz_job *j = &jobs[i];
+		char *rel;
+
+		if (!j->published || j->kept == NULL)
+			continue;
+		rel = tree_join(j->log->dirrel, j->src);
+		report_error(r->ctx->rep, rel, "compressed, but the plain copy "
+		    "cannot be removed (%s: %s); the next run removes it once "
+		    "it checks the .gz", j->kept, strerror(j->kept_err));
+		free(rel);
+	}
+}
+
 /*
- * After the workers: data durable, then each .gz renamed into place (only if
- * its source is still exactly what was compressed), directories synced, and
- * only then the plain files removed.
+ * After the workers. Few files: each worker has published its own, only
+ * the directories' fsync for the removals is left. Many: data made durable
+ * by one syncfs, then each .gz renamed into place (only if its source is
+ * still exactly what was compressed), directories synced, and only then
+ * the plain files removed.
  */
 static void
 cz_publish(struct rot_run *r, struct cz_job *jobs, size_t n)
 {
 	struct stat	 st;
 	size_t		 i, nok = 0;
-	int		*fds, rc;
+	int		 rc;
 
-	fds = xreallocarray(NULL, n ? n : 1, sizeof *fds);
-	for (i = 0; i < n; i++) {
-		fds[i] = jobs[i].status == CZ_OK ? jobs[i].out_fd : -1;
-		nok += jobs[i].status == CZ_OK;
+	for (i = 0; i < n && jobs[0].keep_fd; i++)
+		if (jobs[i].published) {
+			jobs[i].log->dir->touched = true;
+			jobs[i].log->touched = true;
+		}
+	if (n > 0 && jobs[0].keep_fd) {
+		rot_sync_dirs(r);
+		cz_report_kept(r, jobs, n);
+		return;
 	}
+	for (i = 0; i < n; i++)
+		nok += jobs[i].status == CZ_OK;
 	errno = 0;
-	rc = nok > CZ_FSYNC_MAX ? fsx_syncfs(r->scan.tree.rootfd) :
-	    rot_barrier(r, fds, n);
+	rc = nok > 0 ? fsx_syncfs(r->scan.tree.rootfd) : 0;
 	for (i = 0; i < n; i++) {
 		struct cz_job *j = &jobs[i];
 
-		if (j->out_fd >= 0 && close(j->out_fd) == -1 && rc == 0 &&
-		    j->status == CZ_OK) {
-			j->status = CZ_FAIL;
-			j->what = "close";
-			j->err = errno;
-		}
-		j->out_fd = -1;
 		if (j->status != CZ_OK)
 			continue;
 		if (rc == -1) {
@@ -339,29 +526,26 @@ cz_publish(struct rot_run *r, struct cz_job *jobs, size_t n)
 		}
 		(void)fsx_unlink(j->dirfd, j->tmp);
 	}
-	free(fds);
 	rot_sync_dirs(r);
 	for (i = 0; i < n; i++) {
 		struct cz_job *j = &jobs[i];
 
 		if (j->published && fsx_unlink(j->dirfd, j->src) == -1) {
-			char *rel = tree_join(j->log->dirrel, j->src);
-
-			report_error(r->ctx->rep, rel, "compressed, but the "
-			    "plain copy cannot be removed: %s (the next run "
-			    "removes it once it checks the .gz)",
-			    strerror(errno));
-			free(rel);
+			j->kept = "unlink";
+			j->kept_err = errno;
 		}
 	}
 	rot_sync_dirs(r);
+	cz_report_kept(r, jobs, n);
 }
 
 void
 cz_compress(struct rot_run *r)
 {
+	struct cz_pass	 pass;
 	struct cz_job	*jobs;
 	size_t		 n, i;
+	int		 nw, k;
 
 	jobs = cz_collect(r, &n);
 	if (n == 0) {
@@ -379,7 +563,15 @@ cz_compress(struct rot_run *r)
 	} else {
 		/* A broken lease must not kill us: leases only probe here. */
 		signal(SIGIO, SIG_IGN);
-		pool_run(n, r->nthreads, cz_job_fn, jobs);
+		pass.jobs = jobs;
+		pass.w = xcalloc((size_t)(r->nthreads > 0 ? r->nthreads : 1),
+		    sizeof *pass.w);
+		/* one thread asked for: one thread, one order of calls */
+		pass.reaper = r->nthreads > 1 ? &cz_reaper : NULL;
+		nw = pool_run_w(n, r->nthreads, cz_job_fn, &pass);
+		for (k = 0; k < nw; k++)
+			gz_writer_free(pass.w[k]);
+		free(pass.w);
 		cz_publish(r, jobs, n);
 		for (i = 0; i < n; i++)
 			cz_report(r, &jobs[i]);

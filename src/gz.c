@@ -26,17 +26,26 @@
 #define GZ_OS_UNIX	3
 #define GZ_CHUNK_MAX	(1U << 30)	/* zlib counts in uInt */
 #define GZ_SCRATCH	(64 * 1024)
+/*
+ * Output is handed to the disk every this many bytes while compression
+ * goes on, so that the fsync before publication finds little left to write
+ * instead of the whole .gz.
+ */
+#define GZ_WRITEBEHIND	(8 << 20)
 
 struct gz_writer {
 	z_stream	 zs;
 	gz_header	 hdr;
 	char		*name;		/* zlib keeps a pointer to it */
 	int		 fd;
+	int		 level;
 	hash_ctx	*hash;
 	unsigned char	*obuf;
 	unsigned char	*ibuf;		/* for gz_writer_copy, on first use */
 	uint64_t	 in;
 	uint64_t	 out;
+	uint64_t	 unsynced;	/* written since the last write-behind */
+	bool		 writebehind;	/* the fd takes sync_file_range */
 	int		 error;		/* sticky errno once something failed */
 	bool		 finished;
 };
@@ -79,6 +88,8 @@ struct gz_check {
 
 static voidpf	gz_zalloc(voidpf, uInt, uInt);
 static void	gz_zfree(voidpf, voidpf);
+static int	gz_writer_header(struct gz_writer *, int,
+		    const struct gz_opts *);
 static int	gz_writer_fail(struct gz_writer *, int);
 static int	gz_writer_deflate(struct gz_writer *, int);
 static int	gz_writer_flush(struct gz_writer *);
@@ -113,7 +124,6 @@ gz_writer_new(int fd, const struct gz_opts *o)
 {
 	struct gz_writer *w = xcalloc(1, sizeof *w);
 
-	w->fd = fd;
 	w->zs.zalloc = gz_zalloc;
 	w->zs.zfree = gz_zfree;
 	if (deflateInit2(&w->zs, o->level, Z_DEFLATED, 15 + 16, 8,
@@ -122,6 +132,52 @@ gz_writer_new(int fd, const struct gz_opts *o)
 		errno = EINVAL;		/* a level out of 1..9 */
 		return NULL;
 	}
+	w->level = o->level;
+	w->obuf = xmalloc(GZ_BUFSIZE);
+	if (gz_writer_header(w, fd, o) == -1) {
+		gz_writer_free(w);
+		errno = EINVAL;
+		return NULL;
+	}
+	return w;
+}
+
+/*
+ * The next file through the same writer: zlib's state (a quarter of a
+ * megabyte, allocated and zeroed by deflateInit) and the buffers are kept,
+ * which is what makes ten thousand small logs cheap.
+ */
+int
+gz_writer_reset(struct gz_writer *w, int fd, const struct gz_opts *o)
+{
+	if (deflateReset(&w->zs) != Z_OK)
+		return gz_writer_fail(w, EINVAL);
+	if (o->level != w->level) {
+		/* nothing is pending after a reset: this only sets tables */
+		if (deflateParams(&w->zs, o->level, Z_DEFAULT_STRATEGY) != Z_OK)
+			return gz_writer_fail(w, EINVAL);
+		w->level = o->level;
+	}
+	w->hash = NULL;
+	w->in = 0;
+	w->out = 0;
+	w->error = 0;
+	w->finished = false;
+	if (gz_writer_header(w, fd, o) == -1)
+		return gz_writer_fail(w, EINVAL);
+	return 0;
+}
+
+/* The gzip header fields and the output side, for a new stream. */
+static int
+gz_writer_header(struct gz_writer *w, int fd, const struct gz_opts *o)
+{
+	w->fd = fd;
+	w->unsynced = 0;
+	w->writebehind = true;
+	free(w->name);
+	w->name = NULL;
+	memset(&w->hdr, 0, sizeof w->hdr);
 	w->hdr.os = GZ_OS_UNIX;
 	/* gzip stores 0, "no time", for what does not fit 32 bits. */
 	if (o->mtime > 0 && (uintmax_t)o->mtime <= UINT32_MAX)
@@ -130,15 +186,11 @@ gz_writer_new(int fd, const struct gz_opts *o)
 		w->name = xstrdup(o->name);
 		w->hdr.name = (Bytef *)w->name;
 	}
-	if (deflateSetHeader(&w->zs, &w->hdr) != Z_OK) {
-		gz_writer_free(w);
-		errno = EINVAL;
-		return NULL;
-	}
-	w->obuf = xmalloc(GZ_BUFSIZE);
+	if (deflateSetHeader(&w->zs, &w->hdr) != Z_OK)
+		return -1;
 	w->zs.next_out = w->obuf;
 	w->zs.avail_out = GZ_BUFSIZE;
-	return w;
+	return 0;
 }
 
 static int
@@ -162,7 +214,23 @@ gz_writer_flush(struct gz_writer *w)
 	w->out += len;
 	w->zs.next_out = w->obuf;
 	w->zs.avail_out = GZ_BUFSIZE;
+	gz_writebehind(w->fd, &w->unsynced, len, &w->writebehind);
 	return 0;
+}
+
+/*
+ * Starts writeback of what was written so far without waiting for it. Only
+ * a hint: a pipe, or a file system without it, turns it off for the stream.
+ */
+void
+gz_writebehind(int fd, uint64_t *unsynced, size_t len, bool *on)
+{
+	*unsynced += len;
+	if (!*on || *unsynced < GZ_WRITEBEHIND)
+		return;
+	*unsynced = 0;
+	if (sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE) == -1)
+		*on = false;
 }
 
 /*

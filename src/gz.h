@@ -30,9 +30,13 @@ struct gz_opts {
 /*
  * Writer: output goes to out_fd with fsx_write_all. If in_hash is given,
  * every byte fed is also hashed (the SHA-256 of the uncompressed data).
+ * gz_writer_reset starts a new stream to another fd in the same writer,
+ * whatever state the last one was left in (finished, failed, abandoned).
  * All functions return 0 or -1 with errno set (EIO for a zlib failure).
  */
 struct gz_writer *gz_writer_new(int, const struct gz_opts *);
+int		  gz_writer_reset(struct gz_writer *, int,
+		    const struct gz_opts *);
 int		  gz_writer_feed(struct gz_writer *, const void *, size_t);
 int		  gz_writer_copy(struct gz_writer *, int, uint64_t *);
 int		  gz_writer_finish(struct gz_writer *);
@@ -40,6 +44,13 @@ uint64_t	  gz_writer_in(const struct gz_writer *);
 uint64_t	  gz_writer_out(const struct gz_writer *);
 void		  gz_writer_hash(struct gz_writer *, hash_ctx *);
 void		  gz_writer_free(struct gz_writer *);
+
+/*
+ * Write-behind for any sequential writer: counts len more bytes written to
+ * fd and, every few megabytes, starts their writeback without waiting, so
+ * that a later fsync is short. *on is cleared where the fd cannot do it.
+ */
+void		  gz_writebehind(int, uint64_t *, size_t, bool *);
 
 /*
  * Reader: decompresses a gzip stream read from fd (all members, as gzip -d

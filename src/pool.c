@@ -14,20 +14,27 @@
 #include "xmalloc.h"
 
 struct pool {
-	pool_fn		*fn;
+	pool_wfn	*fn;
+	pool_fn		*plain;		/* pool_run's callback, through pool_plain */
 	void		*arg;
 	size_t		 n;
 	atomic_size_t	 next;
 };
 
+struct pool_worker {
+	struct pool	*p;
+	int		 id;
+};
+
 static void *
-pool_worker(void *p0)
+pool_worker(void *w0)
 {
-	struct pool	*p = p0;
-	size_t		 i;
+	struct pool_worker	*w = w0;
+	struct pool		*p = w->p;
+	size_t			 i;
 
 	while ((i = atomic_fetch_add(&p->next, 1)) < p->n)
-		p->fn(p->arg, i);
+		p->fn(p->arg, i, w->id);
 	return NULL;
 }
 
@@ -44,23 +51,55 @@ pool_threads(void)
 	return n >= 1 && n <= 256 ? (int)n : 1;
 }
 
+/*
+ * Returns how many workers ran (1 .. nthreads): a thread that cannot be
+ * started only means fewer workers, never an item left undone.
+ */
+int
+pool_run_w(size_t n, int nthreads, pool_wfn *fn, void *arg)
+{
+	struct pool		 p = { fn, NULL, arg, n, 0 };
+	struct pool_worker	*w;
+	pthread_t		*t;
+	int			 i, started = 0;
+
+	if (n == 0)
+		return 0;
+	if (nthreads < 1)
+		nthreads = 1;
+	if ((size_t)nthreads > n)
+		nthreads = (int)n;
+	t = xcalloc((size_t)nthreads, sizeof *t);
+	w = xcalloc((size_t)nthreads, sizeof *w);
+	for (i = 0; i < nthreads; i++) {
+		w[i].p = &p;
+		w[i].id = i;
+	}
+	/* worker 0 is the caller */
+	for (i = 1; i < nthreads; i++)
+		if (pthread_create(&t[started + 1], NULL, pool_worker,
+		    &w[started + 1]) == 0)
+			started++;
+	pool_worker(&w[0]);
+	for (i = 0; i < started; i++)
+		pthread_join(t[i + 1], NULL);
+	free(t);
+	free(w);
+	return started + 1;
+}
+
+static void
+pool_plain(void *p0, size_t i, int worker)
+{
+	struct pool *p = p0;
+
+	p->plain(p->arg, i);
+}
+
 void
 pool_run(size_t n, int nthreads, pool_fn *fn, void *arg)
 {
-	struct pool	 p = { fn, arg, n, 0 };
-	pthread_t	*t;
-	int		 i, started = 0;
+	struct pool p = { NULL, fn, arg, 0, 0 };
 
-	if (n == 0)
-		return;
-	if ((size_t)nthreads > n)
-		nthreads = (int)n;
-	t = xcalloc((size_t)(nthreads > 1 ? nthreads : 1), sizeof *t);
-	for (i = 0; i < nthreads - 1; i++)
-		if (pthread_create(&t[started], NULL, pool_worker, &p) == 0)
-			started++;
-	pool_worker(&p);
-	for (i = 0; i < started; i++)
-		pthread_join(t[i], NULL);
-	free(t);
+	(void)pool_run_w(n, nthreads, pool_plain, &p);
 }
