@@ -39,23 +39,72 @@ state_free(struct state *s)
 	for (i = 0; i < s->nlogs; i++)
 		state_log_clear(&s->logs[i]);
 	free(s->logs);
+	free(s->ix);
 	memset(s, 0, sizeof *s);
+}
+
+/* FNV-1a: the names are short, and nothing here is adversarial enough to
+ * need more than a spread that does not degrade on common prefixes. */
+static size_t
+state_hash(const char *rel)
+{
+	uint64_t h = 14695981039346656037ULL;
+
+	for (; *rel != '\0'; rel++)
+		h = (h ^ (unsigned char)*rel) * 1099511628211ULL;
+	return (size_t)h;
+}
+
+/* The slot of rel in the index: where it is, or the empty slot it goes. */
+static size_t *
+state_slot(const struct state *s, const char *rel)
+{
+	size_t mask = s->ixcap - 1, k = state_hash(rel) & mask;
+
+	while (s->ix[k] != 0 && strcmp(s->logs[s->ix[k] - 1].rel, rel) != 0)
+		k = (k + 1) & mask;
+	return &s->ix[k];
+}
+
+/* Keeps the index at most half full, for n logs. */
+static void
+state_index(struct state *s, size_t n)
+{
+	size_t i, cap = s->ixcap ? s->ixcap : 64;
+
+	if (s->ix != NULL && n * 2 <= s->ixcap)
+		return;
+	while (n * 2 > cap)
+		cap *= 2;
+	free(s->ix);
+	s->ix = xreallocarray(NULL, cap, sizeof *s->ix);
+	memset(s->ix, 0, cap * sizeof *s->ix);
+	s->ixcap = cap;
+	for (i = 0; i < s->nlogs; i++)
+		*state_slot(s, s->logs[i].rel) = i + 1;
 }
 
 struct state_log *
 state_get(struct state *s, const char *rel, bool create)
 {
-	size_t i;
+	size_t *slot;
 
-	for (i = 0; i < s->nlogs; i++)
-		if (strcmp(s->logs[i].rel, rel) == 0)
-			return &s->logs[i];
+	if (s->nlogs == 0 && !create)
+		return NULL;
+	state_index(s, s->nlogs + 1);
+	slot = state_slot(s, rel);
+	if (*slot != 0)
+		return &s->logs[*slot - 1];
 	if (!create)
 		return NULL;
-	s->logs = xreallocarray(s->logs, s->nlogs + 1, sizeof *s->logs);
+	if (s->nlogs == s->cap) {
+		s->cap = s->cap ? s->cap * 2 : 16;
+		s->logs = xreallocarray(s->logs, s->cap, sizeof *s->logs);
+	}
 	memset(&s->logs[s->nlogs], 0, sizeof s->logs[0]);
 	s->logs[s->nlogs].rel = xstrdup(rel);
-	return &s->logs[s->nlogs++];
+	*slot = ++s->nlogs;
+	return &s->logs[s->nlogs - 1];
 }
 
 const char *

@@ -32,6 +32,14 @@ struct state_log {
 struct state {
 	struct state_log	*logs;
 	size_t			 nlogs;
+	size_t			 cap;
+	/*
+	 * An open-addressing index of logs[] by rel (slot: index + 1, 0 is
+	 * empty), so that a tree of 10,000 logs is not 10^8 strcmp calls.
+	 * A zeroed struct state is a valid empty one.
+	 */
+	size_t			*ix;
+	size_t			 ixcap;	/* a power of two, or 0 */
 };
 
 int			 state_parse(struct state *, const char *, size_t, char **);

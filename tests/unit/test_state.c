@@ -1,0 +1,124 @@
+/*
+ * Unit tests of state.c: lookups through the index stay right across its
+ * rebuilds, records keep the order they were added in (the file's order),
+ * and parsing refuses a repeated record.
+ */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "esc.h"
+#include "state.h"
+
+#define NLOGS 5000
+
+static void
+name_of(int i, char *buf, size_t len)
+{
+	snprintf(buf, len, "dir%03d/script%d.log", i % 100, i);
+}
+
+static void
+test_many(void **unused)
+{
+	struct state	 s;
+	struct state_log *l;
+	char		 name[64];
+	int		 i;
+
+	(void)unused;
+	memset(&s, 0, sizeof s);
+	assert_null(state_get(&s, "deploy/deploy.log", false));
+	for (i = 0; i < NLOGS; i++) {
+		name_of(i, name, sizeof name);
+		l = state_get(&s, name, true);
+		assert_non_null(l);
+		l->last = 1000 + i;
+	}
+	assert_int_equal(s.nlogs, NLOGS);
+	for (i = 0; i < NLOGS; i++) {
+		name_of(i, name, sizeof name);
+		l = state_get(&s, name, false);
+		assert_non_null(l);
+		assert_string_equal(l->rel, name);
+		assert_int_equal(l->last, 1000 + i);
+		/* insertion order is the file's order */
+		assert_ptr_equal(l, &s.logs[i]);
+		/* asking to create an existing one returns it, adds nothing */
+		assert_ptr_equal(state_get(&s, name, true), l);
+	}
+	assert_int_equal(s.nlogs, NLOGS);
+	assert_null(state_get(&s, "dir000/script0.log.1", false));
+	assert_null(state_get(&s, "", false));
+	state_free(&s);
+	assert_null(state_get(&s, "dir000/script0.log", false));
+}
+
+static void
+test_roundtrip(void **unused)
+{
+	struct state	 s, t;
+	struct sbuf	 b;
+	char		*err = NULL;
+	char		 name[64];
+	int		 i;
+
+	(void)unused;
+	memset(&s, 0, sizeof s);
+	memset(&t, 0, sizeof t);
+	for (i = 0; i < 300; i++) {
+		name_of(i, name, sizeof name);
+		state_get(&s, name, true)->last = 1764032401 + i;
+	}
+	assert_int_equal(state_parse_gens(state_get(&s, "dir007/script7.log",
+	    false), "1:20261125,2:20261124_101500"), 0);
+	sbuf_init(&b);
+	state_format(&s, &b);
+	assert_int_equal(state_parse(&t, b.s, b.len, &err), 0);
+	assert_null(err);
+	assert_true(state_equal(&s, &t));
+	assert_string_equal(state_tag(state_get(&t, "dir007/script7.log",
+	    false), 2), "20261124_101500");
+	sbuf_free(&b);
+	state_free(&s);
+	state_free(&t);
+}
+
+static void
+test_repeated(void **unused)
+{
+	static const char text[] = "evmaint-state 1\n"
+	    "log a.log 10 -\n"
+	    "log b.log 11 -\n"
+	    "log a.log 12 -\n";
+	struct state	 s;
+	char		*err = NULL;
+
+	(void)unused;
+	memset(&s, 0, sizeof s);
+	assert_int_not_equal(state_parse(&s, text, sizeof text - 1, &err), 0);
+	assert_non_null(err);
+	assert_non_null(strstr(err, "line 4"));
+	free(err);
+	state_free(&s);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_many),
+		cmocka_unit_test(test_roundtrip),
+		cmocka_unit_test(test_repeated),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
