@@ -6,7 +6,8 @@
 # LOGNAME, PATH and SHELL, cwd /, stdin closed, no terminal, output into a
 # pipe), rotates a tree and prints nothing at all, let alone escape codes,
 # errors included. It steps aside while the systemd timer is active and
-# only then, and a removed program leaves it silent.
+# only then, and a removed program leaves it silent. Last, the real cron
+# daemon reads the file from a cron.d directory and runs the job.
 #
 # The command names $(sbindir)/evmaint, the configured path, which holds no
 # binary while the tests run, and that binary would read the configured
@@ -196,4 +197,83 @@ assert_eq "$CRON_RC" 0 "exit status of the job with the program removed"
 assert_empty "$T/cron.out" "the job printed something with the program removed"
 assert_no_file "$ROOT/deploy/deploy.log.1.gz"
 ok "with the program removed the job is silent and harmless"
+
+# --- 7. the real cron daemon reads the file and runs the job. Sections 2-6
+# run the command as the issue describes cron; this one lets cron(8) itself
+# (Debian's, with its PAM session) parse the file from a cron.d directory
+# and run it. Only the minute and hour are moved to the coming minute, so
+# the test need not wait until 04:35; the program's path is the stand-in's,
+# as above. In a private mount namespace: /etc/crontab, the user crontabs
+# and /etc/cron.d are empty but for this file, so nothing of the host runs.
+# cron and date(1) share the test's TZ, so the minute is the same to both.
+CRON=$(PATH=/usr/sbin:/usr/bin:/sbin:/bin command -v cron || true)
+if [ -z "$CRON" ]; then
+	echo "note: cron is not installed: the file was not run by the real cron daemon"
+	exit 0
+fi
+setup_tree
+# The stand-in notes how cron ran it, then runs evmaint with its output in a
+# file (cron would mail it): what the job would have printed, and its exit.
+cat >"$T/sbin/evmaint" <<EOF
+#!/bin/sh
+echo "\$@" >>'$T/ran'
+{
+	env
+	echo "cwd=\$(pwd)"
+	if [ -t 0 ] || [ -t 1 ] || [ -t 2 ]; then echo tty=yes; else echo tty=no; fi
+	echo "stdin=\$(readlink /proc/\$\$/fd/0 | sed 's/:.*//')"
+} >'$T/jobenv'
+'$EVMAINT' -c '$T/evmaint.conf' "\$@" >'$T/job.out' 2>&1
+echo \$? >'$T/job.rc'
+EOF
+mkdir -m 0755 "$T/cron.d" "$T/crontabs"
+: >"$T/crontab"
+# Far enough from the minute's end for cron to have started: the job runs
+# at the coming minute, which is then at least 10 seconds away.
+while [ "$(date +%S)" -ge 50 ]; do sleep 1; done
+next=$(date -d '+1 minute' '+%M %H')
+read -r nmin nhour <<<"$next"
+sed "s/^$min $hour /$((10#$nmin)) $((10#$nhour)) /" "$CRONFILE" |
+	sed "s|$BIN|$T/sbin/evmaint|g" >"$T/cron.d/evmaint"
+chmod 0644 "$T/cron.d/evmaint"
+assert_grep "^$((10#$nmin)) $((10#$nhour)) " "$T/cron.d/evmaint" "could not move the job's time"
+rc=0
+# shellcheck disable=SC2016 # expanded by the inner bash
+unshare -m bash -c '
+	set -e
+	mount -t tmpfs -o mode=0755 evmaint-test /run
+	mount --bind "$1/cron.d" /etc/cron.d
+	mount --bind "$1/crontab" /etc/crontab
+	if [ -d /var/spool/cron/crontabs ]; then
+		mount --bind "$1/crontabs" /var/spool/cron/crontabs
+	fi
+	cd /
+	"$2" -f -L 15 </dev/null >"$1/cron.log" 2>&1 &
+	cron=$!
+	trap "kill \$cron 2>/dev/null; wait \$cron 2>/dev/null || true" EXIT
+	for _ in $(seq 1 100); do
+		[ ! -e "$1/job.rc" ] || exit 0
+		kill -0 "$cron" 2>/dev/null || exit 2
+		sleep 1
+	done
+	exit 3
+' real_cron "$T" "$CRON" || rc=$?
+case $rc in
+0) ;;
+2) fail "cron exited before running the job: $(cat "$T/cron.log")" ;;
+3) fail "cron did not run the job within 100 seconds (job at $nhour:$nmin; cron.d/evmaint:
+$(cat "$T/cron.d/evmaint"))" ;;
+*) fail "running cron failed (exit $rc): $(cat "$T/cron.log")" ;;
+esac
+assert_eq "$(cat "$T/ran")" "-q --wait 3600 rotate" "the arguments cron gave the program"
+assert_eq "$(cat "$T/job.rc")" 0 "the exit status of evmaint run by cron: $(cat "$T/job.out")"
+assert_empty "$T/job.out" "evmaint printed something under cron, which cron would mail"
+assert_grep '^PATH=/usr/bin:/bin$' "$T/jobenv" "cron's PATH"
+assert_grep '^tty=no$' "$T/jobenv" "the job had a terminal"
+assert_no_grep '^(TERM|EVMAINT[A-Z_]*)=' "$T/jobenv" "the job saw the test's environment"
+assert_file "$ROOT/deploy/deploy.log.1.gz" "the job run by cron did not rotate deploy.log"
+assert_eq "$(zcat "$ROOT/deploy/deploy.log.1.gz" | wc -l)" 5000 "lines in deploy.log.1.gz"
+assert_no_tmp "$T/srv"
+REAL_ENV=$(grep -E '^(HOME|LOGNAME|PATH|SHELL|cwd|stdin)=' "$T/jobenv" | LC_ALL=C sort | paste -sd' ' -)
+ok "cron(8) itself ran the job from cron.d at $((10#$nhour)):$nmin: rotated, printed nothing; its environment: $REAL_ENV"
 exit 0
