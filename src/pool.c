@@ -103,3 +103,57 @@ pool_run(size_t n, int nthreads, pool_fn *fn, void *arg)
 
 	(void)pool_run_w(n, nthreads, pool_plain, &p);
 }
+
+struct pool_bg {
+	struct pool		 p;
+	pthread_t		*t;
+	struct pool_worker	*w;	/* nthreads + 1: the last for the caller */
+	int			 started;
+};
+
+/*
+ * No thread at all (none asked for, or none could be started) only means
+ * the caller does every item in pool_bg_wait.
+ */
+struct pool_bg *
+pool_bg_start(size_t n, int nthreads, pool_wfn *fn, void *arg)
+{
+	struct pool_bg	*bg = xcalloc(1, sizeof *bg);
+	int		 i;
+
+	bg->p.fn = fn;
+	bg->p.arg = arg;
+	bg->p.n = n;
+	atomic_init(&bg->p.next, 0);
+	if (nthreads < 0)
+		nthreads = 0;
+	if ((size_t)nthreads > n)
+		nthreads = (int)n;
+	bg->t = xcalloc((size_t)nthreads + 1, sizeof *bg->t);
+	bg->w = xcalloc((size_t)nthreads + 1, sizeof *bg->w);
+	for (i = 0; i < nthreads; i++) {
+		bg->w[bg->started].p = &bg->p;
+		bg->w[bg->started].id = bg->started;
+		if (pthread_create(&bg->t[bg->started], NULL, pool_worker,
+		    &bg->w[bg->started]) == 0)
+			bg->started++;
+	}
+	return bg;
+}
+
+void
+pool_bg_wait(struct pool_bg *bg)
+{
+	int i;
+
+	if (bg == NULL)
+		return;
+	bg->w[bg->started].p = &bg->p;
+	bg->w[bg->started].id = bg->started;
+	pool_worker(&bg->w[bg->started]);
+	for (i = 0; i < bg->started; i++)
+		pthread_join(bg->t[i], NULL);
+	free(bg->t);
+	free(bg->w);
+	free(bg);
+}
