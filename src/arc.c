@@ -1450,7 +1450,6 @@ arc_cleanup(int dirfd, const char *dirpath, bool dry_run, struct report *rep)
 		return;
 	}
 	while ((de = readdir(d)) != NULL) {
-		orphan = false;
 		if (!fsx_is_tmp_name(de->d_name)) {
 			if (strncmp(de->d_name, ARC_PREFIX,
 			    sizeof ARC_PREFIX - 1) != 0 ||

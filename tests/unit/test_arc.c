@@ -405,12 +405,16 @@ setup(void **state)
 	    (f->arcfd = openat(basefd, "arc", O_RDONLY | O_DIRECTORY)) == -1 ||
 	    mkdirat(f->srcfd, "deploy", 0755) == -1 ||
 	    (f->deployfd = openat(f->srcfd, "deploy",
-	    O_RDONLY | O_DIRECTORY)) == -1)
+	    O_RDONLY | O_DIRECTORY)) == -1) {
+		free(f);
 		return -1;
+	}
 	close(basefd);
 	snprintf(f->arcdir, sizeof f->arcdir, "%s/arc", f->base);
-	if (clock_parse_stamp(STAMP, &f->stamp) == -1)
+	if (clock_parse_stamp(STAMP, &f->stamp) == -1) {
+		free(f);
 		return -1;
+	}
 	f->rep = report_new("test", -1, true, false);
 	memset(&inj, 0, sizeof inj);
 	make_tree(f);
