@@ -166,9 +166,10 @@ ex_collect(struct rot_run *r, size_t *np)
 
 /*
  * Removes a source once archived: only if it is the same file, unchanged
- * since it was read, and nobody has it open for writing.
+ * since it was read, and nobody has it open for writing. 1: removed, 0:
+ * kept on purpose (a later run archives it again), -1: an error kept it.
  */
-static bool
+static int
 ex_remove_source(struct rot_run *r, int dirfd, const char *rel,
     const char *file, const struct stat *was, const char *archive)
 {
@@ -178,7 +179,7 @@ ex_remove_source(struct rot_run *r, int dirfd, const char *rel,
 	if ((fd = fsx_open_read(dirfd, file, &st)) == -1) {
 		report_error(r->ctx->rep, rel, "archived, but cannot check it "
 		    "before removal: %s; kept", strerror(errno));
-		return false;
+		return -1;
 	}
 	writers = fsx_writers_absent(fd);
 	close(fd);
@@ -188,21 +189,21 @@ ex_remove_source(struct rot_run *r, int dirfd, const char *rel,
 	    st.st_mtim.tv_nsec != was->st_mtim.tv_nsec) {
 		report_warn(r->ctx->rep, rel, "changed since it was archived: "
 		    "kept, archived again by a later run");
-		return false;
+		return 0;
 	}
 	if (writers == 0) {
 		report_warn(r->ctx->rep, rel, "still open for writing: kept, "
 		    "archived again by a later run");
-		return false;
+		return 0;
 	}
 	if (fsx_unlink(dirfd, file) == -1) {
 		report_error(r->ctx->rep, rel, "archived, but cannot remove: %s",
 		    strerror(errno));
-		return false;
+		return -1;
 	}
 	report_action(r->ctx->rep, "remove", rel, (int64_t)st.st_size, -1,
 	    "archived in %s", archive);
-	return true;
+	return 1;
 }
 
 static int
@@ -285,7 +286,7 @@ ex_expire(struct rot_run *r)
 	uint64_t		 bytes = 0;
 	char			*final = NULL, size[32], stamp[32];
 	size_t			 n, i, ok;
-	int			 arcfd, got;
+	int			 arcfd, got, rc;
 
 	items = ex_collect(r, &n);
 	if ((arcfd = ex_open_archive_dir(r, n)) == -1)
@@ -346,11 +347,18 @@ ex_expire(struct rot_run *r)
 			if (m[i].ok) {
 				bytes += m[i].size;
 				ok++;
-				if (ex_remove_source(r, m[i].dirfd, rel,
-				    m[i].file, &m[i].st, final)) {
+				rc = ex_remove_source(r, m[i].dirfd, rel,
+				    m[i].file, &m[i].st, final);
+				if (rc == 1) {
 					items[i].log->dir->touched = true;
 					items[i].log->touched = true;
 				}
+				/*
+				 * The journal stays: the next run removes it
+				 * as after a crash, not archives it again.
+				 */
+				if (rc == -1)
+					r->ex_unremoved = true;
 			}
 			free(rel);
 		}
@@ -432,7 +440,7 @@ ex_recover(struct rot_run *r, const struct journal *j)
 		    size == jm->size && memcmp(sha, jm->sha256, HASH_LEN) == 0) {
 			close(fd);
 			if (ex_remove_source(r, d->fd, rel, jm->file, &st,
-			    j->archive))
+			    j->archive) == 1)
 				d->touched = true;
 		} else {
 			close(fd);

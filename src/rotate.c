@@ -188,28 +188,53 @@ rot_holds(int dirfd, const char *name, dev_t dev, ino_t ino)
 }
 
 /*
- * Whether step i is done: its target holds the inode it moves, or a later
- * step moving the same inode is done (the prepared file is renamed into
- * the slot, then exchanged on to the live name), or the inode is gone and
- * the journal lists it in the archive it went to (an expired generation,
- * removed once archived).
+ * Whether step k shows itself done: its target holds the inode it moves;
+ * or, for a rename, the source no longer holds it and the target is now
+ * the .gz of that name (compressed after the rename: a plain generation
+ * with delaycompress); or the inode is gone and the journal lists it in
+ * the archive it went to (an expired generation, removed once archived).
+ */
+static bool
+rot_step_shows(int dirfd, const struct journal *j, const struct jr_log *jl,
+    size_t k)
+{
+	const struct jr_step	*s = &jl->steps[k];
+	struct stat		 st;
+	char			*gz;
+	bool			 compressed;
+	size_t			 m;
+
+	if (rot_holds(dirfd, s->b, s->dev, s->ino))
+		return true;
+	if (rot_holds(dirfd, s->a, s->dev, s->ino))
+		return false;
+	for (m = 0; j != NULL && m < j->nmembers; m++)
+		if (j->members[m].ino == s->ino && j->members[m].dev == s->dev)
+			return true;
+	if (s->kind != JR_RENAME ||
+	    (fsx_fstatat(dirfd, s->b, &st) == 0 || errno != ENOENT))
+		return false;
+	xasprintf(&gz, "%s.gz", s->b);
+	compressed = fsx_fstatat(dirfd, gz, &st) == 0;
+	free(gz);
+	return compressed;
+}
+
+/*
+ * Whether step i is done. A log's steps run in order, none after one that
+ * failed: so step i is done when it, or any later step of the log, shows
+ * itself done (the prepared file renamed into the slot and then exchanged
+ * on to the live name; or a shifted generation compressed, even archived,
+ * since: the live name still holds the prepared file).
  */
 static bool
 rot_step_done(int dirfd, const struct journal *j, const struct jr_log *jl,
     size_t i)
 {
-	const struct jr_step	*s = &jl->steps[i];
-	size_t			 k;
+	size_t k;
 
-	for (k = 0; j != NULL && k < j->nmembers; k++)
-		if (j->members[k].ino == s->ino && j->members[k].dev == s->dev &&
-		    !rot_holds(dirfd, s->a, s->dev, s->ino))
-			return true;
 	for (k = jl->nsteps; k-- > i;)
-		if (jl->steps[k].ino == jl->steps[i].ino &&
-		    jl->steps[k].dev == jl->steps[i].dev &&
-		    rot_holds(dirfd, jl->steps[k].b, jl->steps[k].dev,
-		    jl->steps[k].ino))
+		if (rot_step_shows(dirfd, j, jl, k))
 			return true;
 	return false;
 }
@@ -871,7 +896,7 @@ rot_rotate(struct rot_run *r)
 	struct rot_plan	**plans = NULL;
 	const char	 *why;
 	size_t		  n = 0, i, np;
-	int		 *fds, rotated = 0, rc;
+	int		 *fds, rotated = 0, rc, saved;
 
 
 	rot_report_refusals(r);
@@ -934,8 +959,29 @@ rot_rotate(struct rot_run *r)
 	/* The journal: from here on a crash is rolled forward. */
 	rot_journal_take(r, plans, n);
 	if (n > 0 && rot_journal_save(r) == -1) {
+		/*
+		 * A save that failed at the directory's fsync has put the
+		 * journal in place already: while it is there, the prepared
+		 * files it names must stay, for the next run to roll forward.
+		 */
+		saved = errno;
+		if (fsx_unlink(r->statedir, r->journal_name) == -1 &&
+		    errno != ENOENT) {
+			report_error(r->ctx->rep, r->ctx->cfg->state_file,
+			    "cannot write the journal (%s), nor remove what was "
+			    "written of it (%s): nothing rotated now, the next "
+			    "run finishes the rotation", strerror(saved),
+			    strerror(errno));
+			for (i = 0; i < n; i++)
+				rot_plan_free(plans[i], false);
+			journal_free(&r->jr);
+			r->jr_saved = false;
+			free(plans);
+			return 0;
+		}
+		(void)fsx_fsync(r->statedir);
 		report_error(r->ctx->rep, r->ctx->cfg->state_file, "cannot write "
-		    "the journal (%s): nothing rotated", strerror(errno));
+		    "the journal (%s): nothing rotated", strerror(saved));
 		for (i = 0; i < n; i++) {
 			(void)fsx_unlink(plans[i]->log->dir->fd, plans[i]->prep);
 			plans[i]->log->dir->touched = true;
@@ -1025,7 +1071,12 @@ rot_finish(struct rot_run *r)
 		if (l == NULL || !l->rotated)
 			failed = true;	/* its renames are still to finish */
 	}
-	if (r->jr_saved && !failed &&
+	/*
+	 * An archived generation that could not be removed keeps the journal
+	 * too: the next run removes it as after a crash, instead of putting
+	 * it into a second archive.
+	 */
+	if (r->jr_saved && !failed && !r->ex_unremoved &&
 	    journal_remove(r->statedir, r->journal_name) == -1) {
 		report_error(r->ctx->rep, r->ctx->cfg->state_file, "cannot "
 		    "remove the journal: %s", strerror(errno));

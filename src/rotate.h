@@ -27,6 +27,7 @@ struct rot_run {
 	char		*journal_name;	/* STATE.journal */
 	struct journal	 jr;		/* this run's journal */
 	bool		 jr_saved;	/* jr is on disk */
+	bool		 ex_unremoved;	/* an archived source could not go */
 	int		 nthreads;
 };
 

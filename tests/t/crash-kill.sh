@@ -89,3 +89,33 @@ assert_same "$T/lines.got" "$T/lines.want" "rerun two days later: every line onc
 assert_no_tmp "$T"
 assert_no_file "$STATE.journal"
 ok "rerun days later: nothing lost, no leftovers"
+
+# delaycompress with rotate = 1 (found by the stress run): in one night the
+# plain generation 1 shifts to 2, is compressed, archived and removed. A
+# kill after that left a journal whose shift the recovery could no longer
+# see done (deploy.log.2 was gone): it stopped with "the file moved
+# meanwhile" and the night's state was lost. Every later kill point too.
+t_setup "rotate = 1" "delaycompress = yes"
+evm_run 0 -q init
+for d in 1 2; do
+	seq -f "deploy d$d %g" 1 2000 >>"$ROOT/deploy/deploy.log"
+	at "2026-11-0$d 02:00:00" evm_run 0 -q rotate
+done
+seq -f "deploy d3 %g" 1 2000 >>"$ROOT/deploy/deploy.log"
+mkdir "$T/init"
+cp -a "$T/srv" "$T/var" "$T/init/"
+crash_restore
+at "$CRASH_NOW" evm_run 0 -q rotate
+crash_listing >"$T/ref"
+assert_grep '^archive event-20261103T020000.tar ./deploy/deploy.log-20261102.gz ' "$T/ref" \
+	"delaycompress: the reference run archived generation 2"
+total=0
+for sc in renameat2 unlinkat fsync; do
+	n=1
+	while kill_at "$sc" "$n"; do
+		total=$((total + 1))
+		n=$((n + 1))
+	done
+done
+[ "$total" -ge 10 ] || fail "delaycompress: only $total kill points reached"
+ok "delaycompress: $total kill points, each rerun converged"

@@ -7,6 +7,7 @@
 # file of the tree with the SHA-256 of its decompressed content, every
 # archive's members, the state file, and no journal or temporary file.
 
+# shellcheck disable=SC2034 # read by crash-kill.sh and faults.sh, which source this
 CRASH_NOW="2026-11-03 02:00:00"
 
 # crash_setup: builds $T with two nights of history and a third night's
@@ -30,7 +31,7 @@ crash_setup() {
 }
 
 crash_restore() {
-	rm -rf "$T/srv" "$T/var"
+	rm -rf "${T:?}/srv" "${T:?}/var"
 	cp -a "$T/init/srv" "$T/init/var" "$T/"
 }
 
@@ -117,7 +118,8 @@ crash_expected_lines() {
 # crash_members: crash_listing with archive members listed by what they
 # hold, not by which archive holds them (after an I/O error a generation may
 # expire one run later, into the next night's archive).
+# Given a file holding a listing already made, it reads that instead.
 crash_members() {
-	crash_listing | sed -E 's/^archive [^ ]+ /member /; s/^sidecar [^ ]+ ok$/sidecar ok/' |
+	if [ -n "${1:-}" ]; then cat "$1"; else crash_listing; fi | sed -E 's/^archive [^ ]+ /member /; s/^sidecar [^ ]+ ok$/sidecar ok/' |
 		LC_ALL=C sort -u
 }
