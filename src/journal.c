@@ -193,12 +193,25 @@ journal_num(const char *t, uintmax_t *out)
 	return *end != '\0' || errno != 0 ? -1 : 0;
 }
 
+/* A time: what journal_format writes back (%lld) must parse again. */
+static int
+journal_time(const char *t, time_t *out)
+{
+	uintmax_t v;
+
+	if (journal_num(t, &v) == -1 || v > (uintmax_t)INT64_MAX)
+		return -1;
+	*out = (time_t)v;
+	return 0;
+}
+
 /* One record; returns 1 at "end", 0 to go on, -1 on a bad record. */
 static int
 journal_record(struct journal *j, char **tok, size_t n)
 {
 	struct jr_log	*l;
 	uintmax_t	 a, b, c;
+	time_t		 t;
 	uint8_t		 sha[HASH_LEN];
 	char		*s1 = NULL, *s2 = NULL, *s3 = NULL;
 	int		 rc = -1;
@@ -206,8 +219,8 @@ journal_record(struct journal *j, char **tok, size_t n)
 	if (n == 1 && strcmp(tok[0], "end") == 0)
 		return 1;
 	if (n == 2 && strcmp(tok[0], "time") == 0 &&
-	    journal_num(tok[1], &a) == 0) {
-		j->time = (time_t)a;
+	    journal_time(tok[1], &t) == 0) {
+		j->time = t;
 		return 0;
 	}
 	if (n == 4 && strcmp(tok[0], "root") == 0 &&
@@ -221,9 +234,9 @@ journal_record(struct journal *j, char **tok, size_t n)
 	}
 	if (n == 4 && strcmp(tok[0], "log") == 0 &&
 	    (s1 = journal_untok(tok[1])) != NULL && *s1 != '\0' &&
-	    journal_num(tok[2], &a) == 0) {
+	    journal_time(tok[2], &t) == 0) {
 		l = journal_add_log(j, s1);
-		l->after.last = (time_t)a;
+		l->after.last = t;
 		rc = state_parse_gens(&l->after, tok[3]);
 		goto out;
 	}
