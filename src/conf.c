@@ -67,7 +67,6 @@ static const struct conf_key conf_table[K_COUNT] = {
 };
 
 struct conf_parse {
-	struct evm_config	*cfg;
 	const char		*name;
 	int			 line;
 	struct conf_errors	*errs;
@@ -79,7 +78,8 @@ static void	 conf_err(struct conf_errors *, const char *, int,
 		    const char *, ...) __attribute__((format(printf, 4, 5)));
 static int	 conf_set(struct evm_config *, struct evm_section *,
 		    const struct conf_key *, const char *, char **);
-static void	 conf_parse_line(struct conf_parse *, char *);
+static void	 conf_parse_line(struct conf_parse *, struct evm_config *,
+		    char *);
 static int	 conf_parse_text(struct evm_config *, const char *, size_t,
 		    const char *, struct conf_errors *);
 
@@ -593,9 +593,9 @@ conf_unquote(char *v, const char **why)
 }
 
 static void
-conf_parse_section(struct conf_parse *p, char *s)
+conf_parse_section(struct conf_parse *p, struct evm_config *cfg, char *s)
 {
-	struct evm_config	*cfg = p->cfg;
+	struct evm_section	*sec;
 	char			*end = strchr(s, ']');
 	const char		*bad;
 	size_t			 i;
@@ -630,14 +630,15 @@ conf_parse_section(struct conf_parse *p, char *s)
 		}
 	cfg->sections = xreallocarray(cfg->sections, cfg->nsections + 1,
 	    sizeof *cfg->sections);
-	p->section = &cfg->sections[cfg->nsections++];
-	memset(p->section, 0, sizeof *p->section);
-	p->section->path = xstrdup(s);
-	p->section->line = p->line;
+	sec = &cfg->sections[cfg->nsections++];
+	memset(sec, 0, sizeof *sec);
+	sec->path = xstrdup(s);
+	sec->line = p->line;
+	p->section = sec;
 }
 
 static void
-conf_parse_line(struct conf_parse *p, char *s)
+conf_parse_line(struct conf_parse *p, struct evm_config *cfg, char *s)
 {
 	const struct conf_key	*k;
 	char			*eq, *key, *val, *why;
@@ -648,7 +649,7 @@ conf_parse_line(struct conf_parse *p, char *s)
 	if (*s == '\0' || *s == '#' || *s == ';')
 		return;
 	if (*s == '[') {
-		conf_parse_section(p, s);
+		conf_parse_section(p, cfg, s);
 		return;
 	}
 	if ((eq = strchr(s, '=')) == NULL) {
@@ -681,14 +682,14 @@ conf_parse_line(struct conf_parse *p, char *s)
 		conf_err(p->errs, p->name, p->line, "%s: missing value", key);
 		return;
 	}
-	seen = p->section ? NULL : &p->cfg->line[k->id];
+	seen = p->section ? NULL : &cfg->line[k->id];
 	if ((seen != NULL && *seen > 0) ||
 	    (p->section != NULL && (p->section->set & (1u << k->id)))) {
 		conf_err(p->errs, p->name, p->line, "'%s' is set twice%s", key,
 		    p->section ? " in this section" : "");
 		return;
 	}
-	if (conf_set(p->cfg, p->section, k, val, &why) != 0) {
+	if (conf_set(cfg, p->section, k, val, &why) != 0) {
 		conf_err(p->errs, p->name, p->line, "%s: %s", key, why);
 		free(why);
 		return;
@@ -713,14 +714,13 @@ conf_parse_text(struct evm_config *cfg, const char *text, size_t len,
 		return -1;
 	}
 	memset(&p, 0, sizeof p);
-	p.cfg = cfg;
 	p.name = name;
 	p.errs = errs;
 	while (s < end) {
 		nl = memchr(s, '\n', (size_t)(end - s));
 		line = xstrndup(s, nl ? (size_t)(nl - s) : (size_t)(end - s));
 		p.line++;
-		conf_parse_line(&p, line);
+		conf_parse_line(&p, cfg, line);
 		free(line);
 		s = nl ? nl + 1 : end;
 	}

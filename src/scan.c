@@ -27,9 +27,8 @@ scan_log_cmp(const void *a, const void *b)
 struct log *
 scan_find(struct scan *s, const char *rel)
 {
-	struct log key;
+	struct log key = { .rel = (char *)rel };
 
-	key.rel = (char *)rel;
 	if (s->nlogs == 0)
 		return NULL;
 	return bsearch(&key, s->logs, s->nlogs, sizeof *s->logs, scan_log_cmp);
@@ -260,13 +259,15 @@ scan_tree(struct scan *s, const struct evm_config *cfg, struct report *rep)
 	if (s->nlogs > 1)
 		qsort(s->logs, s->nlogs, sizeof *s->logs, scan_log_cmp);
 	for (i = 0; i < cfg->nlogs; i++) {
-		if ((l = scan_find(s, cfg->logs[i])) == NULL) {
-			l = scan_add(s, &cap, cfg->logs[i]);
-			l->dir = tree_dir_get(&s->tree, l->dirrel);
-			qsort(s->logs, s->nlogs, sizeof *s->logs, scan_log_cmp);
-			l = scan_find(s, cfg->logs[i]);
+		if ((l = scan_find(s, cfg->logs[i])) != NULL) {
+			l->configured = true;
+			continue;
 		}
+		l = scan_add(s, &cap, cfg->logs[i]);
+		l->dir = tree_dir_get(&s->tree, l->dirrel);
 		l->configured = true;
+		/* l moves: the array stays sorted for the next scan_find */
+		qsort(s->logs, s->nlogs, sizeof *s->logs, scan_log_cmp);
 	}
 	for (i = 0; i < s->nlogs; i++) {
 		l = &s->logs[i];

@@ -72,9 +72,10 @@ state_index(struct state *s, size_t n)
 {
 	size_t i, cap = s->ixcap ? s->ixcap : 64;
 
-	if (s->ix != NULL && n * 2 <= s->ixcap)
+	/* n > cap / 2, not n * 2 > cap: no product to overflow */
+	if (s->ix != NULL && n <= s->ixcap / 2)
 		return;
-	while (n * 2 > cap)
+	while (n > cap / 2)
 		cap *= 2;
 	free(s->ix);
 	s->ix = xreallocarray(NULL, cap, sizeof *s->ix);

@@ -233,8 +233,10 @@ setup(void **state)
 		return -1;
 	snprintf(f->dir, sizeof f->dir, "/tmp/test_gz.XXXXXX");
 	if (mkdtemp(f->dir) == NULL ||
-	    (f->dirfd = open(f->dir, O_RDONLY | O_DIRECTORY)) == -1)
+	    (f->dirfd = open(f->dir, O_RDONLY | O_DIRECTORY)) == -1) {
+		free(f);
 		return -1;
+	}
 	signal(SIGPIPE, SIG_IGN);
 	*state = f;
 	return 0;

@@ -140,8 +140,10 @@ setup(void **state)
 	if (f == NULL)
 		return -1;
 	snprintf(f->base, sizeof f->base, "/tmp/test_lrconf.XXXXXX");
-	if (mkdtemp(f->base) == NULL)
+	if (mkdtemp(f->base) == NULL) {
+		free(f);
 		return -1;
+	}
 	*state = f;
 	return 0;
 }
