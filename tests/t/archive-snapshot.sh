@@ -142,7 +142,9 @@ hold_lock 3
 snap arch -t "$ARCH"
 t0=$(now_s)
 evm_run 75 archive
-assert_lt "$(elapsed "$t0")" 1 "archive facing a held lock must exit 75 within a second"
+# EVM_LOCK_BOUND: make check-valgrind raises it (valgrind's start-up alone
+# takes most of a second); every other run asserts the contract's second.
+assert_lt "$(elapsed "$t0")" "${EVM_LOCK_BOUND:-1}" "archive facing a held lock must exit 75 within a second"
 assert_unchanged arch -t "$ARCH"
 kill "$HOLDER_PID"
 wait "$HOLDER_PID" || true

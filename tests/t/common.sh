@@ -246,6 +246,7 @@ t_bg() {
 # machine (a holder that sleeps a fixed time may be found late).
 release_lock_in() {
 	local pid=$HOLDER_PID
+	# shellcheck disable=SC2016 # $1 and $2 are the inner bash's arguments
 	t_bg bash -c 'sleep "$1"; kill "$2"' releaser "$1" "$pid"
 }
 
