@@ -71,15 +71,17 @@ evm_run 0 init
 for l in deploy/deploy.log backup/backup.log config_update/config_update.log error.log; do
 	printf 'x\n' >>"$ROOT/$l"
 done
-export T EVMAINT
+# LeakSanitizer cannot work under ptrace: leaks are checked in part 1.
+LSAN_OFF="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
+export T EVMAINT LSAN_OFF
 # shellcheck disable=SC2016 # expanded by the shell in the namespace
 in_ns '
 	rc=0
-	strace -f -qq -o "$T/trace" -e trace=connect \
+	ASAN_OPTIONS=$LSAN_OFF strace -f -qq -o "$T/trace" -e trace=connect \
 		"$EVMAINT" -c "$T/evmaint.conf" rotate >"$T/out" 2>"$T/err" </dev/null || rc=$?
 	echo "$rc" >"$T/rc"
 ' || fail "the namespace run failed"
-assert_eq "$(cat "$T/rc")" 0 "rotate without a syslog daemon must still exit 0"
+assert_eq "$(cat "$T/rc")" 0 "rotate without a syslog daemon must still exit 0 (stderr: $(head -c 2000 "$T/err"))"
 assert_eq "$(grep -c 'rotated' "$T/out")" 4 "rotate did not rotate the four logs"
 n=$(grep -c '"/dev/log"' "$T/trace" || true)
 [ "$n" -le 2 ] || fail "$n connect() calls to /dev/log for 8 messages: evmaint retries syslog per message"
