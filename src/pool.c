@@ -26,6 +26,13 @@ struct pool_worker {
 	int		 id;
 };
 
+struct pool_bg {
+	struct pool		 p;
+	pthread_t		*t;
+	struct pool_worker	*w;	/* nthreads + 1: the last for the caller */
+	int			 started;
+};
+
 static void *
 pool_worker(void *w0)
 {
@@ -53,39 +60,23 @@ pool_threads(void)
 
 /*
  * Returns how many workers ran (1 .. nthreads): a thread that cannot be
- * started only means fewer workers, never an item left undone.
+ * started only means fewer workers, never an item left undone. The caller
+ * is one of them: the background form, waited for at once.
  */
 int
 pool_run_w(size_t n, int nthreads, pool_wfn *fn, void *arg)
 {
-	struct pool		 p = { fn, NULL, arg, n, 0 };
-	struct pool_worker	*w;
-	pthread_t		*t;
-	int			 i, started = 0;
+	struct pool_bg	*bg;
+	int		 nw, others = nthreads > 1 ? nthreads - 1 : 0;
 
 	if (n == 0)
 		return 0;
-	if (nthreads < 1)
-		nthreads = 1;
-	if ((size_t)nthreads > n)
-		nthreads = (int)n;
-	t = xcalloc((size_t)nthreads, sizeof *t);
-	w = xcalloc((size_t)nthreads, sizeof *w);
-	for (i = 0; i < nthreads; i++) {
-		w[i].p = &p;
-		w[i].id = i;
-	}
-	/* worker 0 is the caller */
-	for (i = 1; i < nthreads; i++)
-		if (pthread_create(&t[started + 1], NULL, pool_worker,
-		    &w[started + 1]) == 0)
-			started++;
-	pool_worker(&w[0]);
-	for (i = 0; i < started; i++)
-		pthread_join(t[i + 1], NULL);
-	free(t);
-	free(w);
-	return started + 1;
+	if ((size_t)others > n - 1)
+		others = (int)(n - 1);	/* no thread with nothing to take */
+	bg = pool_bg_start(n, others, fn, arg);
+	nw = bg->started + 1;
+	pool_bg_wait(bg);
+	return nw;
 }
 
 static void
@@ -103,13 +94,6 @@ pool_run(size_t n, int nthreads, pool_fn *fn, void *arg)
 
 	(void)pool_run_w(n, nthreads, pool_plain, &p);
 }
-
-struct pool_bg {
-	struct pool		 p;
-	pthread_t		*t;
-	struct pool_worker	*w;	/* nthreads + 1: the last for the caller */
-	int			 started;
-};
 
 /*
  * No thread at all (none asked for, or none could be started) only means
