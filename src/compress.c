@@ -296,6 +296,20 @@ fail:
 }
 
 /*
+ * Whether the plain file is still the very file, at the very size, that was
+ * compressed: only then may the .gz take its place.
+ */
+static bool
+cz_src_unchanged(const struct cz_job *j)
+{
+	struct stat st;
+
+	return fsx_fstatat(j->dirfd, j->src, &st) == 0 &&
+	    st.st_ino == j->src_st.st_ino && st.st_dev == j->src_st.st_dev &&
+	    st.st_size == j->src_st.st_size;
+}
+
+/*
  * A worker's own publication of its .gz (few files): data durable, renamed
  * into place only if the source is still exactly what was compressed, the
  * name durable, and only then the plain file removed. fd is the source,
@@ -305,7 +319,6 @@ fail:
 static void
 cz_publish_one(struct cz_job *j, int fd, struct cz_reaper *rp)
 {
-	struct stat	st;
 	int		rc;
 
 	if (fsx_fsync(j->out_fd) == -1) {
@@ -320,9 +333,7 @@ cz_publish_one(struct cz_job *j, int fd, struct cz_reaper *rp)
 		cz_fail(j, "close");
 		goto drop;
 	}
-	if (fsx_fstatat(j->dirfd, j->src, &st) == -1 ||
-	    st.st_ino != j->src_st.st_ino || st.st_dev != j->src_st.st_dev ||
-	    st.st_size != j->src_st.st_size) {
+	if (!cz_src_unchanged(j)) {
 		j->status = CZ_BUSY;	/* changed: try again later */
 		goto drop;
 	}
@@ -482,7 +493,6 @@ cz_report_kept(struct rot_run *r, struct cz_job *jobs, size_t n)
 static void
 cz_publish(struct rot_run *r, struct cz_job *jobs, size_t n)
 {
-	struct stat	 st;
 	size_t		 i, nok = 0;
 	int		 rc;
 
@@ -509,9 +519,7 @@ cz_publish(struct rot_run *r, struct cz_job *jobs, size_t n)
 			j->status = CZ_FAIL;
 			j->what = "sync";
 			j->err = errno;
-		} else if (fsx_fstatat(j->dirfd, j->src, &st) == -1 ||
-		    st.st_ino != j->src_st.st_ino ||
-		    st.st_size != j->src_st.st_size) {
+		} else if (!cz_src_unchanged(j)) {
 			j->status = CZ_BUSY;	/* changed: try again later */
 		} else if (fsx_rename_noreplace(j->dirfd, j->tmp, j->dirfd,
 		    j->dst) == -1) {
