@@ -29,6 +29,7 @@
 
 /* Above this many files, one syncfs() costs less than an fsync() each. */
 #define ROT_FSYNC_MAX	32
+#define ROT_PARALLEL_MIN 64	/* fewer logs: one thread, one order of calls */
 
 struct rot_plan {
 	struct log	*log;
@@ -44,7 +45,7 @@ static int	rot_replay_log(struct rot_run *, struct tree_dir *,
 		    const struct journal *, const struct jr_log *, bool);
 static void	rot_plan_free(struct rot_plan *, bool);
 static int	rot_step(int, const struct journal *, const struct jr_log *,
-		    size_t);
+		    size_t, bool);
 
 /* Remembers what is on disk now, to skip rewriting an unchanged state. */
 static void
@@ -245,11 +246,16 @@ rot_step_done(int dirfd, const struct journal *j, const struct jr_log *jl,
  */
 static int
 rot_step(int dirfd, const struct journal *j, const struct jr_log *jl,
-    size_t i)
+    size_t i, bool recovering)
 {
 	const struct jr_step *s = &jl->steps[i];
 
-	if (rot_step_done(dirfd, j, jl, i))
+	/*
+	 * Only a replay can meet a step already done: in the run that wrote
+	 * the journal, every step is still to do, and asking each one of the
+	 * steps after it cost a log of n generations n^2 stats.
+	 */
+	if (recovering && rot_step_done(dirfd, j, jl, i))
 		return 1;
 	if (!rot_holds(dirfd, s->a, s->dev, s->ino))
 		return 0;
@@ -265,39 +271,89 @@ rot_step(int dirfd, const struct journal *j, const struct jr_log *jl,
 	return -1;
 }
 
+/* What running a log's steps came to: rc 1 done, 0 abandoned, -1 failed. */
+struct rot_outcome {
+	int	rc;
+	size_t	step;		/* the one that stopped it */
+	int	err;
+};
+
+/* Runs a log's steps in order, reporting nothing: safe on a worker thread. */
+static void
+rot_run_steps(int dirfd, const struct journal *j, const struct jr_log *jl,
+    bool recovering, struct rot_outcome *o)
+{
+	size_t i;
+
+	for (i = 0; i < jl->nsteps; i++) {
+		o->rc = rot_step(dirfd, j, jl, i, recovering);
+		if (o->rc != 1) {
+			o->step = i;
+			o->err = errno;
+			return;
+		}
+	}
+	o->rc = 1;
+}
+
+static int
+rot_report_outcome(struct rot_run *r, const struct jr_log *jl,
+    const struct rot_outcome *o, bool recovering)
+{
+	const struct jr_step *s;
+
+	if (o->rc == 1)
+		return 1;
+	s = &jl->steps[o->step];
+	if (o->rc == 0)
+		report_error(r->ctx->rep, jl->rel, "%s %s -> %s: the file moved "
+		    "meanwhile; %s", s->kind == JR_RENAME ? "rename" :
+		    "exchange", s->a, s->b, recovering ? "leaving the rest of "
+		    "the interrupted rotation undone" : "rotation stopped");
+	else
+		report_error(r->ctx->rep, jl->rel, "%s %s -> %s: %s",
+		    s->kind == JR_RENAME ? "rename" : "exchange", s->a, s->b,
+		    strerror(o->err));
+	return o->rc;
+}
+
 /* Runs a log's steps in order; 1 done, 0 abandoned, -1 failed (retry). */
 static int
 rot_replay_log(struct rot_run *r, struct tree_dir *dir,
     const struct journal *j, const struct jr_log *jl, bool recovering)
 {
-	size_t	i;
-	int	rc;
+	struct rot_outcome o;
 
 	if (dir == NULL) {
 		report_error(r->ctx->rep, jl->rel, "directory gone: cannot "
 		    "finish its interrupted rotation; nothing was deleted");
 		return 0;
 	}
-	for (i = 0; i < jl->nsteps; i++) {
-		rc = rot_step(dir->fd, j, jl, i);
-		dir->touched = true;
-		if (rc == 1)
-			continue;
-		if (rc == 0)
-			report_error(r->ctx->rep, jl->rel, "%s %s -> %s: the "
-			    "file moved meanwhile; %s", jl->steps[i].kind ==
-			    JR_RENAME ? "rename" : "exchange", jl->steps[i].a,
-			    jl->steps[i].b, recovering ? "leaving the rest of "
-			    "the interrupted rotation undone" : "rotation "
-			    "stopped");
-		else
-			report_error(r->ctx->rep, jl->rel, "%s %s -> %s: %s",
-			    jl->steps[i].kind == JR_RENAME ? "rename" :
-			    "exchange", jl->steps[i].a, jl->steps[i].b,
-			    strerror(errno));
-		return rc;
-	}
-	return 1;
+	rot_run_steps(dir->fd, j, jl, recovering, &o);
+	dir->touched = true;
+	return rot_report_outcome(r, jl, &o, recovering);
+}
+
+/*
+ * The renames of this run's rotations, on every core when there are many:
+ * a directory's logs on one thread (renames in one directory take its
+ * lock in turn), directories shared out.
+ */
+struct rot_par {
+	struct rot_plan		**plans;
+	struct rot_outcome	 *out;
+	size_t			 *first;	/* per directory: its first plan */
+};
+
+static void
+rot_par_fn(void *arg, size_t d)
+{
+	struct rot_par	*rp = arg;
+	size_t		 i;
+
+	for (i = rp->first[d]; i < rp->first[d + 1]; i++)
+		rot_run_steps(rp->plans[i]->log->dir->fd, NULL,
+		    rp->plans[i]->jl, false, &rp->out[i]);
 }
 
 static void
@@ -894,8 +950,9 @@ int
 rot_rotate(struct rot_run *r)
 {
 	struct rot_plan	**plans = NULL;
+	struct rot_par	  par;
 	const char	 *why;
-	size_t		  n = 0, i, np;
+	size_t		  n = 0, i, np, nd;
 	int		 *fds, rotated = 0, rc, saved;
 
 
@@ -993,11 +1050,26 @@ rot_rotate(struct rot_run *r)
 		return 0;
 	}
 
-	/* The renames, then one fsync per directory. */
+	/*
+	 * The renames, then one fsync per directory. Each log's steps run in
+	 * order on one thread; logs are independent of one another (their
+	 * names differ, the journal already holds them all), so many of them
+	 * are spread over the cores and reported afterwards, in order.
+	 */
+	par.plans = plans;
+	par.out = xcalloc(n ? n : 1, sizeof *par.out);
+	par.first = xcalloc(n + 1, sizeof *par.first);
+	for (i = nd = 0; i < n; i++)
+		if (i == 0 || plans[i]->log->dir != plans[i - 1]->log->dir)
+			par.first[nd++] = i;
+	par.first[nd] = n;
+	pool_run(nd, n >= ROT_PARALLEL_MIN ? r->nthreads : 1, rot_par_fn, &par);
+	free(par.first);
 	for (i = 0; i < n; i++) {
 		struct rot_plan *p = plans[i];
 
-		rc = rot_replay_log(r, p->log->dir, NULL, p->jl, false);
+		p->log->dir->touched = true;
+		rc = rot_report_outcome(r, p->jl, &par.out[i], false);
 		if (rc == 1) {
 			rot_apply_state(r, p->jl);
 			p->log->rotated = true;
@@ -1006,6 +1078,7 @@ rot_rotate(struct rot_run *r)
 			rotated++;
 		}
 	}
+	free(par.out);
 	rot_sync_dirs(r);
 	scan_refresh(&r->scan, r->ctx->rep);
 	for (i = 0; i < n; i++)
