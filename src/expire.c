@@ -21,6 +21,7 @@
 #include "fsx.h"
 #include "gen.h"
 #include "hash.h"
+#include "pool.h"
 #include "report.h"
 #include "rotate.h"
 #include "tree.h"
@@ -120,7 +121,7 @@ ex_collect(struct rot_run *r, size_t *np)
 
 	for (i = 0; i < r->scan.nlogs; i++) {
 		struct log *l = &r->scan.logs[i];
-		size_t slot = 0;
+		size_t slot = 0, first = n;
 
 		if (l->refused != NULL || l->dir == NULL)
 			continue;
@@ -146,8 +147,11 @@ ex_collect(struct rot_run *r, size_t *np)
 			/*
 			 * Taken-over ones from one day: the later ones with
 			 * their time, made unique by the second if need be.
+			 * A member's name begins with its log's path, so only
+			 * this log's own can collide with it.
 			 */
-			for (bump = 0; ex_name_used(items, n, name); bump++) {
+			for (bump = 0; ex_name_used(items + first, n - first,
+			    name); bump++) {
 				free(name);
 				clock_tag(g->st.st_mtime + bump, false, tag,
 				    sizeof tag);
@@ -165,45 +169,99 @@ ex_collect(struct rot_run *r, size_t *np)
 }
 
 /*
- * Removes a source once archived: only if it is the same file, unchanged
- * since it was read, and nobody has it open for writing. 1: removed, 0:
- * kept on purpose (a later run archives it again), -1: an error kept it.
+ * Removal of an archived source: only if it is the same file, unchanged
+ * since it was read, and nobody has it open for writing. The checks and
+ * the unlink run on every core (a night with thousands of expired
+ * generations spends its time here, in the file system); what each found
+ * is reported afterwards, in order, by ex_remove_report.
  */
+enum ex_rm_result {
+	EX_RM_REMOVED,
+	EX_RM_CHANGED,		/* kept on purpose: a later run archives it */
+	EX_RM_WRITING,		/* kept on purpose: still open for writing */
+	EX_RM_NOCHECK,		/* error: cannot open it to check */
+	EX_RM_NOUNLINK		/* error: the unlink failed */
+};
+
+struct ex_rm {
+	int			 dirfd;
+	const char		*file;
+	const struct stat	*was;
+	off_t			 size;
+	enum ex_rm_result	 result;
+	int			 err;
+};
+
+#define EX_RM_PARALLEL_MIN	64	/* fewer: one thread, one order */
+
+static void
+ex_remove_fn(void *arg, size_t i)
+{
+	struct ex_rm	*x = (struct ex_rm *)arg + i;
+	struct stat	 st;
+	int		 fd, writers;
+
+	if ((fd = fsx_open_read(x->dirfd, x->file, &st)) == -1) {
+		x->result = EX_RM_NOCHECK;
+		x->err = errno;
+		return;
+	}
+	writers = fsx_writers_absent(fd);
+	close(fd);
+	x->size = st.st_size;
+	if (st.st_ino != x->was->st_ino || st.st_dev != x->was->st_dev ||
+	    st.st_size != x->was->st_size ||
+	    st.st_mtim.tv_sec != x->was->st_mtim.tv_sec ||
+	    st.st_mtim.tv_nsec != x->was->st_mtim.tv_nsec)
+		x->result = EX_RM_CHANGED;
+	else if (writers == 0)
+		x->result = EX_RM_WRITING;
+	else if (fsx_unlink(x->dirfd, x->file) == -1) {
+		x->result = EX_RM_NOUNLINK;
+		x->err = errno;
+	} else
+		x->result = EX_RM_REMOVED;
+}
+
+/* 1: removed, 0: kept on purpose, -1: an error kept it. */
+static int
+ex_remove_report(struct rot_run *r, const struct ex_rm *x, const char *rel,
+    const char *archive)
+{
+	switch (x->result) {
+	case EX_RM_REMOVED:
+		report_action(r->ctx->rep, "remove", rel, (int64_t)x->size, -1,
+		    "archived in %s", archive);
+		return 1;
+	case EX_RM_CHANGED:
+		report_warn(r->ctx->rep, rel, "changed since it was archived: "
+		    "kept, archived again by a later run");
+		return 0;
+	case EX_RM_WRITING:
+		report_warn(r->ctx->rep, rel, "still open for writing: kept, "
+		    "archived again by a later run");
+		return 0;
+	case EX_RM_NOCHECK:
+		report_error(r->ctx->rep, rel, "archived, but cannot check it "
+		    "before removal: %s; kept", strerror(x->err));
+		return -1;
+	case EX_RM_NOUNLINK:
+		report_error(r->ctx->rep, rel, "archived, but cannot remove: %s",
+		    strerror(x->err));
+		return -1;
+	}
+	return -1;
+}
+
+/* One source, checked and removed at once (recovery after a crash). */
 static int
 ex_remove_source(struct rot_run *r, int dirfd, const char *rel,
     const char *file, const struct stat *was, const char *archive)
 {
-	struct stat	st;
-	int		fd, writers;
+	struct ex_rm x = { .dirfd = dirfd, .file = file, .was = was };
 
-	if ((fd = fsx_open_read(dirfd, file, &st)) == -1) {
-		report_error(r->ctx->rep, rel, "archived, but cannot check it "
-		    "before removal: %s; kept", strerror(errno));
-		return -1;
-	}
-	writers = fsx_writers_absent(fd);
-	close(fd);
-	if (st.st_ino != was->st_ino || st.st_dev != was->st_dev ||
-	    st.st_size != was->st_size ||
-	    st.st_mtim.tv_sec != was->st_mtim.tv_sec ||
-	    st.st_mtim.tv_nsec != was->st_mtim.tv_nsec) {
-		report_warn(r->ctx->rep, rel, "changed since it was archived: "
-		    "kept, archived again by a later run");
-		return 0;
-	}
-	if (writers == 0) {
-		report_warn(r->ctx->rep, rel, "still open for writing: kept, "
-		    "archived again by a later run");
-		return 0;
-	}
-	if (fsx_unlink(dirfd, file) == -1) {
-		report_error(r->ctx->rep, rel, "archived, but cannot remove: %s",
-		    strerror(errno));
-		return -1;
-	}
-	report_action(r->ctx->rep, "remove", rel, (int64_t)st.st_size, -1,
-	    "archived in %s", archive);
-	return 1;
+	ex_remove_fn(&x, 0);
+	return ex_remove_report(r, &x, rel, archive);
 }
 
 static int
@@ -283,9 +341,10 @@ ex_expire(struct rot_run *r)
 	struct arc_opts		 o;
 	struct ex_item		*items;
 	struct ex_pub		 pub;
+	struct ex_rm		*rm;
 	uint64_t		 bytes = 0;
 	char			*final = NULL, size[32], stamp[32];
-	size_t			 n, i, ok;
+	size_t			 n, i, ok, nrm;
 	int			 arcfd, got, rc;
 
 	items = ex_collect(r, &n);
@@ -341,14 +400,23 @@ ex_expire(struct rot_run *r)
 	o.publish_arg = &pub;
 	got = arc_write(arcfd, m, n, &o, r->ctx->rep, &final);
 	if (got > 0) {
+		rm = xcalloc(n, sizeof *rm);
+		for (i = nrm = 0; i < n; i++)
+			if (m[i].ok) {
+				rm[nrm].dirfd = m[i].dirfd;
+				rm[nrm].file = m[i].file;
+				rm[nrm].was = &m[i].st;
+				nrm++;
+			}
+		pool_run(nrm, nrm >= EX_RM_PARALLEL_MIN ? r->nthreads : 1,
+		    ex_remove_fn, rm);
 		for (i = ok = 0; i < n; i++) {
 			char *rel = tree_join(items[i].log->dirrel, m[i].file);
 
 			if (m[i].ok) {
 				bytes += m[i].size;
+				rc = ex_remove_report(r, &rm[ok], rel, final);
 				ok++;
-				rc = ex_remove_source(r, m[i].dirfd, rel,
-				    m[i].file, &m[i].st, final);
 				if (rc == 1) {
 					items[i].log->dir->touched = true;
 					items[i].log->touched = true;
@@ -362,6 +430,7 @@ ex_expire(struct rot_run *r)
 			}
 			free(rel);
 		}
+		free(rm);
 		report_size(size, sizeof size, (int64_t)bytes);
 		report_action(r->ctx->rep, "write", final, (int64_t)bytes, -1,
 		    "archive of %zu generation%s, %s, verified", ok, ok == 1 ?
