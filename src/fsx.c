@@ -330,8 +330,19 @@ fsx_create_tmp(int dirfd, const char *final, mode_t mode, uid_t uid,
 			name = fsx_tmp_name(final);
 		else
 			xasprintf(&name, "%s%d.%s", EVM_TMP_PREFIX, k, final);
-		(void)fsx_unlink_tmp(dirfd, name);
-		if ((fd = fsx_create(dirfd, name, mode, uid, gid)) != -1) {
+		/*
+		 * The name is nearly always free: a leftover is removed only
+		 * when the create meets one (not probed for before each of
+		 * thousands of creates), and the name is tried once more.
+		 */
+		fd = fsx_create(dirfd, name, mode, uid, gid);
+		if (fd == -1 && errno == EEXIST) {
+			if (fsx_unlink_tmp(dirfd, name) == 0)
+				fd = fsx_create(dirfd, name, mode, uid, gid);
+			else
+				errno = EEXIST;	/* not ours: the next name */
+		}
+		if (fd != -1) {
 			*used = name;
 			return fd;
 		}
