@@ -1,0 +1,116 @@
+#!/bin/bash
+# A tree with many logs takes other paths than the four of a fresh
+# install: one syncfs instead of an fsync per file, the renames of all
+# rotations and the removals of archived generations spread over threads
+# (from 64 logs on). Invariants 1, 3 and 4 on those paths: three nights
+# keep every line exactly once; then a night killed at points inside each
+# of those phases, with the threads on, and rerun, ends as an
+# uninterrupted night does.
+. "$(dirname "$0")/common.sh"
+. "$(dirname "$0")/crash-lib.sh"
+need strace tar zcat sha256sum
+need_root
+
+LSAN_OFF="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
+JOBS="job1 job2 job3 job4 job5"
+TASKS=20	# 5 x 20 + the four standard logs: 104 logs
+
+t_setup "rotate = 2"
+evm_run 0 -q init
+for j in $JOBS; do
+	mkdir -m 0750 "$ROOT/$j"
+	for k in $(seq 1 "$TASKS"); do
+		install -m 0640 /dev/null "$ROOT/$j/task$k.log"
+	done
+done
+
+write_night() { # write_night N: every log gets its lines of night N
+	local n=$1 j k
+	for j in $JOBS; do
+		for k in $(seq 1 "$TASKS"); do
+			seq -f "$j/task$k d$n %g" 1 $((200 + k * 10)) >>"$ROOT/$j/task$k.log"
+		done
+	done
+	seq -f "deploy d$n %g" 1 3000 >>"$ROOT/deploy/deploy.log"
+	echo "error d$n" >>"$ROOT/error.log"
+}
+
+expected_lines() { # expected_lines N: every line of nights 1..N
+	local n j k
+	for n in $(seq 1 "$1"); do
+		for j in $JOBS; do
+			for k in $(seq 1 "$TASKS"); do
+				seq -f "$j/task$k d$n %g" 1 $((200 + k * 10))
+			done
+		done
+		seq -f "deploy d$n %g" 1 3000
+		echo "error d$n"
+	done
+}
+
+# Three nights, threads as the machine has them.
+for n in 1 2 3; do
+	write_night "$n"
+	at "2026-11-0$n 02:00:00" evm_run 0 rotate
+done
+assert_eq "$(grep -c '^rotated job' "$T/out")" 100 "night 3 rotated the 100 task logs"
+assert_eq "$(grep -c '^removed job.*: archived in event-20261103T020000.tar' "$T/out")" 100 \
+	"night 3 archived and removed each task log's night-1 generation"
+assert_eq "$(find "$ROOT" -name '*.log.1.gz' | wc -l)" 102 "every log written to has its .1.gz"
+assert_eq "$(find "$ROOT" \( -name '*.log.3*' -o -name '*.log.1' -o -name '.evmaint-tmp.*' \) | wc -l)" 0 \
+	"nothing beyond rotate = 2, nothing left plain, no temporary file"
+(cd "$ARCH" && sha256sum -c --quiet ./*.sha256) || fail "a sidecar does not match"
+evm_run 0 verify
+crash_lines | LC_ALL=C sort >"$T/lines.got"
+expected_lines 3 | LC_ALL=C sort >"$T/lines.want"
+assert_same "$T/lines.got" "$T/lines.want" "three nights: every line once"
+ok "three nights over 104 logs: every line exactly once, 100 generations archived"
+
+# Night 4: the reference, then killed at points in each threaded phase.
+write_night 4
+mkdir "$T/init"
+cp -a "$T/srv" "$T/var" "$T/init/"
+NIGHT="2026-11-04 02:00:00"
+at "$NIGHT" evm_run 0 -q rotate
+crash_listing >"$T/ref"
+assert_eq "$(grep -c '^archive event-20261104T020000.tar ' "$T/ref")" 102 \
+	"the reference night archived the night-2 generations"
+
+kill_at() { # kill_at SYSCALL N: 0 killed there and converged, 1 not reached
+	local sc=$1 n=$2 rc=0
+	crash_restore
+	ASAN_OPTIONS=$LSAN_OFF EVMAINT_NOW="$NIGHT" strace -f -o /dev/null \
+		-e inject="$sc":signal=SIGKILL:when="$n" \
+		"$EVMAINT" -c "$T/evmaint.conf" -q rotate >/dev/null 2>&1 </dev/null || rc=$?
+	if [ "$rc" != 137 ]; then
+		[ "$rc" = 0 ] || fail "$sc#$n: not killed, yet exit $rc"
+		return 1
+	fi
+	at "$NIGHT" evm_run 0 -q rotate
+	crash_listing >"$T/got"
+	assert_same "$T/got" "$T/ref" "killed at $sc call $n, then rerun"
+	return 0
+}
+
+# strace counts calls per thread, and threads share the work as they come:
+# the points are ones the main thread always reaches. renameat2: the
+# shifts and exchanges (threads, over 400 calls in all), then the 104 .gz
+# publications (main thread); unlinkat: the 104 plain copies (main
+# thread), then the archived generations (threads); syncfs: before the
+# journal, before publishing the .gz.
+killed=0
+for point in renameat2:1 renameat2:40 renameat2:150 renameat2:180 \
+	unlinkat:5 unlinkat:60 unlinkat:104 syncfs:1 syncfs:2; do
+	if kill_at "${point%:*}" "${point#*:}"; then
+		killed=$((killed + 1))
+	else
+		fail "the run ended before ${point%:*} call ${point#*:}"
+	fi
+done
+ok "$killed kills inside the threaded and batched phases, each rerun converged"
+crash_restore
+at "$NIGHT" evm_run 0 -q rotate
+crash_lines | LC_ALL=C sort >"$T/lines.got"
+expected_lines 4 | LC_ALL=C sort >"$T/lines.want"
+assert_same "$T/lines.got" "$T/lines.want" "four nights: every line once"
+ok "four nights: every line once"
