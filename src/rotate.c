@@ -336,8 +336,10 @@ rot_replay_log(struct rot_run *r, struct tree_dir *dir,
 
 /*
  * The renames of this run's rotations, on every core when there are many:
- * a directory's logs on one thread (renames in one directory take its
- * lock in turn), directories shared out.
+ * consecutive logs of one directory go to one thread (renames in one
+ * directory take its lock in turn), such runs are shared out. A directory
+ * split in two runs (its subdirectories' logs sort between) is still
+ * correct: no two logs share a name.
  */
 struct rot_par {
 	struct rot_plan		**plans;
