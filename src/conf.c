@@ -23,6 +23,7 @@
 
 #include "evmaint.h"
 #include "conf.h"
+#include "gen.h"
 #include "esc.h"
 #include "xmalloc.h"
 
@@ -286,7 +287,8 @@ static int
 conf_set_loglist(struct evm_config *cfg, const char *v, char **why)
 {
 	char		**logs = NULL, *copy, *tok, *save;
-	const char	 *bad;
+	const char	 *bad, *base;
+	struct gen_name	  gn;
 	size_t		  n = 0, i;
 
 	copy = xstrdup(v);
@@ -301,6 +303,17 @@ conf_set_loglist(struct evm_config *cfg, const char *v, char **why)
 				xasprintf(why, "'%s' is listed twice", tok);
 				goto fail;
 			}
+		/*
+		 * A log named like a generation (x.log.1, x.log-20261118) would
+		 * be one log's file and another's slot: rotating either one
+		 * moves the other.
+		 */
+		base = strrchr(tok, '/') != NULL ? strrchr(tok, '/') + 1 : tok;
+		if (gen_parse(base, &gn)) {
+			xasprintf(why, "'%s' is named like a generation of '%.*s%.*s'",
+			    tok, (int)(base - tok), tok, (int)gn.baselen, base);
+			goto fail;
+		}
 		logs = xreallocarray(logs, n + 1, sizeof *logs);
 		logs[n++] = xstrdup(tok);
 	}
