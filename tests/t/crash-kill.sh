@@ -27,31 +27,13 @@ crash_expected_lines | LC_ALL=C sort >"$T/lines.want"
 assert_same "$T/lines.got" "$T/lines.want" "reference run: every line once"
 ok "reference run"
 
-# kill_at SYSCALL N: 0 when the run was killed there and the rerun
-# converged; 1 when the run finished before reaching call N.
-kill_at() {
-	local sc=$1 n=$2 rc=0
-	crash_restore
-	ASAN_OPTIONS=$LSAN_OFF EVMAINT_NOW="$CRASH_NOW" strace -f -o /dev/null \
-		-e inject="$sc":signal=SIGKILL:when="$n" \
-		"$EVMAINT" -c "$T/evmaint.conf" -q rotate >/dev/null 2>&1 </dev/null || rc=$?
-	if [ "$rc" != 137 ]; then
-		[ "$rc" = 0 ] || fail "$sc#$n: not killed, yet exit $rc"
-		return 1
-	fi
-	at "$CRASH_NOW" evm_run 0 -q rotate
-	crash_listing >"$T/got"
-	assert_same "$T/got" "$T/ref" "killed before $sc call $n, then rerun"
-	return 0
-}
-
 total=0
 for sc in renameat2 renameat unlinkat fsync syncfs fchmod fchown utimensat \
 	ftruncate mkdirat openat write; do
 	step=1
 	case $sc in openat | write) step=3 ;; esac
 	n=1
-	while kill_at "$sc" "$n"; do
+	while crash_kill_at "$CRASH_NOW" "$sc" "$n"; do
 		total=$((total + 1))
 		n=$((n + step))
 	done
@@ -112,7 +94,7 @@ assert_grep '^archive event-20261103T020000.tar ./deploy/deploy.log-20261102.gz 
 total=0
 for sc in renameat2 unlinkat fsync; do
 	n=1
-	while kill_at "$sc" "$n"; do
+	while crash_kill_at "$CRASH_NOW" "$sc" "$n"; do
 		total=$((total + 1))
 		n=$((n + 1))
 	done

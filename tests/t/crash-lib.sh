@@ -123,3 +123,24 @@ crash_members() {
 	if [ -n "${1:-}" ]; then cat "$1"; else crash_listing; fi | sed -E 's/^archive [^ ]+ /member /; s/^sidecar [^ ]+ ok$/sidecar ok/' |
 		LC_ALL=C sort -u
 }
+
+# crash_kill_at NOW SYSCALL N: the night NOW's run killed before its Nth
+# SYSCALL (strace -e inject=SYSCALL:signal=SIGKILL:when=N; strace counts
+# per thread), then rerun; 0 when it was killed there and the rerun left
+# what $T/ref lists, 1 when the run finished before reaching call N.
+crash_kill_at() {
+	local when=$1 sc=$2 n=$3 rc=0
+	crash_restore
+	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
+		EVMAINT_NOW="$when" strace -f -o /dev/null \
+		-e inject="$sc":signal=SIGKILL:when="$n" \
+		"$EVMAINT" -c "$T/evmaint.conf" -q rotate >/dev/null 2>&1 </dev/null || rc=$?
+	if [ "$rc" != 137 ]; then
+		[ "$rc" = 0 ] || fail "$sc#$n: not killed, yet exit $rc"
+		return 1
+	fi
+	at "$when" evm_run 0 -q rotate
+	crash_listing >"$T/got"
+	assert_same "$T/got" "$T/ref" "killed before $sc call $n, then rerun"
+	return 0
+}

@@ -79,22 +79,6 @@ crash_listing >"$T/ref"
 assert_eq "$(grep -c '^archive event-20261104T020000.tar ' "$T/ref")" 102 \
 	"the reference night archived the night-2 generations"
 
-kill_at() { # kill_at SYSCALL N: 0 killed there and converged, 1 not reached
-	local sc=$1 n=$2 rc=0
-	crash_restore
-	ASAN_OPTIONS=$LSAN_OFF EVMAINT_NOW="$NIGHT" strace -f -o /dev/null \
-		-e inject="$sc":signal=SIGKILL:when="$n" \
-		"$EVMAINT" -c "$T/evmaint.conf" -q rotate >/dev/null 2>&1 </dev/null || rc=$?
-	if [ "$rc" != 137 ]; then
-		[ "$rc" = 0 ] || fail "$sc#$n: not killed, yet exit $rc"
-		return 1
-	fi
-	at "$NIGHT" evm_run 0 -q rotate
-	crash_listing >"$T/got"
-	assert_same "$T/got" "$T/ref" "killed at $sc call $n, then rerun"
-	return 0
-}
-
 # strace counts calls per thread, and the threads share the work as they
 # come: the points are ones the main thread reaches whatever it was given.
 # renameat2: the shifts and exchanges (spread over the threads), then the
@@ -104,7 +88,7 @@ kill_at() { # kill_at SYSCALL N: 0 killed there and converged, 1 not reached
 killed=0
 for point in renameat2:1 renameat2:60 renameat2:100 \
 	unlinkat:5 unlinkat:60 unlinkat:100 syncfs:1 syncfs:2; do
-	if kill_at "${point%:*}" "${point#*:}"; then
+	if crash_kill_at "$NIGHT" "${point%:*}" "${point#*:}"; then
 		killed=$((killed + 1))
 	else
 		fail "the run ended before ${point%:*} call ${point#*:}"
