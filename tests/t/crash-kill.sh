@@ -48,16 +48,10 @@ at "$CRASH_NOW" evm_run 0 -q rotate
 dur=$(elapsed "$t0")
 killed=0
 for i in $(seq 1 24); do
-	crash_restore
 	delay=$(awk -v d="$dur" -v s="$i" 'BEGIN { srand(s * 7919); printf "%.3f", rand() * d * 1.1 }')
-	EVMAINT_NOW="$CRASH_NOW" "$EVMAINT" -c "$T/evmaint.conf" -q rotate >/dev/null 2>&1 </dev/null &
-	pid=$!
-	sleep "$delay"
-	kill -KILL "$pid" 2>/dev/null && killed=$((killed + 1))
-	wait "$pid" 2>/dev/null || true
-	at "$CRASH_NOW" evm_run 0 -q rotate
-	crash_listing >"$T/got"
-	assert_same "$T/got" "$T/ref" "killed after ${delay}s (run $i), then rerun"
+	if crash_kill_after "$CRASH_NOW" "$delay"; then
+		killed=$((killed + 1))
+	fi
 done
 ok "24 kills at random instants (run takes ${dur}s, $killed landed mid-run), each rerun converged"
 

@@ -144,3 +144,23 @@ crash_kill_at() {
 	assert_same "$T/got" "$T/ref" "killed before $sc call $n, then rerun"
 	return 0
 }
+
+# crash_kill_after NOW DELAY: the night NOW's run killed DELAY seconds in,
+# as a power cut would, then rerun; the rerun must leave what $T/ref lists.
+# 0 when the kill landed, 1 when the run had ended before. evmaint is this
+# shell's own child, so that wait returns only once it is gone and its lock
+# with it (through timeout(1), a dying grandchild could still hold it).
+crash_kill_after() {
+	local when=$1 delay=$2 pid landed=1
+	crash_restore
+	EVMAINT_NOW="$when" "$EVMAINT" -c "$T/evmaint.conf" -q rotate \
+		>/dev/null 2>&1 </dev/null &
+	pid=$!
+	sleep "$delay"
+	kill -KILL "$pid" 2>/dev/null && landed=0
+	wait "$pid" 2>/dev/null || true
+	at "$when" evm_run 0 -q rotate
+	crash_listing >"$T/got"
+	assert_same "$T/got" "$T/ref" "killed after ${delay}s, then rerun"
+	return "$landed"
+}

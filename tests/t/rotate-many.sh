@@ -11,7 +11,6 @@
 need strace tar zcat sha256sum
 need_root
 
-LSAN_OFF="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
 # Two threads whatever the machine: the threaded paths run on one core too,
 # and the kill points below stay where they are on many cores.
 export EVMAINT_JOBS=2
@@ -102,19 +101,9 @@ at "$NIGHT" evm_run 0 -q rotate
 dur=$(elapsed "$t0")
 random_kills=0
 for i in 1 2 3 4 5 6; do
-	crash_restore
-	# evmaint a child of this shell, so that wait returns only once it is
-	# gone and its lock with it (through timeout(1), a grandchild could
-	# still be dying, in a system call, when the rerun starts)
-	ASAN_OPTIONS=$LSAN_OFF EVMAINT_NOW="$NIGHT" \
-		"$EVMAINT" -c "$T/evmaint.conf" -q rotate >/dev/null 2>&1 </dev/null &
-	pid=$!
-	sleep "$(awk -v d="$dur" -v i="$i" 'BEGIN { printf "%.3f", d * i / 7 }')"
-	kill -KILL "$pid" 2>/dev/null && random_kills=$((random_kills + 1))
-	wait "$pid" 2>/dev/null || true
-	at "$NIGHT" evm_run 0 -q rotate
-	crash_listing >"$T/got"
-	assert_same "$T/got" "$T/ref" "killed at $i/7 of the run, then rerun"
+	if crash_kill_after "$NIGHT" "$(awk -v d="$dur" -v i="$i" 'BEGIN { printf "%.3f", d * i / 7 }')"; then
+		random_kills=$((random_kills + 1))
+	fi
 done
 killed=$((killed + random_kills))
 ok "$killed kills (8 before fixed calls of the threaded and batched phases, $random_kills at instants of the run), each rerun converged"
