@@ -308,7 +308,8 @@ conf_set_loglist(struct evm_config *cfg, const char *v, char **why)
 		 * be one log's file and another's slot: rotating either one
 		 * moves the other.
 		 */
-		base = strrchr(tok, '/') != NULL ? strrchr(tok, '/') + 1 : tok;
+		base = strrchr(tok, '/');
+		base = base != NULL ? base + 1 : tok;
 		if (gen_parse(base, &gn)) {
 			xasprintf(why, "'%s' is named like a generation of '%.*s%.*s'",
 			    tok, (int)(base - tok), tok, (int)gn.baselen, base);
