@@ -1162,6 +1162,22 @@ test_publish_stale_tmp(void **state)
 	assert_int_equal(count_tmp(), 1);
 }
 
+/*
+ * A leftover that cannot be removed (EIO on its unlink) does not stop the
+ * write: the next temporary name is used, the leftover stays for later.
+ */
+static void
+test_publish_stale_tmp_unremovable(void **state)
+{
+	put(".evmaint-tmp.state", "half-written junk", 0644);
+	mock_fail(M_UNLINKAT, EIO);
+	assert_int_equal(fsx_publish_file(fx->dirfd, "state", "good\n", 5,
+	    0600, geteuid(), getegid(), false), 0);
+	assert_string_equal(get("state"), "good\n");
+	assert_string_equal(get(".evmaint-tmp.state"), "half-written junk");
+	assert_int_equal(count_tmp(), 1);
+}
+
 /* ENOSPC while writing: old file untouched, no temporary left, nothing renamed. */
 static void
 test_publish_enospc(void **state)
@@ -1383,6 +1399,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_publish_stale_tmp, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_publish_stale_tmp_unremovable,
+		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_publish_enospc, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_publish_fsync_eio, setup,
