@@ -23,13 +23,13 @@
 #include "tree.h"
 #include "xmalloc.h"
 
-static int	cmd_archive_exec(struct evm_ctx *, int, char **);
+static int	cmd_archive_exec(struct evm_ctx *, struct cmd_args *);
 
 const struct evm_cmd cmd_archive_entry = {
 	"archive", "",
 	"snapshot now: one verified archive of the whole tree; changes nothing "
 	"in it",
-	true, true, cmd_archive_exec
+	NULL, 0, 0, false, true, true, cmd_archive_exec
 };
 
 static void
@@ -115,7 +115,7 @@ cmd_archive_progress(void *arg, uint64_t done, uint64_t total, size_t files,
 }
 
 static int
-cmd_archive_exec(struct evm_ctx *ctx, int argc, char **argv)
+cmd_archive_exec(struct evm_ctx *ctx, struct cmd_args *args)
 {
 	const struct evm_config	*cfg = ctx->cfg;
 	struct arc_member	*m;

@@ -14,12 +14,12 @@
 #include "json.h"
 #include "report.h"
 
-static int	cmd_check_config_exec(struct evm_ctx *, int, char **);
+static int	cmd_check_config_exec(struct evm_ctx *, struct cmd_args *);
 
 const struct evm_cmd cmd_check_config_entry = {
 	"check-config", "",
 	"parse the config, print the effective settings, exit 0 or 78",
-	false, true, cmd_check_config_exec
+	NULL, 0, 0, false, false, true, cmd_check_config_exec
 };
 
 static void
@@ -55,7 +55,7 @@ cmd_check_config_json(const struct evm_config *cfg, struct json *j)
 }
 
 static int
-cmd_check_config_exec(struct evm_ctx *ctx, int argc, char **argv)
+cmd_check_config_exec(struct evm_ctx *ctx, struct cmd_args *args)
 {
 	if (report_json(ctx->rep))
 		cmd_check_config_json(ctx->cfg, report_extra(ctx->rep));

@@ -23,11 +23,11 @@
 #include "tree.h"
 #include "xmalloc.h"
 
-static int	cmd_init_exec(struct evm_ctx *, int, char **);
+static int	cmd_init_exec(struct evm_ctx *, struct cmd_args *);
 
 const struct evm_cmd cmd_init_entry = {
 	"init", "", "create or repair the tree and archive_dir; idempotent",
-	true, true, cmd_init_exec
+	NULL, 0, 0, false, true, true, cmd_init_exec
 };
 
 /* Mode and owner of an open file or directory, repaired when they differ. */
@@ -265,7 +265,7 @@ cmd_init_plan_missing_root(struct evm_ctx *ctx)
 }
 
 static int
-cmd_init_exec(struct evm_ctx *ctx, int argc, char **argv)
+cmd_init_exec(struct evm_ctx *ctx, struct cmd_args *args)
 {
 	const struct evm_config	*cfg = ctx->cfg;
 	struct tree_mk		 mk = { cfg->dir_mode, cfg->uid, cfg->gid,

@@ -11,20 +11,27 @@
 #include "report.h"
 #include "rotate.h"
 
-static int	cmd_rotate_exec(struct evm_ctx *, int, char **);
+static int	cmd_rotate_exec(struct evm_ctx *, struct cmd_args *);
+
+static const struct evm_opt cmd_rotate_opts[] = {
+	{ "force", 'f', NULL, "rotate even if already rotated today" },
+	{ NULL, 0, NULL, NULL }
+};
 
 const struct evm_cmd cmd_rotate_entry = {
-	"rotate", "-f, --force    rotate even if already rotated today",
+	"rotate", "",
 	"the nightly pass: rotate what is due, compress, keep N, archive "
 	"what expires",
-	true, true, cmd_rotate_exec
+	cmd_rotate_opts, 0, 0, false, true, true, cmd_rotate_exec
 };
 
 static int
-cmd_rotate_exec(struct evm_ctx *ctx, int argc, char **argv)
+cmd_rotate_exec(struct evm_ctx *ctx, struct cmd_args *args)
 {
 	struct rot_run	r;
 	int		rc;
+
+	ctx->force = cmd_has(ctx, args, "force");
 
 	/* Step 1: the tree, the state, and an interrupted run's journal. */
 	if ((rc = rot_open(&r, ctx)) != 0)

@@ -34,13 +34,13 @@
 #define ST_FULL_PERCENT		10
 #define ST_FULL_BYTES		(256ULL * 1024 * 1024)
 
-static int	cmd_status_exec(struct evm_ctx *, int, char **);
+static int	cmd_status_exec(struct evm_ctx *, struct cmd_args *);
 
 const struct evm_cmd cmd_status_entry = {
 	"status", "",
 	"per log: size, mode, last rotation, generations; archive_dir; "
 	"warnings",
-	false, true, cmd_status_exec
+	NULL, 0, 0, false, false, true, cmd_status_exec
 };
 
 static bool
@@ -353,7 +353,7 @@ st_space(struct evm_ctx *ctx, int fd, const char *what)
 }
 
 static int
-cmd_status_exec(struct evm_ctx *ctx, int argc, char **argv)
+cmd_status_exec(struct evm_ctx *ctx, struct cmd_args *args)
 {
 	struct json	*j = report_extra(ctx->rep);
 	struct state	 state;

@@ -25,12 +25,12 @@
 #include "tree.h"
 #include "xmalloc.h"
 
-static int	cmd_verify_exec(struct evm_ctx *, int, char **);
+static int	cmd_verify_exec(struct evm_ctx *, struct cmd_args *);
 
 const struct evm_cmd cmd_verify_entry = {
 	"verify", "",
 	"check every .gz in the tree and every archive in archive_dir",
-	false, true, cmd_verify_exec
+	NULL, 0, 0, false, false, true, cmd_verify_exec
 };
 
 struct vf_item {
@@ -165,7 +165,7 @@ vf_collect_archives(struct evm_ctx *ctx, struct vf_run *v, int arcfd)
 }
 
 static int
-cmd_verify_exec(struct evm_ctx *ctx, int argc, char **argv)
+cmd_verify_exec(struct evm_ctx *ctx, struct cmd_args *args)
 {
 	struct vf_run	 v;
 	struct scan	 s;

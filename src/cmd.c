@@ -34,6 +34,7 @@ static const struct evm_cmd *cmd_table[] = {
 	&cmd_verify_entry,
 	&cmd_status_entry,
 	&cmd_check_config_entry,
+	&cmd_help_entry,
 	NULL
 };
 
@@ -43,9 +44,13 @@ enum {
 	OPT_STATE,
 	OPT_WAIT,
 	OPT_JSON,
+	OPT_CMD,	/* OPT_CMD + i: the command's option i */
 };
 
-static const struct option cmd_global_opts[] = {
+#define CMD_GLOBAL_SHORT	"c:nvqhV"
+#define CMD_GLOBAL_NOPTS	11
+
+static const struct option cmd_global_opts[CMD_GLOBAL_NOPTS] = {
 	{ "config",	 required_argument, NULL, 'c' },
 	{ "root",	 required_argument, NULL, OPT_ROOT },
 	{ "archive-dir", required_argument, NULL, OPT_ARCHIVE_DIR },
@@ -57,20 +62,70 @@ static const struct option cmd_global_opts[] = {
 	{ "json",	 no_argument,	    NULL, OPT_JSON },
 	{ "help",	 no_argument,	    NULL, 'h' },
 	{ "version",	 no_argument,	    NULL, 'V' },
-	{ "force",	 no_argument,	    NULL, 'f' },
-	{ NULL, 0, NULL, 0 }
 };
 
+static void	cmd_usage_opts(FILE *, const struct evm_cmd *, int);
+
+/* "rotate [-f]" or "cat [--since TIME] [--until TIME] LOG...". */
+static void
+cmd_usage_line(FILE *fp, const struct evm_cmd *c)
+{
+	const struct evm_opt *o;
+
+	fprintf(fp, "%s", c->name);
+	for (o = c->opts; o != NULL && o->name != NULL; o++) {
+		if (o->letter != 0 && o->arg == NULL)
+			fprintf(fp, " [-%c]", o->letter);
+		else
+			fprintf(fp, " [--%s%s%s]", o->name, o->arg ? " " : "",
+			    o->arg ? o->arg : "");
+	}
+	if (*c->operands != '\0')
+		fprintf(fp, " %s", c->operands);
+}
+
+static void
+cmd_usage_opts(FILE *fp, const struct evm_cmd *c, int indent)
+{
+	const struct evm_opt	*o;
+	char			 lhs[64];
+
+	for (o = c->opts; o != NULL && o->name != NULL; o++) {
+		snprintf(lhs, sizeof lhs, "%s%c%s--%s%s%s",
+		    o->letter ? "-" : "  ", o->letter ? o->letter : ' ',
+		    o->letter ? ", " : "  ", o->name, o->arg ? " " : "",
+		    o->arg ? o->arg : "");
+		fprintf(fp, "%*s%-24s %s\n", indent, "", lhs, o->help);
+	}
+}
+
+/* The usage: of every command, or of one (COMMAND --help, help COMMAND). */
 void
-cmd_usage(FILE *fp)
+cmd_usage(FILE *fp, const struct evm_cmd *one)
 {
 	const struct evm_cmd **c;
 
-	fprintf(fp, "usage: evmaint [GLOBAL OPTIONS] COMMAND [COMMAND OPTIONS]\n"
-	    "\ncommands:\n");
-	for (c = cmd_table; *c != NULL; c++)
-		fprintf(fp, "  %-13s %s%s%s\n", (*c)->name, (*c)->help,
-		    *(*c)->args ? "\n                " : "", (*c)->args);
+	if (one != NULL) {
+		fprintf(fp, "usage: evmaint [GLOBAL OPTIONS] ");
+		cmd_usage_line(fp, one);
+		fprintf(fp, "\n\n%s\n", one->help);
+		if (one->opts != NULL && one->opts->name != NULL) {
+			fprintf(fp, "\n%s options:\n", one->name);
+			cmd_usage_opts(fp, one, 2);
+		}
+	} else {
+		fprintf(fp, "usage: evmaint [GLOBAL OPTIONS] COMMAND "
+		    "[COMMAND OPTIONS]\n\ncommands:\n");
+		for (c = cmd_table; *c != NULL; c++) {
+			fprintf(fp, "  %-13s %s\n", (*c)->name, (*c)->help);
+			if ((*c)->opts != NULL || *(*c)->operands != '\0') {
+				fprintf(fp, "%16s", "");
+				cmd_usage_line(fp, *c);
+				fprintf(fp, "\n");
+			}
+			cmd_usage_opts(fp, *c, 16);
+		}
+	}
 	fprintf(fp, "\nglobal options:\n"
 	    "  -c, --config FILE      default %s\n"
 	    "      --root DIR         overrides 'root'\n"
@@ -84,11 +139,16 @@ cmd_usage(FILE *fp)
 	    "      --json             one JSON object on stdout\n"
 	    "  -h, --help             this text\n"
 	    "  -V, --version          the version\n"
+	    "\nexit status:\n"
+	    "  0  success, also when there was nothing to do\n"
+	    "  1  some logs or archives failed, the rest was done\n"
+	    "  64 usage error   75 another evmaint holds the lock   "
+	    "78 config error\n"
 	    "\nSee evmaint(8) and evmaint.conf(5).\n", EVMAINT_CONF);
 }
 
-static int __attribute__((format(printf, 1, 2)))
-cmd_usage_error(const char *fmt, ...)
+static int __attribute__((format(printf, 2, 3)))
+cmd_usage_error(const struct evm_cmd *c, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -97,11 +157,18 @@ cmd_usage_error(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fprintf(stderr, "\n");
-	cmd_usage(stderr);
+	if (c == NULL)
+		cmd_usage(stderr, NULL);
+	else {
+		fprintf(stderr, "usage: evmaint [GLOBAL OPTIONS] ");
+		cmd_usage_line(stderr, c);
+		fprintf(stderr, "\n(evmaint help %s: its options; evmaint help: "
+		    "all commands)\n", c->name);
+	}
 	return EVM_EXIT_USAGE;
 }
 
-static const struct evm_cmd *
+const struct evm_cmd *
 cmd_find(const char *name)
 {
 	const struct evm_cmd **c;
@@ -110,6 +177,41 @@ cmd_find(const char *name)
 		if (strcmp((*c)->name, name) == 0)
 			return *c;
 	return NULL;
+}
+
+/* The command whose option ARG ("-f", "--force", "--since=x") is, if any. */
+static const struct evm_cmd *
+cmd_owner_of(const char *arg)
+{
+	const struct evm_cmd	**c;
+	const struct evm_opt	 *o;
+	size_t			  n;
+
+	for (c = cmd_table; *c != NULL; c++)
+		for (o = (*c)->opts; o != NULL && o->name != NULL; o++) {
+			n = strlen(o->name);
+			if (arg[0] == '-' && arg[1] == '-' &&
+			    strncmp(arg + 2, o->name, n) == 0 &&
+			    (arg[2 + n] == '\0' || arg[2 + n] == '='))
+				return *c;
+			if (arg[0] == '-' && arg[1] != '-' && o->letter != 0 &&
+			    arg[1] == o->letter)
+				return *c;
+		}
+	return NULL;
+}
+
+static int
+cmd_unknown_option(const struct evm_cmd *cmd, const char *arg)
+{
+	const struct evm_cmd *owner = cmd_owner_of(arg);
+
+	if (owner != NULL && owner != cmd)
+		return cmd_usage_error(cmd, "'%s' is an option of '%s': give it "
+		    "after the command (evmaint %s %s)", arg, owner->name,
+		    owner->name, arg);
+	return cmd_usage_error(cmd, "unknown option '%s'%s%s", arg,
+	    cmd ? " for " : "", cmd ? cmd->name : "");
 }
 
 static int
@@ -139,73 +241,109 @@ cmd_check_abs(const char *opt, const char *v)
 	return 0;
 }
 
-/* One getopt pass; stops at the first non-option when stop is set. */
+/* A global option's effect; 0, or 64 for a bad value. */
 static int
-cmd_getopt(struct evm_ctx *ctx, int argc, char **argv, bool stop,
-    struct cmd_args *a)
+cmd_global(struct evm_ctx *ctx, int ch, const char *arg, struct cmd_args *a)
 {
-	int ch;
+	switch (ch) {
+	case 'c':
+		ctx->config_path = arg;
+		break;
+	case OPT_ROOT:
+		if (cmd_check_abs("--root", arg) != 0)
+			return EVM_EXIT_USAGE;
+		ctx->opt_root = arg;
+		break;
+	case OPT_ARCHIVE_DIR:
+		if (cmd_check_abs("--archive-dir", arg) != 0)
+			return EVM_EXIT_USAGE;
+		ctx->opt_archive_dir = arg;
+		break;
+	case OPT_STATE:
+		if (cmd_check_abs("--state", arg) != 0)
+			return EVM_EXIT_USAGE;
+		ctx->opt_state = arg;
+		break;
+	case OPT_WAIT:
+		if (cmd_parse_wait(arg, &ctx->wait_seconds) != 0)
+			return cmd_usage_error(ctx->cmd, "--wait '%s': expected "
+			    "a number of seconds (0 to 86400)", arg);
+		break;
+	case 'n':
+		ctx->dry_run = true;
+		break;
+	case 'v':
+		ctx->verbosity = 1;
+		break;
+	case 'q':
+		ctx->verbosity = -1;
+		break;
+	case OPT_JSON:
+		ctx->json = true;
+		break;
+	case 'h':
+		a->help = true;
+		break;
+	case 'V':
+		a->version = true;
+		break;
+	}
+	return 0;
+}
+
+/*
+ * One getopt pass over the global options and, once the command is known,
+ * its own. Before the command it stops at the first operand (the command's
+ * name); after it, operands may be mixed with options, except for a command
+ * whose operands are another command line (run).
+ */
+static int
+cmd_getopt(struct evm_ctx *ctx, int argc, char **argv, struct cmd_args *a)
+{
+	const struct evm_cmd	*c = ctx->cmd;
+	struct option		 lo[CMD_GLOBAL_NOPTS + EVM_CMD_OPTS_MAX + 1];
+	char			 so[64];
+	size_t			 i, n = 0;
+	int			 ch, rc;
+
+	memcpy(lo, cmd_global_opts, sizeof cmd_global_opts);
+	snprintf(so, sizeof so, "%s:%s", c == NULL || c->stop_at_operand ?
+	    "+" : "", CMD_GLOBAL_SHORT);
+	for (i = 0; c != NULL && c->opts != NULL && c->opts[i].name != NULL;
+	    i++) {
+		lo[CMD_GLOBAL_NOPTS + i] = (struct option){ c->opts[i].name,
+		    c->opts[i].arg ? required_argument : no_argument, NULL,
+		    OPT_CMD + (int)i };
+		n = strlen(so);
+		if (c->opts[i].letter != 0 && n + 3 < sizeof so)
+			snprintf(so + n, sizeof so - n, "%c%s", c->opts[i].letter,
+			    c->opts[i].arg ? ":" : "");
+	}
+	lo[CMD_GLOBAL_NOPTS + i] = (struct option){ NULL, 0, NULL, 0 };
 
 	optind = 1;
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, stop ? "+:c:nvqhVf" : ":c:nvqhVf",
-	    cmd_global_opts, NULL)) != -1) {
-		switch (ch) {
-		case 'c':
-			ctx->config_path = optarg;
-			break;
-		case OPT_ROOT:
-			if (cmd_check_abs("--root", optarg) != 0)
-				return EVM_EXIT_USAGE;
-			ctx->opt_root = optarg;
-			break;
-		case OPT_ARCHIVE_DIR:
-			if (cmd_check_abs("--archive-dir", optarg) != 0)
-				return EVM_EXIT_USAGE;
-			ctx->opt_archive_dir = optarg;
-			break;
-		case OPT_STATE:
-			if (cmd_check_abs("--state", optarg) != 0)
-				return EVM_EXIT_USAGE;
-			ctx->opt_state = optarg;
-			break;
-		case OPT_WAIT:
-			if (cmd_parse_wait(optarg, &ctx->wait_seconds) != 0)
-				return cmd_usage_error("--wait '%s': expected "
-				    "a number of seconds (0 to 86400)", optarg);
-			break;
-		case 'n':
-			ctx->dry_run = true;
-			break;
-		case 'v':
-			ctx->verbosity = 1;
-			break;
-		case 'q':
-			ctx->verbosity = -1;
-			break;
-		case OPT_JSON:
-			ctx->json = true;
-			break;
-		case 'h':
-			a->help = true;
-			break;
-		case 'V':
-			a->version = true;
-			break;
-		case 'f':
-			if (stop || ctx->cmd == NULL ||
-			    strcmp(ctx->cmd->name, "rotate") != 0)
-				return cmd_usage_error("%s: only 'rotate' takes "
-				    "-f/--force", argv[optind - 1]);
-			ctx->force = true;
-			break;
-		case ':':
-			return cmd_usage_error("option %s needs a value",
+	while ((ch = getopt_long(argc, argv, so, lo, NULL)) != -1) {
+		if (ch == ':')
+			return cmd_usage_error(c, "option %s needs a value",
 			    argv[optind - 1]);
-		default:
-			return cmd_usage_error("unknown option '%s'",
-			    argv[optind - 1]);
+		if (ch == '?' && optopt != 0 && optopt < 256) {
+			snprintf(so, sizeof so, "-%c", optopt);
+			return cmd_unknown_option(c, so);
 		}
+		if (ch == '?')
+			return cmd_unknown_option(c, argv[optind - 1]);
+		for (i = 0; c != NULL && c->opts != NULL &&
+		    c->opts[i].name != NULL; i++)
+			if (ch == OPT_CMD + (int)i ||
+			    (ch < 256 && ch == c->opts[i].letter))
+				break;
+		if (c != NULL && c->opts != NULL && c->opts[i].name != NULL) {
+			a->val[i] = optarg != NULL ? optarg : "";
+			continue;
+		}
+		if ((rc = cmd_global(ctx, ch, optarg, a)) != 0)
+			return rc;
 	}
 	return 0;
 }
@@ -217,38 +355,62 @@ cmd_getopt(struct evm_ctx *ctx, int argc, char **argv, bool stop,
 int
 cmd_parse(struct evm_ctx *ctx, int argc, char **argv, struct cmd_args *a)
 {
-	int rc;
+	int rc, nops;
 
 	memset(ctx, 0, sizeof *ctx);
 	memset(a, 0, sizeof *a);
 	ctx->lock_fd = -1;
-	if ((rc = cmd_getopt(ctx, argc, argv, true, a)) != 0)
+	if ((rc = cmd_getopt(ctx, argc, argv, a)) != 0)
 		return rc;
 	if (!a->help && !a->version && optind >= argc)
-		return cmd_usage_error("%s", "no command given");
+		return cmd_usage_error(NULL, "%s", "no command given");
 	if (optind < argc) {
 		if ((ctx->cmd = cmd_find(argv[optind])) == NULL)
-			return cmd_usage_error("unknown command '%s'",
+			return cmd_usage_error(NULL, "unknown command '%s'",
 			    argv[optind]);
 		argc -= optind;
 		argv += optind;
-		if ((rc = cmd_getopt(ctx, argc, argv, false, a)) != 0)
+		if ((rc = cmd_getopt(ctx, argc, argv, a)) != 0)
 			return rc;
-		if (optind < argc)
-			return cmd_usage_error("unexpected argument '%s'",
-			    argv[optind]);
 	}
 	if (a->help) {
-		cmd_usage(stdout);
+		cmd_usage(stdout, ctx->cmd);
 		return -1;
 	}
 	if (a->version) {
 		printf("evmaint %s\n", PACKAGE_VERSION);
 		return -1;
 	}
-	a->argc = argc;
-	a->argv = argv;
+	a->argc = argc - optind;
+	a->argv = argv + optind;
+	nops = a->argc;
+	if (nops > 0 && ctx->cmd->max_args >= 0 && nops > ctx->cmd->max_args)
+		return cmd_usage_error(ctx->cmd, "unexpected argument '%s'",
+		    a->argv[ctx->cmd->max_args]);
+	if (nops < ctx->cmd->min_args)
+		return cmd_usage_error(ctx->cmd, "%s needs %s", ctx->cmd->name,
+		    ctx->cmd->operands);
 	return 0;
+}
+
+/* Whether the command's option NAME was given. */
+bool
+cmd_has(const struct evm_ctx *ctx, const struct cmd_args *a, const char *name)
+{
+	return cmd_get(ctx, a, name) != NULL;
+}
+
+/* The value of the command's option NAME ("" for a flag), or NULL. */
+const char *
+cmd_get(const struct evm_ctx *ctx, const struct cmd_args *a, const char *name)
+{
+	const struct evm_opt	*o = ctx->cmd->opts;
+	size_t			 i;
+
+	for (i = 0; o != NULL && o[i].name != NULL; i++)
+		if (strcmp(o[i].name, name) == 0)
+			return a->val[i];
+	abort();	/* a name not in the entry is a programming error */
 }
 
 /* Loads the configuration and applies the overrides; 0 or 78. */

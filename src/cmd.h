@@ -7,13 +7,7 @@
 
 #include "evmaint.h"
 
-struct cmd_args {
-	int	  argc;
-	char	**argv;
-	bool	  help;
-	bool	  version;
-};
-
+const struct evm_cmd *cmd_find(const char *);
 int	cmd_parse(struct evm_ctx *, int, char **, struct cmd_args *);
 int	cmd_load_config(struct evm_ctx *);
 int	cmd_lock(struct evm_ctx *);

@@ -51,13 +51,39 @@ struct evm_ctx {
 	int			 lock_fd;
 };
 
-struct evm_cmd {
-	const char	*name;
-	const char	*args;		/* command options, for usage */
+/*
+ * A command option: it belongs to its command's entry, which the parser,
+ * the usage text and evmaint(8) all read. The value of a flag is "".
+ */
+struct evm_opt {
+	const char	*name;		/* long name: "force" for --force */
+	int		 letter;	/* short option, or 0 */
+	const char	*arg;		/* the value's name ("TIME"), or NULL */
 	const char	*help;
-	bool		 takes_lock;
-	bool		 loads_config;
-	int		(*exec)(struct evm_ctx *, int, char **);
+};
+
+#define EVM_CMD_OPTS_MAX 8
+
+/* What the command line gave a command: its options and operands. */
+struct cmd_args {
+	int		  argc;		/* operands after the command's options */
+	char		**argv;
+	bool		  help;
+	bool		  version;
+	const char	 *val[EVM_CMD_OPTS_MAX];	/* NULL: option not given */
+};
+
+struct evm_cmd {
+	const char		*name;
+	const char		*operands;	/* for usage: "LOG...", or "" */
+	const char		*help;
+	const struct evm_opt	*opts;		/* NULL-name terminated */
+	int			 min_args;	/* operands */
+	int			 max_args;	/* -1: any number */
+	bool			 stop_at_operand; /* the rest belongs to it */
+	bool			 takes_lock;
+	bool			 loads_config;
+	int			(*exec)(struct evm_ctx *, struct cmd_args *);
 };
 
 extern const struct evm_cmd cmd_init_entry;
@@ -66,10 +92,14 @@ extern const struct evm_cmd cmd_archive_entry;
 extern const struct evm_cmd cmd_verify_entry;
 extern const struct evm_cmd cmd_status_entry;
 extern const struct evm_cmd cmd_check_config_entry;
+extern const struct evm_cmd cmd_help_entry;
 
 /* cmd.c */
-int	 cmd_main(int, char **);
-void	 cmd_usage(FILE *);
+void		 cmd_usage(FILE *, const struct evm_cmd *);
+bool		 cmd_has(const struct evm_ctx *, const struct cmd_args *,
+		     const char *);
+const char	*cmd_get(const struct evm_ctx *, const struct cmd_args *,
+		     const char *);
 
 /* clock.c: the run's notion of time, in the local time zone (TZ). */
 time_t	 clock_now(void);

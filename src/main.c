@@ -41,7 +41,7 @@ main(int argc, char **argv)
 		goto out;
 
 	/* Step 4: the command itself. */
-	rc = ctx.cmd->exec(&ctx, args.argc, args.argv);
+	rc = ctx.cmd->exec(&ctx, &args);
 out:
 	/* Step 5: the JSON object, if asked, and the exit status. */
 	rc = report_finish(ctx.rep, rc);

@@ -54,6 +54,36 @@ usage_error -c "$T/evmaint.conf" init --force
 usage_error -c "$T/evmaint.conf" check-config -f
 ok "-f/--force on init or check-config: exit 64"
 
+# --- 3b. a command's option before the command names its command
+for f in -f --force; do
+	usage_error -c "$T/evmaint.conf" "$f" rotate
+	assert_grep "'$f' is an option of 'rotate'" "$T/err" \
+		"$f before the command does not say it belongs to rotate"
+	assert_grep 'evmaint rotate' "$T/err"
+done
+usage_error -c "$T/evmaint.conf" -x rotate
+assert_grep "unknown option '-x'" "$T/err"
+ok "a command's option given before the command: exit 64, names the command"
+
+# --- 3c. help [COMMAND], COMMAND --help: one command's usage and options
+evm_raw 0 help rotate
+assert_grep '^usage: evmaint \[GLOBAL OPTIONS\] rotate \[-f\]' "$T/out" \
+	"help rotate does not print rotate's usage line"
+assert_grep '^  -f, --force' "$T/out" "help rotate does not list -f"
+assert_no_grep '^  init ' "$T/out" "help rotate lists every command"
+cp "$T/out" "$T/help-rotate"
+evm_raw 0 rotate --help
+assert_eq "$(cat "$T/out")" "$(cat "$T/help-rotate")" \
+	"rotate --help differs from help rotate"
+evm_raw 0 help
+assert_grep '^  check-config ' "$T/out"
+assert_grep '^exit status:' "$T/out" "--help does not list the exit statuses"
+assert_grep '75 another evmaint holds the lock' "$T/out"
+usage_error help frob
+assert_grep "unknown command 'frob'" "$T/err"
+usage_error help rotate init
+ok "help, help COMMAND and COMMAND --help print the usage and exit statuses"
+
 # --- 4. --help and --version: stdout, exit 0, no config needed
 for h in --help -h; do
 	evm_raw 0 "$h"

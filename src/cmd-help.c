@@ -1,0 +1,34 @@
+/*
+ * evmaint help [COMMAND]: the usage of every command, or of one, as --help
+ * and COMMAND --help print it. Reads nothing but the command table.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "evmaint.h"
+#include "cmd.h"
+
+static int	cmd_help_exec(struct evm_ctx *, struct cmd_args *);
+
+const struct evm_cmd cmd_help_entry = {
+	"help", "[COMMAND]",
+	"the usage of every command, or of COMMAND; the same as --help",
+	NULL, 0, 1, false, false, false, cmd_help_exec
+};
+
+static int
+cmd_help_exec(struct evm_ctx *ctx, struct cmd_args *args)
+{
+	const struct evm_cmd *c = NULL;
+
+	if (args->argc == 1 && (c = cmd_find(args->argv[0])) == NULL) {
+		fprintf(stderr, "evmaint: help: unknown command '%s'\n",
+		    args->argv[0]);
+		cmd_usage(stderr, NULL);
+		return EVM_EXIT_USAGE;
+	}
+	cmd_usage(stdout, c);
+	return EVM_EXIT_OK;
+}
