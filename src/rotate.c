@@ -71,7 +71,7 @@ rot_open(struct rot_run *r, struct evm_ctx *ctx)
 	r->statedir = -1;
 	r->nthreads = pool_threads();
 	r->statedir = tree_open_parent_trusted(cfg->state_file, NULL,
-	    geteuid(), ctx->rep, &r->state_name, &why);
+	    ctx->rep, &r->state_name, &why);
 	if (r->statedir == -1 && !(ctx->dry_run && errno == ENOENT)) {
 		report_error(ctx->rep, NULL, "state directory: %s", why);
 		free(why);

@@ -45,12 +45,13 @@ tree_join(const char *dir, const char *name)
 const char *
 tree_untrusted(const struct stat *st, uid_t owner, bool inside)
 {
-	static __thread char buf[96];
+	static __thread char	buf[128];
+	char			who[64];
 
 	if (st->st_uid != 0 && st->st_uid != geteuid() &&
 	    (!inside || st->st_uid != owner)) {
-		snprintf(buf, sizeof buf, "owned by uid %ju, not root",
-		    (uintmax_t)st->st_uid);
+		snprintf(buf, sizeof buf, "owned by %s, not root",
+		    fsx_user_name(st->st_uid, who, sizeof who));
 		return buf;
 	}
 	if (!inside && (st->st_mode & S_ISVTX))
@@ -161,6 +162,36 @@ tree_follow(int *fd, const char *comp, char **rest, char **buf, int *links,
 }
 
 /*
+ * Opens the directory this run just made with mkdir (mode 0700) and gives it
+ * its owner and mode. Had anyone else replaced it in between, it would not
+ * be ours: EEXIST, and nothing is changed on it.
+ */
+static int
+tree_made(int dfd, const char *name, uid_t uid, gid_t gid, mode_t mode)
+{
+	struct stat	st;
+	int		fd, saved;
+
+	if ((fd = fsx_open_dir(dfd, name)) == -1)
+		return -1;
+	if (fsx_fstat(fd, &st) == -1)
+		goto fail;
+	if (st.st_uid != geteuid()) {
+		errno = EEXIST;
+		goto fail;
+	}
+	if (fsx_fchown(fd, uid, gid) == -1 || fsx_fchmod(fd, mode) == -1 ||
+	    fsx_fsync(dfd) == -1)
+		goto fail;
+	return fd;
+fail:
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return -1;
+}
+
+/*
  * Opens an absolute directory path, component by component, each ancestor
  * checked with tree_untrusted; symlinks are followed only as tree_follow
  * allows. With mk, missing components are created (ancestors 0755 owned by
@@ -229,18 +260,19 @@ tree_open_abs(const char *path, const struct tree_mk *mk, struct report *rep,
 		if (nfd == -1 && errno == ENOENT && mk != NULL) {
 			mode_t m = last ? mk->mode : 0755;
 
-			if (fsx_mkdir(fd, comp, 0700) == -1 && errno != EEXIST)
-				goto syserr;
-			nfd = fsx_open_dir(fd, comp);
-			if (nfd != -1 && (fsx_fchown(nfd, last ? mk->uid :
-			    geteuid(), last ? mk->gid : getegid()) == -1 ||
-			    fsx_fchmod(nfd, m) == -1 || fsx_fsync(fd) == -1)) {
-				saved = errno;
-				close(nfd);
-				errno = saved;
-				goto syserr;
-			}
-			if (nfd != -1)
+			/*
+			 * EEXIST: someone made it meanwhile (in a sticky
+			 * /tmp, anyone can). It is opened as found, never
+			 * given our owner: the checks on the next component,
+			 * or the caller's on the last, judge it.
+			 */
+			if (fsx_mkdir(fd, comp, 0700) == -1) {
+				if (errno != EEXIST)
+					goto syserr;
+				nfd = fsx_open_dir(fd, comp);
+			} else if ((nfd = tree_made(fd, comp, last ?
+			    mk->uid : geteuid(), last ? mk->gid : getegid(),
+			    m)) != -1)
 				report_action(rep, "create", sofar, -1, -1,
 				    "directory (%04o)", (unsigned)m);
 		}
@@ -498,19 +530,16 @@ tree_dir_open(struct tree *t, const char *rel, const struct tree_mk *mk,
 	if (fd == -1 && errno == ENOENT && mk != NULL) {
 		if (mk->dry_run)
 			goto missing;
-		if (fsx_mkdir(parent->fd, name, 0700) == -1 && errno != EEXIST)
-			goto syserr;
-		if ((fd = fsx_open_dir(parent->fd, name)) == -1)
-			goto syserr;
-		if (fsx_fchown(fd, mk->uid, mk->gid) == -1 ||
-		    fsx_fchmod(fd, mk->mode) == -1) {
-			close(fd);
-			goto syserr;
+		/* EEXIST: as tree_open_abs, found, not adopted. */
+		if (fsx_mkdir(parent->fd, name, 0700) == -1) {
+			if (errno != EEXIST)
+				goto syserr;
+			fd = fsx_open_dir(parent->fd, name);
+			goto found;
 		}
-		if (fsx_fsync(parent->fd) == -1) {
-			close(fd);
+		if ((fd = tree_made(parent->fd, name, mk->uid, mk->gid,
+		    mk->mode)) == -1)
 			goto syserr;
-		}
 		report_action(rep, "create", rel, -1, -1, "directory (%04o)",
 		    (unsigned)mk->mode);
 		d = tree_add(t, rel, fd, parent->depth + 1);
@@ -519,6 +548,7 @@ tree_dir_open(struct tree *t, const char *rel, const struct tree_mk *mk,
 		free(prel);
 		return d;
 	}
+found:
 	if (fd == -1)
 		goto syserr;
 	d = tree_add(t, rel, fd, parent->depth + 1);
@@ -600,6 +630,28 @@ tree_check_fd(int fd, const char *path, uid_t owner, char **why)
 	return 0;
 }
 
+/*
+ * The same for a directory evmaint keeps its own data in (the state
+ * directory): ours alone, as fsx_own_refusal says.
+ */
+int
+tree_check_own_fd(int fd, const char *path, char **why)
+{
+	struct stat	 st;
+	const char	*bad;
+
+	if (fsx_fstat(fd, &st) == -1) {
+		xasprintf(why, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if ((bad = fsx_own_refusal(&st)) != NULL) {
+		xasprintf(why, "%s is %s: refusing to use it", path, bad);
+		errno = EPERM;
+		return -1;
+	}
+	return 0;
+}
+
 /* tree_open_abs, then tree_check_fd on the directory itself. */
 int
 tree_open_trusted(const char *path, const struct tree_mk *mk, uid_t owner,
@@ -617,10 +669,13 @@ tree_open_trusted(const char *path, const struct tree_mk *mk, uid_t owner,
 	return fd;
 }
 
-/* The same for the directory of a file: its fd, and *base its name. */
+/*
+ * The directory of one of evmaint's own files (the state directory), opened
+ * and checked with tree_check_own_fd: its fd, and *base the file's name.
+ */
 int
 tree_open_parent_trusted(const char *path, const struct tree_mk *mk,
-    uid_t owner, struct report *rep, const char **base, char **why)
+    struct report *rep, const char **base, char **why)
 {
 	char	*dir;
 	int	 fd;
@@ -629,7 +684,7 @@ tree_open_parent_trusted(const char *path, const struct tree_mk *mk,
 		return -1;
 	dir = *base - 1 == path ? xstrdup("/") : xstrndup(path,
 	    (size_t)(*base - 1 - path));
-	if (tree_check_fd(fd, dir, owner, why) == -1) {
+	if (tree_check_own_fd(fd, dir, why) == -1) {
 		close(fd);
 		fd = -1;
 		errno = EPERM;

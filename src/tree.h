@@ -58,10 +58,11 @@ int		 tree_dir_reread(struct tree_dir *);
 struct tree_ent	*tree_dir_find(const struct tree_dir *, const char *);
 char		*tree_join(const char *, const char *);
 int		 tree_check_fd(int, const char *, uid_t, char **);
+int		 tree_check_own_fd(int, const char *, char **);
 int		 tree_open_trusted(const char *, const struct tree_mk *,
 		    uid_t, struct report *, char **);
 int		 tree_open_parent_trusted(const char *, const struct tree_mk *,
-		    uid_t, struct report *, const char **, char **);
+		    struct report *, const char **, char **);
 int		 tree_open_parent(const char *, const struct tree_mk *,
 		    struct report *, const char **, char **);
 
