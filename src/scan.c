@@ -74,7 +74,9 @@ scan_log_stat(struct log *l)
 		    fsx_refusal(&l->st));
 	else if (l->dir->untrusted != NULL)
 		xasprintf(&l->refused, "its directory is %s: not touching it "
-		    "(evmaint init repairs the mode)", l->dir->untrusted);
+		    "(%s)", l->dir->untrusted, strstr(l->dir->untrusted,
+		    "owned by") == NULL ? "evmaint init repairs the mode" :
+		    "evmaint takes over no directory someone else owns");
 }
 
 void

@@ -382,7 +382,11 @@ tree_dir_find(const struct tree_dir *d, const char *name)
 	return bsearch(&key, d->ents, d->nents, sizeof *d->ents, tree_ent_cmp);
 }
 
-/* Re-reads a directory's owner and mode and whether to trust it. */
+/*
+ * Re-reads a directory's owner and mode and whether to trust it. One inside
+ * an untrusted directory is not trusted either: whoever can rename in the
+ * parent can swap the directory itself (see tree.h).
+ */
 void
 tree_dir_trust(const struct tree *t, struct tree_dir *d)
 {
@@ -395,16 +399,29 @@ tree_dir_trust(const struct tree *t, struct tree_dir *d)
 		    strerror(errno));
 	else if ((bad = tree_untrusted(&d->st, t->owner, true)) != NULL)
 		d->untrusted = xstrdup(bad);
+	else if (d->parent != NULL && d->parent->untrusted != NULL)
+		xasprintf((char **)&d->untrusted, "inside %s, which is %s",
+		    *d->parent->rel ? d->parent->rel : t->root,
+		    d->parent->untrusted);
+}
+
+/* Whether init may repair a directory: it is ours or the configured owner's. */
+bool
+tree_owner_ok(const struct stat *st, uid_t owner)
+{
+	return st->st_uid == 0 || st->st_uid == geteuid() ||
+	    st->st_uid == owner;
 }
 
 static struct tree_dir *
-tree_add(struct tree *t, const char *rel, int fd, int depth)
+tree_add(struct tree *t, struct tree_dir *parent, const char *rel, int fd)
 {
 	struct tree_dir *d = xcalloc(1, sizeof *d);
 
 	d->rel = xstrdup(rel);
 	d->fd = fd;
-	d->depth = depth;
+	d->parent = parent;
+	d->depth = parent != NULL ? parent->depth + 1 : 0;
 	tree_dir_trust(t, d);
 	if (t->ndirs == t->cap) {
 		t->cap = t->cap ? t->cap * 2 : 16;
@@ -465,7 +482,7 @@ tree_walk(struct tree *t, struct tree_dir *d, struct report *rep)
 			free(rel);
 			continue;
 		}
-		sub = tree_add(t, rel, fd, d->depth + 1);
+		sub = tree_add(t, d, rel, fd);
 		free(rel);
 		tree_walk(t, sub, rep);
 	}
@@ -492,7 +509,7 @@ tree_scan(struct tree *t, const char *root, uid_t owner, struct report *rep)
 		return -1;
 	}
 	t->rootfd = fd;
-	d = tree_add(t, "", fd, 0);
+	d = tree_add(t, NULL, "", fd);
 	tree_walk(t, d, rep);
 	return 0;
 }
@@ -542,7 +559,7 @@ tree_dir_open(struct tree *t, const char *rel, const struct tree_mk *mk,
 			goto syserr;
 		report_action(rep, "create", rel, -1, -1, "directory (%04o)",
 		    (unsigned)mk->mode);
-		d = tree_add(t, rel, fd, parent->depth + 1);
+		d = tree_add(t, parent, rel, fd);
 		(void)tree_read_ents(parent);
 		(void)tree_read_ents(d);
 		free(prel);
@@ -551,7 +568,7 @@ tree_dir_open(struct tree *t, const char *rel, const struct tree_mk *mk,
 found:
 	if (fd == -1)
 		goto syserr;
-	d = tree_add(t, rel, fd, parent->depth + 1);
+	d = tree_add(t, parent, rel, fd);
 	(void)tree_read_ents(d);
 	free(prel);
 	return d;

@@ -30,6 +30,7 @@ struct tree_dir {
 	int		 fd;
 	int		 depth;
 	struct stat	 st;
+	struct tree_dir	*parent;	/* NULL for root */
 	const char	*untrusted;	/* why we must not change things here */
 	bool		 touched;	/* names changed: fsync before relying */
 	struct tree_ent	*ents;		/* sorted by name */
@@ -49,6 +50,7 @@ int		 tree_open_abs(const char *, const struct tree_mk *,
 		    struct report *, char **);
 const char	*tree_untrusted(const struct stat *, uid_t, bool);
 void		 tree_dir_trust(const struct tree *, struct tree_dir *);
+bool		 tree_owner_ok(const struct stat *, uid_t);
 int		 tree_scan(struct tree *, const char *, uid_t, struct report *);
 void		 tree_free(struct tree *);
 struct tree_dir	*tree_dir_get(struct tree *, const char *);
