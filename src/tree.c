@@ -227,8 +227,8 @@ tree_open_abs(const char *path, const struct tree_mk *mk, struct report *rep,
 		if (fsx_fstat(fd, &st) == -1)
 			goto syserr;
 		if ((bad = tree_untrusted(&st, (uid_t)-1, false)) != NULL) {
-			xasprintf(why, "%s: parent directory %s",
-			    *sofar ? sofar : "/", bad);
+			xasprintf(why, "%s is %s: not trusted as a directory "
+			    "on the way", *sofar ? sofar : "/", bad);
 			errno = EPERM;
 			goto fail;
 		}
