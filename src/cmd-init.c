@@ -338,7 +338,7 @@ cmd_init_exec(struct evm_ctx *ctx, int argc, char **argv)
 	/* Step 2: what is there; every directory gets its mode and owner. */
 	if (scan_tree(&s, cfg, ctx->rep) != 0)
 		return EVM_EXIT_FAIL;
-	report_errlog(ctx->rep, s.tree.rootfd, cfg->mode, cfg->uid, cfg->gid);
+	report_errlog(ctx->rep, scan_errlog_fd(&s), cfg->mode, cfg->uid, cfg->gid);
 	cmd_init_dirs(ctx, &s.tree);
 
 	/* Step 3: the configured logs, then everything else found. */

@@ -207,6 +207,18 @@ scan_refresh(struct scan *s, struct report *rep)
 }
 
 /*
+ * Root's fd for error.log, or -1 when root is not trusted: a file in a
+ * directory someone else owns may be theirs (a link to anything).
+ */
+int
+scan_errlog_fd(const struct scan *s)
+{
+	if (s->tree.ndirs == 0 || s->tree.dirs[0]->untrusted != NULL)
+		return -1;
+	return s->tree.rootfd;
+}
+
+/*
  * Symlinks are never followed; those that are not refused as a log or a
  * generation (a symlinked directory, say) are still mentioned, so that
  * nothing in the tree is passed over in silence.

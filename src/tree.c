@@ -545,6 +545,13 @@ tree_dir_open(struct tree *t, const char *rel, const struct tree_mk *mk,
 	}
 	fd = fsx_open_dir(parent->fd, name);
 	if (fd == -1 && errno == ENOENT && mk != NULL) {
+		if (parent->untrusted != NULL) {
+			report_error(rep, rel, "not created: %s is %s",
+			    *parent->rel ? parent->rel : t->root,
+			    parent->untrusted);
+			errno = EPERM;
+			goto fail;
+		}
 		if (mk->dry_run)
 			goto missing;
 		/* EEXIST: as tree_open_abs, found, not adopted. */
