@@ -310,9 +310,11 @@ cmd_init_exec(struct evm_ctx *ctx, int argc, char **argv)
 				    geteuid(), cfg->gid, true };
 		const char	*base;
 
-		if ((fd = tree_open_parent(cfg->state_file, &smk, ctx->rep,
-		    &base, &why)) >= 0)
+		if ((fd = tree_open_parent_trusted(cfg->state_file, &smk,
+		    ctx->rep, &base, &why)) >= 0)
 			close(fd);
+		else if (errno != ENOENT)
+			report_error(ctx->rep, NULL, "state directory: %s", why);
 		free(why);
 	}
 

@@ -193,9 +193,9 @@ st_state(struct evm_ctx *ctx, struct state *state, struct json *j)
 	const struct evm_config	*cfg = ctx->cfg;
 	struct stat		 st;
 	const char		*base;
-	char			*why, *err, *name, when[40];
+	char			*why, *err, *name, *dir, when[40];
 	long			 pid = 0;
-	int			 dfd, held;
+	int			 dfd, held, rc;
 
 	json_obj_begin(j, "state");
 	json_str(j, "path", cfg->state_file);
@@ -208,7 +208,19 @@ st_state(struct evm_ctx *ctx, struct state *state, struct json *j)
 		free(why);
 		return;
 	}
-	if (state_load(dfd, base, state, &err) != 0) {
+	dir = base - 1 == cfg->state_file ? xstrdup("/") :
+	    xstrndup(cfg->state_file, (size_t)(base - 1 - cfg->state_file));
+	if (tree_check_own_fd(dfd, dir, &why) == -1) {
+		report_warn(ctx->rep, NULL, "%s; the next rotate does nothing "
+		    "until it is fixed", why);
+		free(why);
+	}
+	free(dir);
+	if ((rc = state_load(dfd, base, state, &err)) == -2) {
+		report_warn(ctx->rep, cfg->state_file, "cannot be used (%s): the "
+		    "next rotate does nothing until this is fixed", err);
+		free(err);
+	} else if (rc != 0) {
 		report_warn(ctx->rep, cfg->state_file, "unusable (%s): the next "
 		    "rotate treats every log as never rotated", err);
 		free(err);

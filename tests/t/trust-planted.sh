@@ -65,6 +65,10 @@ assert_empty "$S/evmaint/state.lock" "init wrote its pid into the planted lock f
 assert_unchanged planted -t "$S" "$ROOT/deploy"
 assert_grep 'owned by nobody' "$ROOT/error.log" "the refusal is not in error.log"
 evm_run 0 status
+assert_fgrep "$S/evmaint is owned by nobody" "$T/err" "status does not warn about the planted state directory"
+evm_run 1 --dry-run init
+assert_fgrep "$S/evmaint is owned by nobody" "$T/err" "init --dry-run does not say the state directory is refused"
+assert_unchanged planted -t "$S" "$ROOT/deploy"
 ok "a state directory planted by nobody (lock, journal): rotate and init exit 1 naming it and its owner; nothing changed"
 
 # --- 2. the same planted after evmaint's own mkdir would have made it:
@@ -77,6 +81,8 @@ evm_run 1 init
 assert_fgrep "$S/deep is owned by nobody" "$T/err" "a planted ancestor of the state directory is not refused by name"
 assert_owner "$S/deep/evmaint" nobody:nogroup
 assert_no_file "$S/deep/evmaint/state.lock" "a lock file was created in the planted directory"
+evm_run 1 --dry-run init
+assert_fgrep "$S/deep is owned by nobody" "$T/err" "init --dry-run does not say the state directory is refused"
 ok "a planted ancestor of the state directory: refused naming it and its owner, nothing created in it"
 
 # --- 3. a lock file owned by nobody inside root's own state directory
