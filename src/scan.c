@@ -255,7 +255,7 @@ scan_tree(struct scan *s, const struct evm_config *cfg, struct report *rep)
 	size_t		 i, j, cap = 0;
 
 	memset(s, 0, sizeof *s);
-	if (tree_scan(&s->tree, cfg->root, cfg->uid, rep) != 0)
+	if (tree_scan(&s->tree, cfg->root, cfg->uid, cfg->dir_mode, rep) != 0)
 		return -1;
 	for (i = 0; i < s->tree.ndirs; i++) {
 		struct tree_dir *d = s->tree.dirs[i];

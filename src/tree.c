@@ -399,6 +399,10 @@ tree_dir_trust(const struct tree *t, struct tree_dir *d)
 		    strerror(errno));
 	else if ((bad = tree_untrusted(&d->st, t->owner, true)) != NULL)
 		d->untrusted = xstrdup(bad);
+	else if (d->st.st_mode & (S_IWGRP | S_IWOTH) & ~t->dir_mode)
+		xasprintf((char **)&d->untrusted, "writable beyond dir_mode "
+		    "%04o (mode %04o)", (unsigned)t->dir_mode,
+		    (unsigned)(d->st.st_mode & 07777));
 	else if (d->parent != NULL && d->parent->untrusted != NULL)
 		xasprintf((char **)&d->untrusted, "inside %s, which is %s",
 		    *d->parent->rel ? d->parent->rel : t->root,
@@ -490,10 +494,12 @@ tree_walk(struct tree *t, struct tree_dir *d, struct report *rep)
 
 /*
  * Opens root (which must exist) and scans it; directories owned by owner
- * count as trusted inside the tree.
+ * count as trusted inside the tree, unless their group or others may write
+ * where dir_mode does not let them.
  */
 int
-tree_scan(struct tree *t, const char *root, uid_t owner, struct report *rep)
+tree_scan(struct tree *t, const char *root, uid_t owner, mode_t dir_mode,
+    struct report *rep)
 {
 	struct tree_dir	*d;
 	char		*why;
@@ -502,6 +508,7 @@ tree_scan(struct tree *t, const char *root, uid_t owner, struct report *rep)
 	memset(t, 0, sizeof *t);
 	t->rootfd = -1;
 	t->owner = owner;
+	t->dir_mode = dir_mode;
 	t->root = xstrdup(root);
 	if ((fd = tree_open_abs(root, NULL, rep, &why)) == -1) {
 		report_error(rep, NULL, "root %s", why);

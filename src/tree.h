@@ -40,6 +40,7 @@ struct tree_dir {
 struct tree {
 	char		 *root;
 	uid_t		  owner;	/* the configured owner: trusted too */
+	mode_t		  dir_mode;	/* group/other write beyond it: untrusted */
 	int		  rootfd;
 	struct tree_dir	**dirs;
 	size_t		  ndirs;
@@ -51,7 +52,8 @@ int		 tree_open_abs(const char *, const struct tree_mk *,
 const char	*tree_untrusted(const struct stat *, uid_t, bool);
 void		 tree_dir_trust(const struct tree *, struct tree_dir *);
 bool		 tree_owner_ok(const struct stat *, uid_t);
-int		 tree_scan(struct tree *, const char *, uid_t, struct report *);
+int		 tree_scan(struct tree *, const char *, uid_t, mode_t,
+		    struct report *);
 void		 tree_free(struct tree *);
 struct tree_dir	*tree_dir_get(struct tree *, const char *);
 struct tree_dir	*tree_dir_open(struct tree *, const char *,

@@ -61,17 +61,23 @@ ok "a tree directory owned by nobody: init neither chowns it nor repairs what is
 t_setup
 evm_run 0 init
 printf 'line 1\nline 2\n' >>"$ROOT/deploy/deploy.log"
+printf 'b\n' >>"$ROOT/backup/backup.log"
 chmod 0777 "$ROOT/deploy"
-snap wide -t "$ROOT/deploy"
+chmod 0770 "$ROOT/backup" # root's group, but beyond dir_mode 0750
+snap wide -t "$ROOT/deploy" "$ROOT/backup"
 at "2026-11-25 02:00:00" evm_run 1 rotate
 assert_fgrep "deploy/deploy.log: its directory is writable by others (mode 0777)" "$T/err"
 assert_fgrep "evmaint init repairs the mode" "$T/err"
-assert_unchanged wide -t "$ROOT/deploy"
+assert_fgrep "backup/backup.log: its directory is writable beyond dir_mode 0750 (mode 0770)" "$T/err"
+assert_unchanged wide -t "$ROOT/deploy" "$ROOT/backup"
 evm_run 0 init
 assert_grep "deploy: mode 0777 -> 0750" "$T/out" "init does not say it repaired the mode"
+assert_grep "backup: mode 0770 -> 0750" "$T/out" "init does not say it repaired the mode"
 assert_mode "$ROOT/deploy" 0750
+assert_mode "$ROOT/backup" 0750
 at "2026-11-25 02:00:00" evm_run 0 rotate
 assert_file "$ROOT/deploy/deploy.log.1.gz" "deploy.log was not rotated once the mode was repaired"
-ok "a root-owned 0777 tree directory: rotate exits 1 leaving it alone; init repairs it to 0750 and says so; then rotate works"
+assert_file "$ROOT/backup/backup.log.1.gz" "backup.log was not rotated once the mode was repaired"
+ok "root-owned tree directories of mode 0777 and 0770 (dir_mode 0750): rotate exits 1 leaving them alone; init repairs them to 0750 and says so; then rotate works"
 
 exit 0
