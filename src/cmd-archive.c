@@ -131,7 +131,7 @@ cmd_archive_exec(struct evm_ctx *ctx, struct cmd_args *args)
 	/* Step 1: the tree as it is, and archive_dir, which must exist. */
 	if (scan_tree(&s, cfg, ctx->rep) != 0)
 		return EVM_EXIT_FAIL;
-	report_errlog(ctx->rep, s.tree.rootfd, cfg->mode, cfg->uid, cfg->gid);
+	report_errlog(ctx->rep, scan_errlog_fd(&s), cfg->mode, cfg->uid, cfg->gid);
 	if ((arcfd = tree_open_trusted(cfg->archive_dir, NULL, cfg->uid,
 	    ctx->rep, &why)) == -1) {
 		report_error(ctx->rep, NULL, "archive_dir %s%s", why,

@@ -65,9 +65,13 @@ cmd_init_file(struct evm_ctx *ctx, struct tree_dir *dir, const char *name,
     const char *kind)
 {
 	struct stat	 st;
-	char		*rel = tree_join(dir->rel, name);
+	char		*rel;
 	int		 fd;
 
+	/* Refused (cmd_init_dirs said why): not even its files' modes. */
+	if (dir->untrusted != NULL)
+		return;
+	rel = tree_join(dir->rel, name);
 	if ((fd = fsx_open_read(dir->fd, name, &st)) == -1) {
 		if (errno == EMLINK || errno == ELOOP) {
 			if (fsx_fstatat(dir->fd, name, &st) == 0 &&
@@ -131,15 +135,33 @@ out:
 	free(rel);
 }
 
-/* Every directory of the tree, root included: owner and dir_mode. */
+/*
+ * Every directory of the tree, root included: owner and dir_mode. One that
+ * someone else owns is refused, never chowned: what they put in it (a
+ * symlink, a hard link, a planted generation) would become ours. Nothing
+ * below it is touched either (tree_dir_trust).
+ */
 static void
 cmd_init_dirs(struct evm_ctx *ctx, struct tree *t)
 {
 	struct tree_dir	*d;
+	char		 who[64];
 	size_t		 i;
 
 	for (i = 0; i < t->ndirs; i++) {
 		d = t->dirs[i];
+		if (!tree_owner_ok(&d->st, ctx->cfg->uid)) {
+			report_error(ctx->rep, *d->rel ? d->rel : t->root,
+			    "directory owned by %s: refused, not repaired, "
+			    "nothing in it touched (evmaint takes over no "
+			    "directory someone else owns)", fsx_user_name(
+			    d->st.st_uid, who, sizeof who));
+			continue;
+		}
+		if (d->parent != NULL && d->parent->untrusted != NULL) {
+			tree_dir_trust(t, d);
+			continue;
+		}
 		cmd_init_repair(ctx, d->fd, *d->rel ? d->rel : t->root, &d->st,
 		    ctx->cfg->dir_mode);
 		if (!ctx->dry_run)
@@ -215,7 +237,15 @@ cmd_init_archive_dir(struct evm_ctx *ctx)
 		free(why);
 		return;
 	}
-	if (fsx_fstat(fd, &st) == 0)
+	/*
+	 * One that exists is judged as rotate judges it: outside the tree,
+	 * what someone else owns or could write is refused, never taken
+	 * over, since the archives in it are what sources are deleted for.
+	 */
+	if (tree_check_fd(fd, cfg->archive_dir, cfg->uid, &why) == -1) {
+		report_error(ctx->rep, NULL, "archive_dir %s", why);
+		free(why);
+	} else if (fsx_fstat(fd, &st) == 0)
 		cmd_init_repair(ctx, fd, cfg->archive_dir, &st, cfg->dir_mode);
 	close(fd);
 }
@@ -280,9 +310,11 @@ cmd_init_exec(struct evm_ctx *ctx, struct cmd_args *args)
 				    geteuid(), cfg->gid, true };
 		const char	*base;
 
-		if ((fd = tree_open_parent(cfg->state_file, &smk, ctx->rep,
-		    &base, &why)) >= 0)
+		if ((fd = tree_open_parent_trusted(cfg->state_file, &smk,
+		    ctx->rep, &base, &why)) >= 0)
 			close(fd);
+		else if (errno != ENOENT)
+			report_error(ctx->rep, NULL, "state directory: %s", why);
 		free(why);
 	}
 
@@ -308,7 +340,7 @@ cmd_init_exec(struct evm_ctx *ctx, struct cmd_args *args)
 	/* Step 2: what is there; every directory gets its mode and owner. */
 	if (scan_tree(&s, cfg, ctx->rep) != 0)
 		return EVM_EXIT_FAIL;
-	report_errlog(ctx->rep, s.tree.rootfd, cfg->mode, cfg->uid, cfg->gid);
+	report_errlog(ctx->rep, scan_errlog_fd(&s), cfg->mode, cfg->uid, cfg->gid);
 	cmd_init_dirs(ctx, &s.tree);
 
 	/* Step 3: the configured logs, then everything else found. */

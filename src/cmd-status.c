@@ -187,41 +187,15 @@ st_archive_dir(struct evm_ctx *ctx, struct json *j)
 	close(fd);
 }
 
-/* The pid holding an flock on the file (dev, ino), from /proc/locks. */
-static long
-st_lock_pid(const struct stat *st)
-{
-	unsigned	maj, min;
-	unsigned long	ino;
-	long		pid;
-	char		line[256], kind[16];
-	FILE		*fp;
-
-	if ((fp = fopen("/proc/locks", "re")) == NULL)
-		return -1;
-	while (fgets(line, sizeof line, fp) != NULL) {
-		/* "1: FLOCK  ADVISORY  WRITE 1234 fd:01:5678 0 EOF" */
-		if (sscanf(line, "%*d: %15s %*s %*s %ld %x:%x:%lu", kind, &pid,
-		    &maj, &min, &ino) == 5 && strcmp(kind, "FLOCK") == 0 &&
-		    ino == (unsigned long)st->st_ino &&
-		    maj == major(st->st_dev) && min == minor(st->st_dev)) {
-			fclose(fp);
-			return pid;
-		}
-	}
-	fclose(fp);
-	return 0;
-}
-
 static void
 st_state(struct evm_ctx *ctx, struct state *state, struct json *j)
 {
 	const struct evm_config	*cfg = ctx->cfg;
 	struct stat		 st;
 	const char		*base;
-	char			*why, *err, *name, when[40];
+	char			*why, *err, *name, *dir, when[40];
 	long			 pid = 0;
-	int			 dfd;
+	int			 dfd, held, rc;
 
 	json_obj_begin(j, "state");
 	json_str(j, "path", cfg->state_file);
@@ -234,7 +208,19 @@ st_state(struct evm_ctx *ctx, struct state *state, struct json *j)
 		free(why);
 		return;
 	}
-	if (state_load(dfd, base, state, &err) != 0) {
+	dir = base - 1 == cfg->state_file ? xstrdup("/") :
+	    xstrndup(cfg->state_file, (size_t)(base - 1 - cfg->state_file));
+	if (tree_check_own_fd(dfd, dir, &why) == -1) {
+		report_warn(ctx->rep, NULL, "%s; the next rotate does nothing "
+		    "until it is fixed", why);
+		free(why);
+	}
+	free(dir);
+	if ((rc = state_load(dfd, base, state, &err)) == -2) {
+		report_warn(ctx->rep, cfg->state_file, "cannot be used (%s): the "
+		    "next rotate does nothing until this is fixed", err);
+		free(err);
+	} else if (rc != 0) {
 		report_warn(ctx->rep, cfg->state_file, "unusable (%s): the next "
 		    "rotate treats every log as never rotated", err);
 		free(err);
@@ -255,14 +241,21 @@ st_state(struct evm_ctx *ctx, struct state *state, struct json *j)
 
 	xasprintf(&name, "%s.lock", base);
 	json_obj_begin(j, "lock");
-	if (fsx_fstatat(dfd, name, &st) == 0)
-		pid = st_lock_pid(&st);
-	if (pid > 0)
+	held = lock_probe(dfd, name, &pid);
+	if (held == 1 && pid > 0)
 		report_line(ctx->rep, "lock %s.lock: held by pid %ld",
 		    cfg->state_file, pid);
-	else
+	else if (held == 1)
+		report_line(ctx->rep, "lock %s.lock: held, by a process that "
+		    "cannot be seen from here (another PID namespace?)",
+		    cfg->state_file);
+	else if (held == 0)
 		report_line(ctx->rep, "lock %s.lock: free", cfg->state_file);
-	json_bool(j, "held", pid > 0);
+	else
+		report_line(ctx->rep, "lock %s.lock: cannot tell (%s)",
+		    cfg->state_file, strerror(errno));
+	if (held >= 0)
+		json_bool(j, "held", held == 1);
 	if (pid > 0)
 		json_int(j, "pid", pid);
 	json_obj_end(j);
@@ -271,7 +264,7 @@ st_state(struct evm_ctx *ctx, struct state *state, struct json *j)
 	xasprintf(&name, "%s.journal", base);
 	if (fsx_fstatat(dfd, name, &st) == 0)
 		report_warn(ctx->rep, NULL, "%s.journal exists: %s",
-		    cfg->state_file, pid > 0 ? "a rotation is running" :
+		    cfg->state_file, held == 1 ? "a rotation is running" :
 		    "a run was interrupted; the next 'evmaint rotate' finishes it");
 	json_bool(j, "journal", fsx_fstatat(dfd, name, &st) == 0);
 	free(name);

@@ -14,13 +14,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "evmaint.h"
 #include "cmd.h"
 #include "conf.h"
+#include "fsx.h"
 #include "lock.h"
 #include "report.h"
+#include "tree.h"
 #include "xmalloc.h"
 
 #ifndef EVMAINT_CONF
@@ -447,6 +450,32 @@ cmd_load_config(struct evm_ctx *ctx)
 }
 
 /*
+ * Root, if it exists and is trusted, for error.log: a lock or state
+ * directory that is refused is an error like any other, and cron's mail may
+ * go nowhere. -1 when there is none.
+ */
+static int
+cmd_errlog_root(struct evm_ctx *ctx)
+{
+	const struct evm_config	*cfg = ctx->cfg;
+	struct stat		 st;
+	char			*why = NULL;
+	int			 fd;
+
+	if ((fd = tree_open_abs(cfg->root, NULL, NULL, &why)) == -1) {
+		free(why);
+		return -1;
+	}
+	if (fsx_fstat(fd, &st) == -1 ||
+	    tree_untrusted(&st, cfg->uid, true) != NULL) {
+		close(fd);
+		return -1;
+	}
+	report_errlog(ctx->rep, fd, cfg->mode, cfg->uid, cfg->gid);
+	return fd;
+}
+
+/*
  * Takes the instance lock for commands that change things. A dry run takes
  * it too, so it does not describe a tree another instance is changing, but
  * creates nothing to do so.
@@ -456,6 +485,7 @@ cmd_lock(struct evm_ctx *ctx)
 {
 	struct lock_mk	lmk;
 	char		path[PATH_MAX];
+	int		rc, rootfd;
 
 	if (!ctx->cmd->takes_lock)
 		return 0;
@@ -466,8 +496,13 @@ cmd_lock(struct evm_ctx *ctx)
 	lmk.mode = ctx->cfg->mode;
 	lmk.dir_mode = ctx->cfg->dir_mode;
 	lmk.gid = ctx->cfg->gid;
-	return lock_acquire(ctx->cfg->state_file, ctx->wait_seconds,
+	rootfd = cmd_errlog_root(ctx);
+	rc = lock_acquire(ctx->cfg->state_file, ctx->wait_seconds,
 	    ctx->dry_run ? NULL : &lmk, ctx->rep, &ctx->lock_fd);
+	report_errlog(ctx->rep, -1, 0, 0, 0);
+	if (rootfd != -1)
+		close(rootfd);
+	return rc;
 }
 
 void

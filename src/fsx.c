@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -276,6 +277,79 @@ fsx_refusal(const struct stat *st)
 		return buf;
 	}
 	return NULL;
+}
+
+/*
+ * A user's name for messages ("nobody"), or "uid N" when it has none: an
+ * operator reading "owned by nobody" knows at once whom to ask.
+ */
+const char *
+fsx_user_name(uid_t uid, char *buf, size_t len)
+{
+	struct passwd	 pw, *pwp = NULL;
+	char		 pwbuf[1024];
+
+	if (getpwuid_r(uid, &pw, pwbuf, sizeof pwbuf, &pwp) == 0 &&
+	    pwp != NULL)
+		snprintf(buf, len, "%s", pw.pw_name);
+	else
+		snprintf(buf, len, "uid %ju", (uintmax_t)uid);
+	return buf;
+}
+
+/*
+ * Why a file or directory evmaint keeps its own data in (the state
+ * directory, state file, journal, lock file) must not be used, or NULL.
+ * Whoever owns or can write one of them steers what evmaint renames and
+ * deletes (the journal) or blocks it (the lock), so only the user evmaint
+ * runs as may, and nobody else may write to it.
+ */
+const char *
+fsx_own_refusal(const struct stat *st)
+{
+	static __thread char	buf[160];
+	char			who[64], me[64];
+
+	if (st->st_uid != geteuid())
+		snprintf(buf, sizeof buf, "owned by %s, not %s",
+		    fsx_user_name(st->st_uid, who, sizeof who),
+		    fsx_user_name(geteuid(), me, sizeof me));
+	else if (st->st_mode & (S_IWGRP | S_IWOTH))
+		snprintf(buf, sizeof buf, "writable by %s (mode %04o)",
+		    (st->st_mode & S_IWOTH) ? "others" : "its group",
+		    (unsigned)(st->st_mode & 07777));
+	else
+		return NULL;
+	return buf;
+}
+
+/*
+ * Opens one of evmaint's own files (see fsx_own_refusal) with flags: the
+ * checks are made on the open fd, so nothing can be swapped in between.
+ * A file that is not regular with one link fails with EMLINK, one that is
+ * owned or writable by someone else with EPERM; st is filled in either way.
+ */
+int
+fsx_open_own(int dirfd, const char *name, int flags, struct stat *st)
+{
+	int fd, saved;
+
+	do
+		fd = openat(dirfd, name, flags | O_NONBLOCK | FSX_OPEN_FLAGS);
+	while (fd == -1 && errno == EINTR);
+	if (fd == -1)
+		return -1;
+	if (fstat(fd, st) == -1)
+		saved = errno;
+	else if (fsx_refusal(st) != NULL)
+		saved = EMLINK;
+	else if (fsx_own_refusal(st) != NULL)
+		saved = EPERM;
+	else
+		return fd;
+	close(fd);
+	errno = saved;
+	return -1;
 }
 
 /*

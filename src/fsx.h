@@ -37,6 +37,9 @@ int	 fsx_close(int);
 int	 fsx_writers_absent(int);
 
 const char	*fsx_refusal(const struct stat *);
+const char	*fsx_own_refusal(const struct stat *);
+const char	*fsx_user_name(uid_t, char *, size_t);
+int		 fsx_open_own(int, const char *, int, struct stat *);
 const char	*fsx_type_name(mode_t);
 bool		 fsx_is_tmp_name(const char *);
 char		*fsx_tmp_name(const char *);

@@ -1,11 +1,12 @@
 /*
  * The instance lock. flock() belongs to the open file description, so it dies
  * with the process, SIGKILL included; O_CLOEXEC keeps it out of any child,
- * where it would outlive us. The holder writes its pid into the file so that
- * the loser can name it.
+ * where it would outlive us. The holder writes its pid into the file, but the
+ * loser names a pid only after finding it holding the lock (lock_find_holder).
  */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -15,6 +16,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -23,8 +25,11 @@
 #include "lock.h"
 #include "report.h"
 #include "tree.h"
+#include "xmalloc.h"
 
 #define LOCK_POLL_NS	(20 * 1000 * 1000)
+/* Even without --wait, how long a lock held for an instant is waited for. */
+#define LOCK_GRACE	0.2
 
 int
 lock_path(const char *state_file, char *buf, size_t len)
@@ -36,13 +41,16 @@ lock_path(const char *state_file, char *buf, size_t len)
 
 /*
  * Opens the lock file through its directory's fd; with lmk, creates both
- * when missing, each at its final mode and owner from the start.
+ * when missing, each at its final mode and owner from the start. One that
+ * exists must be ours alone (fsx_own_refusal): whoever else owns or can
+ * write it could hold it forever, and every run would exit 75.
  */
 static int
 lock_open(const char *state_file, const struct lock_mk *lmk,
     struct report *rep, char **why)
 {
 	struct tree_mk	 mk = { 0, geteuid(), 0, false };
+	struct stat	 st;
 	char		 path[PATH_MAX];
 	const char	*base;
 	int		 dfd, fd = -1;
@@ -56,42 +64,254 @@ lock_open(const char *state_file, const struct lock_mk *lmk,
 		mk.gid = lmk->gid;
 	}
 	if ((dfd = tree_open_parent_trusted(path, lmk != NULL ? &mk : NULL,
-	    geteuid(), rep, &base, why)) == -1)
+	    rep, &base, why)) == -1)
 		return -1;
 	if (lmk != NULL)
 		fd = fsx_create(dfd, base, EVM_META_MODE(lmk->mode), geteuid(),
 		    lmk->gid);
 	if (lmk == NULL || (fd == -1 && errno == EEXIST))
-		do
-			fd = openat(dfd, base, (lmk != NULL ? O_RDWR :
-			    O_RDONLY) | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY |
-			    O_NONBLOCK);
-		while (fd == -1 && errno == EINTR);
-	if (fd == -1 && asprintf(why, "%s: %s", path, strerror(errno)) < 0)
-		*why = NULL;
+		fd = fsx_open_own(dfd, base, lmk != NULL ? O_RDWR : O_RDONLY,
+		    &st);
+	if (fd == -1 && errno == EPERM)
+		xasprintf(why, "%s is %s: refusing to use it", path,
+		    fsx_own_refusal(&st));
+	else if (fd == -1 && errno == EMLINK)
+		xasprintf(why, "%s %s, not a regular file with one link: "
+		    "refusing to use it", path, fsx_refusal(&st));
+	else if (fd == -1)
+		xasprintf(why, "%s: %s", path, strerror(errno));
 	close(dfd);
 	return fd;
 }
 
-/* The pid the holder recorded, or 0 when unknown. */
-long
-lock_holder(const char *state_file)
+/* The pid the last holder recorded in the lock file, or 0. */
+static long
+lock_recorded(int fd)
 {
-	char	buf[32], *why = NULL;
+	char	buf[32];
+	ssize_t	n;
+
+	if ((n = fsx_pread(fd, buf, sizeof buf - 1, 0)) <= 0)
+		return 0;
+	buf[n] = '\0';
+	return strtol(buf, NULL, 10);
+}
+
+/*
+ * Whether a line of /proc/locks or of a "lock:" line in fdinfo (without its
+ * prefix) is an flock held (not waited for: "->") on the file st.
+ */
+static bool
+lock_line_is(const char *line, const struct stat *st, long *pid)
+{
+	char		kind[16];
+	unsigned	maj, min;
+	unsigned long	ino;
+
+	/* "1: FLOCK  ADVISORY  WRITE 1234 fd:01:5678 0 EOF" */
+	return sscanf(line, "%*d: %15s %*s %*s %ld %x:%x:%lu", kind, pid,
+	    &maj, &min, &ino) == 5 && strcmp(kind, "FLOCK") == 0 &&
+	    ino == (unsigned long)st->st_ino && maj == major(st->st_dev) &&
+	    min == minor(st->st_dev);
+}
+
+/*
+ * The pid /proc/locks gives for the lock on st, or 0 (not there, or in a
+ * container with its own PID namespace, where the list shows none of our
+ * locks). It is the process that took the lock, which may have ended since
+ * while the lock lives on in a child that inherited the fd (flock(1) does
+ * this): lock_pid_holds must confirm it.
+ */
+static long
+lock_from_proc_locks(const struct stat *st)
+{
+	char	 line[256];
+	long	 pid = 0;
+	FILE	*fp;
+
+	if ((fp = fopen("/proc/locks", "re")) == NULL)
+		return 0;
+	while (fgets(line, sizeof line, fp) != NULL)
+		if (lock_line_is(line, st, &pid) && pid > 0)
+			break;
+		else
+			pid = 0;
+	fclose(fp);
+	return pid;
+}
+
+/* Whether the fd named fdname of /proc/PID (procfd) holds an flock on st. */
+static bool
+lock_fd_holds(int procfd, const char *fdname, const struct stat *st)
+{
+	struct stat	 fst;
+	char		 path[64], line[256];
+	long		 pid;
+	bool		 held = false;
+	FILE		*fp;
+	int		 fd;
+
+	snprintf(path, sizeof path, "fd/%s", fdname);
+	/* follows the magic link: the open file's own dev and inode */
+	if (fstatat(procfd, path, &fst, 0) == -1 || fst.st_ino != st->st_ino ||
+	    fst.st_dev != st->st_dev)
+		return false;
+	snprintf(path, sizeof path, "fdinfo/%s", fdname);
+	if ((fd = openat(procfd, path, O_RDONLY | O_CLOEXEC)) == -1)
+		return false;
+	if ((fp = fdopen(fd, "r")) == NULL) {
+		close(fd);
+		return false;
+	}
+	while (!held && fgets(line, sizeof line, fp) != NULL)
+		held = strncmp(line, "lock:", 5) == 0 &&
+		    lock_line_is(line + 5 + strspn(line + 5, " \t"), st, &pid);
+	fclose(fp);
+	return held;
+}
+
+/* Whether process pid (as this PID namespace numbers it) holds the lock. */
+static bool
+lock_pid_holds(long pid, const struct stat *st)
+{
+	struct dirent	*de;
+	char		 path[32];
+	bool		 held = false;
+	DIR		*dp;
+	int		 procfd, fd;
+
+	snprintf(path, sizeof path, "/proc/%ld", pid);
+	if ((procfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return false;
+	if ((fd = openat(procfd, "fd", O_RDONLY | O_DIRECTORY |
+	    O_CLOEXEC)) == -1 || (dp = fdopendir(fd)) == NULL) {
+		if (fd != -1)
+			close(fd);
+		close(procfd);
+		return false;
+	}
+	while (!held && (de = readdir(dp)) != NULL)
+		held = de->d_name[0] != '.' &&
+		    lock_fd_holds(procfd, de->d_name, st);
+	closedir(dp);
+	close(procfd);
+	return held;
+}
+
+/*
+ * The pid of a process holding an flock on the open file fd, checked, or
+ * 0. /proc/locks first; in a PID namespace of its own (Docker, most CI
+ * runners) it lists none, so then the open files of each process we can
+ * see: the recorded pid's first, then every one.
+ */
+long
+lock_find_holder(int fd)
+{
+	struct dirent	*de;
+	struct stat	 st;
+	DIR		*dp;
+	long		 pid, me = (long)getpid();
+	char		*end;
+
+	if (fsx_fstat(fd, &st) == -1)
+		return 0;
+	if ((pid = lock_from_proc_locks(&st)) > 0 && pid != me &&
+	    lock_pid_holds(pid, &st))
+		return pid;
+	if ((pid = lock_recorded(fd)) > 0 && pid != me &&
+	    lock_pid_holds(pid, &st))
+		return pid;
+	if ((dp = opendir("/proc")) == NULL)
+		return 0;
+	pid = 0;
+	while (pid == 0 && (de = readdir(dp)) != NULL) {
+		pid = strtol(de->d_name, &end, 10);
+		if (*end != '\0' || pid <= 0 || pid == me ||
+		    !lock_pid_holds(pid, &st))
+			pid = 0;
+	}
+	closedir(dp);
+	return pid;
+}
+
+/*
+ * For status, which must not take the lock: 1 held (*pid the holder, or 0
+ * when it cannot be seen from here), 0 free, -1 cannot tell. When no
+ * holder is found, a shared flock for an instant tells held from free;
+ * lock_acquire retries for LOCK_GRACE, so that instant never makes a run
+ * starting at the same moment exit 75.
+ */
+int
+lock_probe(int dirfd, const char *name, long *pid)
+{
+	struct stat	st;
+	int		fd, rc;
+
+	*pid = 0;
+	if ((fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC |
+	    O_NOCTTY | O_NONBLOCK)) == -1) {
+		if (fsx_fstatat(dirfd, name, &st) == 0 &&
+		    (*pid = lock_from_proc_locks(&st)) > 0) {
+			if (!lock_pid_holds(*pid, &st))
+				*pid = 0;	/* held, but by whom unknown */
+			return 1;
+		}
+		return errno == ENOENT ? 0 : -1;
+	}
+	if ((*pid = lock_find_holder(fd)) > 0)
+		rc = 1;
+	else if (flock(fd, LOCK_SH | LOCK_NB) == 0)
+		rc = 0;
+	else
+		rc = errno == EWOULDBLOCK ? 1 : -1;
+	close(fd);
+	return rc;
+}
+
+/* The name of process pid ("flock"), or NULL. */
+static char *
+lock_comm(long pid, char *buf, size_t len)
+{
+	char	path[40];
 	ssize_t	n;
 	int	fd;
-	long	pid = 0;
 
-	if ((fd = lock_open(state_file, NULL, NULL, &why)) == -1) {
-		free(why);
-		return 0;
-	}
-	if ((n = fsx_pread(fd, buf, sizeof buf - 1, 0)) > 0) {
-		buf[n] = '\0';
-		pid = strtol(buf, NULL, 10);
-	}
+	snprintf(path, sizeof path, "/proc/%ld/comm", pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return NULL;
+	n = fsx_read(fd, buf, len - 1);
 	close(fd);
-	return pid;
+	if (n <= 0)
+		return NULL;
+	buf[n] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	return buf;
+}
+
+/*
+ * Says who holds the lock: a pid only once it is known to hold it, since
+ * the one recorded in the file may be long gone (or another program, such
+ * as flock(1), holds it without writing one).
+ */
+static void
+lock_report_held(struct report *rep, const char *state_file, int fd)
+{
+	long	 holder = lock_find_holder(fd);
+	char	 comm[32];
+
+	if (holder > 0 && holder == lock_recorded(fd))
+		report_error(rep, NULL, "another evmaint (pid %ld) holds "
+		    "%s.lock; try again later or use --wait SECONDS", holder,
+		    state_file);
+	else if (holder > 0)
+		report_error(rep, NULL, "%s.lock is held by another process "
+		    "(pid %ld, %s); try again later or use --wait SECONDS",
+		    state_file, holder, lock_comm(holder, comm, sizeof comm) ?
+		    comm : "name unknown");
+	else
+		report_error(rep, NULL, "%s.lock is held by another process "
+		    "(which one cannot be seen from here); try again later or "
+		    "use --wait SECONDS", state_file);
 }
 
 static double
@@ -115,22 +335,14 @@ lock_acquire(const char *state_file, double wait, const struct lock_mk *lmk,
     struct report *rep, int *fdp)
 {
 	struct timespec	 t0, poll = { 0, LOCK_POLL_NS };
-	struct stat	 st;
 	char		 pid[32], *why = NULL;
 	int		 fd, n;
-	long		 holder;
 
 	*fdp = -1;
 	if ((fd = lock_open(state_file, lmk, rep, &why)) == -1) {
 		report_error(rep, NULL, "cannot open the lock file: %s",
 		    why ? why : strerror(errno));
 		free(why);
-		return EVM_EXIT_FAIL;
-	}
-	if (fsx_fstat(fd, &st) == -1 || fsx_refusal(&st) != NULL) {
-		report_error(rep, state_file, "lock file is not a regular file "
-		    "with one link: refusing it");
-		close(fd);
 		return EVM_EXIT_FAIL;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -143,16 +355,9 @@ lock_acquire(const char *state_file, double wait, const struct lock_mk *lmk,
 			close(fd);
 			return EVM_EXIT_FAIL;
 		}
-		if (lock_elapsed(&t0) >= wait) {
-			holder = lock_holder(state_file);
-			if (holder > 0)
-				report_error(rep, NULL, "another evmaint (pid "
-				    "%ld) holds %s.lock; try again later or "
-				    "use --wait SECONDS", holder, state_file);
-			else
-				report_error(rep, NULL, "another evmaint holds "
-				    "%s.lock; try again later or use --wait "
-				    "SECONDS", state_file);
+		if (lock_elapsed(&t0) >= wait &&
+		    lock_elapsed(&t0) >= LOCK_GRACE) {
+			lock_report_held(rep, state_file, fd);
 			close(fd);
 			return EVM_EXIT_LOCKED;
 		}

@@ -21,6 +21,7 @@ struct lock_mk {
 int	lock_path(const char *, char *, size_t);
 int	lock_acquire(const char *, double, const struct lock_mk *,
 	    struct report *, int *);
-long	lock_holder(const char *);
+long	lock_find_holder(int);
+int	lock_probe(int, const char *, long *);
 
 #endif

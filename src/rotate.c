@@ -71,7 +71,7 @@ rot_open(struct rot_run *r, struct evm_ctx *ctx)
 	r->statedir = -1;
 	r->nthreads = pool_threads();
 	r->statedir = tree_open_parent_trusted(cfg->state_file, NULL,
-	    geteuid(), ctx->rep, &r->state_name, &why);
+	    ctx->rep, &r->state_name, &why);
 	if (r->statedir == -1 && !(ctx->dry_run && errno == ENOENT)) {
 		report_error(ctx->rep, NULL, "state directory: %s", why);
 		free(why);
@@ -82,7 +82,7 @@ rot_open(struct rot_run *r, struct evm_ctx *ctx)
 	    r->state_name : "state");
 	if (scan_tree(&r->scan, cfg, ctx->rep) != 0)
 		return EVM_EXIT_FAIL;
-	report_errlog(ctx->rep, r->scan.tree.rootfd, cfg->mode, cfg->uid,
+	report_errlog(ctx->rep, scan_errlog_fd(&r->scan), cfg->mode, cfg->uid,
 	    cfg->gid);
 	if (r->statedir != -1 &&
 	    (rc = state_load(r->statedir, r->state_name, &r->state, &err)) !=
@@ -380,7 +380,7 @@ rot_rescan(struct rot_run *r)
 	report_errlog(r->ctx->rep, -1, 0, 0, 0);
 	scan_free(&r->scan);
 	if (scan_tree(&r->scan, r->ctx->cfg, r->ctx->rep) == 0)
-		report_errlog(r->ctx->rep, r->scan.tree.rootfd,
+		report_errlog(r->ctx->rep, scan_errlog_fd(&r->scan),
 		    r->ctx->cfg->mode, r->ctx->cfg->uid, r->ctx->cfg->gid);
 	for (i = 0; i < n; i++) {
 		if ((l = scan_find(&r->scan, recovered[i])) != NULL)

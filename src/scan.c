@@ -74,7 +74,9 @@ scan_log_stat(struct log *l)
 		    fsx_refusal(&l->st));
 	else if (l->dir->untrusted != NULL)
 		xasprintf(&l->refused, "its directory is %s: not touching it "
-		    "(evmaint init repairs the mode)", l->dir->untrusted);
+		    "(%s)", l->dir->untrusted, strstr(l->dir->untrusted,
+		    "owned by") == NULL ? "evmaint init repairs the mode" :
+		    "evmaint takes over no directory someone else owns");
 }
 
 void
@@ -205,6 +207,18 @@ scan_refresh(struct scan *s, struct report *rep)
 }
 
 /*
+ * Root's fd for error.log, or -1 when root is not trusted: a file in a
+ * directory someone else owns may be theirs (a link to anything).
+ */
+int
+scan_errlog_fd(const struct scan *s)
+{
+	if (s->tree.ndirs == 0 || s->tree.dirs[0]->untrusted != NULL)
+		return -1;
+	return s->tree.rootfd;
+}
+
+/*
  * Symlinks are never followed; those that are not refused as a log or a
  * generation (a symlinked directory, say) are still mentioned, so that
  * nothing in the tree is passed over in silence.
@@ -241,7 +255,7 @@ scan_tree(struct scan *s, const struct evm_config *cfg, struct report *rep)
 	size_t		 i, j, cap = 0;
 
 	memset(s, 0, sizeof *s);
-	if (tree_scan(&s->tree, cfg->root, cfg->uid, rep) != 0)
+	if (tree_scan(&s->tree, cfg->root, cfg->uid, cfg->dir_mode, rep) != 0)
 		return -1;
 	for (i = 0; i < s->tree.ndirs; i++) {
 		struct tree_dir *d = s->tree.dirs[i];

@@ -47,6 +47,7 @@ struct scan {
 	size_t		 nlogs;
 };
 
+int		 scan_errlog_fd(const struct scan *);
 int		 scan_tree(struct scan *, const struct evm_config *,
 		    struct report *);
 void		 scan_free(struct scan *);

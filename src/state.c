@@ -306,9 +306,14 @@ state_load(int dirfd, const char *name, struct state *s, char **err)
 
 	memset(s, 0, sizeof *s);
 	*err = NULL;
-	if ((fd = fsx_open_read(dirfd, name, &st)) == -1) {
+	if ((fd = fsx_open_own(dirfd, name, O_RDONLY, &st)) == -1) {
 		if (errno == ENOENT)
 			return 0;
+		/* Someone else's file here is refused, never replaced. */
+		if (errno == EPERM) {
+			xasprintf(err, "%s: refusing it", fsx_own_refusal(&st));
+			return -2;
+		}
 		xasprintf(err, "%s", errno == EMLINK ? "not a regular file "
 		    "with one link" : strerror(errno));
 		return errno == EMLINK || errno == ELOOP ? -1 : -2;

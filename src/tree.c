@@ -45,12 +45,13 @@ tree_join(const char *dir, const char *name)
 const char *
 tree_untrusted(const struct stat *st, uid_t owner, bool inside)
 {
-	static __thread char buf[96];
+	static __thread char	buf[128];
+	char			who[64];
 
 	if (st->st_uid != 0 && st->st_uid != geteuid() &&
 	    (!inside || st->st_uid != owner)) {
-		snprintf(buf, sizeof buf, "owned by uid %ju, not root",
-		    (uintmax_t)st->st_uid);
+		snprintf(buf, sizeof buf, "owned by %s, not root",
+		    fsx_user_name(st->st_uid, who, sizeof who));
 		return buf;
 	}
 	if (!inside && (st->st_mode & S_ISVTX))
@@ -161,6 +162,36 @@ tree_follow(int *fd, const char *comp, char **rest, char **buf, int *links,
 }
 
 /*
+ * Opens the directory this run just made with mkdir (mode 0700) and gives it
+ * its owner and mode. Had anyone else replaced it in between, it would not
+ * be ours: EEXIST, and nothing is changed on it.
+ */
+static int
+tree_made(int dfd, const char *name, uid_t uid, gid_t gid, mode_t mode)
+{
+	struct stat	st;
+	int		fd, saved;
+
+	if ((fd = fsx_open_dir(dfd, name)) == -1)
+		return -1;
+	if (fsx_fstat(fd, &st) == -1)
+		goto fail;
+	if (st.st_uid != geteuid()) {
+		errno = EEXIST;
+		goto fail;
+	}
+	if (fsx_fchown(fd, uid, gid) == -1 || fsx_fchmod(fd, mode) == -1 ||
+	    fsx_fsync(dfd) == -1)
+		goto fail;
+	return fd;
+fail:
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return -1;
+}
+
+/*
  * Opens an absolute directory path, component by component, each ancestor
  * checked with tree_untrusted; symlinks are followed only as tree_follow
  * allows. With mk, missing components are created (ancestors 0755 owned by
@@ -196,8 +227,8 @@ tree_open_abs(const char *path, const struct tree_mk *mk, struct report *rep,
 		if (fsx_fstat(fd, &st) == -1)
 			goto syserr;
 		if ((bad = tree_untrusted(&st, (uid_t)-1, false)) != NULL) {
-			xasprintf(why, "%s: parent directory %s",
-			    *sofar ? sofar : "/", bad);
+			xasprintf(why, "%s is %s: not trusted as a directory "
+			    "on the way", *sofar ? sofar : "/", bad);
 			errno = EPERM;
 			goto fail;
 		}
@@ -229,18 +260,19 @@ tree_open_abs(const char *path, const struct tree_mk *mk, struct report *rep,
 		if (nfd == -1 && errno == ENOENT && mk != NULL) {
 			mode_t m = last ? mk->mode : 0755;
 
-			if (fsx_mkdir(fd, comp, 0700) == -1 && errno != EEXIST)
-				goto syserr;
-			nfd = fsx_open_dir(fd, comp);
-			if (nfd != -1 && (fsx_fchown(nfd, last ? mk->uid :
-			    geteuid(), last ? mk->gid : getegid()) == -1 ||
-			    fsx_fchmod(nfd, m) == -1 || fsx_fsync(fd) == -1)) {
-				saved = errno;
-				close(nfd);
-				errno = saved;
-				goto syserr;
-			}
-			if (nfd != -1)
+			/*
+			 * EEXIST: someone made it meanwhile (in a sticky
+			 * /tmp, anyone can). It is opened as found, never
+			 * given our owner: the checks on the next component,
+			 * or the caller's on the last, judge it.
+			 */
+			if (fsx_mkdir(fd, comp, 0700) == -1) {
+				if (errno != EEXIST)
+					goto syserr;
+				nfd = fsx_open_dir(fd, comp);
+			} else if ((nfd = tree_made(fd, comp, last ?
+			    mk->uid : geteuid(), last ? mk->gid : getegid(),
+			    m)) != -1)
 				report_action(rep, "create", sofar, -1, -1,
 				    "directory (%04o)", (unsigned)m);
 		}
@@ -350,7 +382,11 @@ tree_dir_find(const struct tree_dir *d, const char *name)
 	return bsearch(&key, d->ents, d->nents, sizeof *d->ents, tree_ent_cmp);
 }
 
-/* Re-reads a directory's owner and mode and whether to trust it. */
+/*
+ * Re-reads a directory's owner and mode and whether to trust it. One inside
+ * an untrusted directory is not trusted either: whoever can rename in the
+ * parent can swap the directory itself (see tree.h).
+ */
 void
 tree_dir_trust(const struct tree *t, struct tree_dir *d)
 {
@@ -363,16 +399,33 @@ tree_dir_trust(const struct tree *t, struct tree_dir *d)
 		    strerror(errno));
 	else if ((bad = tree_untrusted(&d->st, t->owner, true)) != NULL)
 		d->untrusted = xstrdup(bad);
+	else if (d->st.st_mode & (S_IWGRP | S_IWOTH) & ~t->dir_mode)
+		xasprintf((char **)&d->untrusted, "writable beyond dir_mode "
+		    "%04o (mode %04o)", (unsigned)t->dir_mode,
+		    (unsigned)(d->st.st_mode & 07777));
+	else if (d->parent != NULL && d->parent->untrusted != NULL)
+		xasprintf((char **)&d->untrusted, "inside %s, which is %s",
+		    *d->parent->rel ? d->parent->rel : t->root,
+		    d->parent->untrusted);
+}
+
+/* Whether init may repair a directory: it is ours or the configured owner's. */
+bool
+tree_owner_ok(const struct stat *st, uid_t owner)
+{
+	return st->st_uid == 0 || st->st_uid == geteuid() ||
+	    st->st_uid == owner;
 }
 
 static struct tree_dir *
-tree_add(struct tree *t, const char *rel, int fd, int depth)
+tree_add(struct tree *t, struct tree_dir *parent, const char *rel, int fd)
 {
 	struct tree_dir *d = xcalloc(1, sizeof *d);
 
 	d->rel = xstrdup(rel);
 	d->fd = fd;
-	d->depth = depth;
+	d->parent = parent;
+	d->depth = parent != NULL ? parent->depth + 1 : 0;
 	tree_dir_trust(t, d);
 	if (t->ndirs == t->cap) {
 		t->cap = t->cap ? t->cap * 2 : 16;
@@ -433,7 +486,7 @@ tree_walk(struct tree *t, struct tree_dir *d, struct report *rep)
 			free(rel);
 			continue;
 		}
-		sub = tree_add(t, rel, fd, d->depth + 1);
+		sub = tree_add(t, d, rel, fd);
 		free(rel);
 		tree_walk(t, sub, rep);
 	}
@@ -441,10 +494,12 @@ tree_walk(struct tree *t, struct tree_dir *d, struct report *rep)
 
 /*
  * Opens root (which must exist) and scans it; directories owned by owner
- * count as trusted inside the tree.
+ * count as trusted inside the tree, unless their group or others may write
+ * where dir_mode does not let them.
  */
 int
-tree_scan(struct tree *t, const char *root, uid_t owner, struct report *rep)
+tree_scan(struct tree *t, const char *root, uid_t owner, mode_t dir_mode,
+    struct report *rep)
 {
 	struct tree_dir	*d;
 	char		*why;
@@ -453,6 +508,7 @@ tree_scan(struct tree *t, const char *root, uid_t owner, struct report *rep)
 	memset(t, 0, sizeof *t);
 	t->rootfd = -1;
 	t->owner = owner;
+	t->dir_mode = dir_mode;
 	t->root = xstrdup(root);
 	if ((fd = tree_open_abs(root, NULL, rep, &why)) == -1) {
 		report_error(rep, NULL, "root %s", why);
@@ -460,7 +516,7 @@ tree_scan(struct tree *t, const char *root, uid_t owner, struct report *rep)
 		return -1;
 	}
 	t->rootfd = fd;
-	d = tree_add(t, "", fd, 0);
+	d = tree_add(t, NULL, "", fd);
 	tree_walk(t, d, rep);
 	return 0;
 }
@@ -496,32 +552,37 @@ tree_dir_open(struct tree *t, const char *rel, const struct tree_mk *mk,
 	}
 	fd = fsx_open_dir(parent->fd, name);
 	if (fd == -1 && errno == ENOENT && mk != NULL) {
+		if (parent->untrusted != NULL) {
+			report_error(rep, rel, "not created: %s is %s",
+			    *parent->rel ? parent->rel : t->root,
+			    parent->untrusted);
+			errno = EPERM;
+			goto fail;
+		}
 		if (mk->dry_run)
 			goto missing;
-		if (fsx_mkdir(parent->fd, name, 0700) == -1 && errno != EEXIST)
-			goto syserr;
-		if ((fd = fsx_open_dir(parent->fd, name)) == -1)
-			goto syserr;
-		if (fsx_fchown(fd, mk->uid, mk->gid) == -1 ||
-		    fsx_fchmod(fd, mk->mode) == -1) {
-			close(fd);
-			goto syserr;
+		/* EEXIST: as tree_open_abs, found, not adopted. */
+		if (fsx_mkdir(parent->fd, name, 0700) == -1) {
+			if (errno != EEXIST)
+				goto syserr;
+			fd = fsx_open_dir(parent->fd, name);
+			goto found;
 		}
-		if (fsx_fsync(parent->fd) == -1) {
-			close(fd);
+		if ((fd = tree_made(parent->fd, name, mk->uid, mk->gid,
+		    mk->mode)) == -1)
 			goto syserr;
-		}
 		report_action(rep, "create", rel, -1, -1, "directory (%04o)",
 		    (unsigned)mk->mode);
-		d = tree_add(t, rel, fd, parent->depth + 1);
+		d = tree_add(t, parent, rel, fd);
 		(void)tree_read_ents(parent);
 		(void)tree_read_ents(d);
 		free(prel);
 		return d;
 	}
+found:
 	if (fd == -1)
 		goto syserr;
-	d = tree_add(t, rel, fd, parent->depth + 1);
+	d = tree_add(t, parent, rel, fd);
 	(void)tree_read_ents(d);
 	free(prel);
 	return d;
@@ -600,6 +661,28 @@ tree_check_fd(int fd, const char *path, uid_t owner, char **why)
 	return 0;
 }
 
+/*
+ * The same for a directory evmaint keeps its own data in (the state
+ * directory): ours alone, as fsx_own_refusal says.
+ */
+int
+tree_check_own_fd(int fd, const char *path, char **why)
+{
+	struct stat	 st;
+	const char	*bad;
+
+	if (fsx_fstat(fd, &st) == -1) {
+		xasprintf(why, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if ((bad = fsx_own_refusal(&st)) != NULL) {
+		xasprintf(why, "%s is %s: refusing to use it", path, bad);
+		errno = EPERM;
+		return -1;
+	}
+	return 0;
+}
+
 /* tree_open_abs, then tree_check_fd on the directory itself. */
 int
 tree_open_trusted(const char *path, const struct tree_mk *mk, uid_t owner,
@@ -617,10 +700,13 @@ tree_open_trusted(const char *path, const struct tree_mk *mk, uid_t owner,
 	return fd;
 }
 
-/* The same for the directory of a file: its fd, and *base its name. */
+/*
+ * The directory of one of evmaint's own files (the state directory), opened
+ * and checked with tree_check_own_fd: its fd, and *base the file's name.
+ */
 int
 tree_open_parent_trusted(const char *path, const struct tree_mk *mk,
-    uid_t owner, struct report *rep, const char **base, char **why)
+    struct report *rep, const char **base, char **why)
 {
 	char	*dir;
 	int	 fd;
@@ -629,7 +715,7 @@ tree_open_parent_trusted(const char *path, const struct tree_mk *mk,
 		return -1;
 	dir = *base - 1 == path ? xstrdup("/") : xstrndup(path,
 	    (size_t)(*base - 1 - path));
-	if (tree_check_fd(fd, dir, owner, why) == -1) {
+	if (tree_check_own_fd(fd, dir, why) == -1) {
 		close(fd);
 		fd = -1;
 		errno = EPERM;

@@ -30,6 +30,7 @@ struct tree_dir {
 	int		 fd;
 	int		 depth;
 	struct stat	 st;
+	struct tree_dir	*parent;	/* NULL for root */
 	const char	*untrusted;	/* why we must not change things here */
 	bool		 touched;	/* names changed: fsync before relying */
 	struct tree_ent	*ents;		/* sorted by name */
@@ -39,6 +40,7 @@ struct tree_dir {
 struct tree {
 	char		 *root;
 	uid_t		  owner;	/* the configured owner: trusted too */
+	mode_t		  dir_mode;	/* group/other write beyond it: untrusted */
 	int		  rootfd;
 	struct tree_dir	**dirs;
 	size_t		  ndirs;
@@ -49,7 +51,9 @@ int		 tree_open_abs(const char *, const struct tree_mk *,
 		    struct report *, char **);
 const char	*tree_untrusted(const struct stat *, uid_t, bool);
 void		 tree_dir_trust(const struct tree *, struct tree_dir *);
-int		 tree_scan(struct tree *, const char *, uid_t, struct report *);
+bool		 tree_owner_ok(const struct stat *, uid_t);
+int		 tree_scan(struct tree *, const char *, uid_t, mode_t,
+		    struct report *);
 void		 tree_free(struct tree *);
 struct tree_dir	*tree_dir_get(struct tree *, const char *);
 struct tree_dir	*tree_dir_open(struct tree *, const char *,
@@ -58,10 +62,11 @@ int		 tree_dir_reread(struct tree_dir *);
 struct tree_ent	*tree_dir_find(const struct tree_dir *, const char *);
 char		*tree_join(const char *, const char *);
 int		 tree_check_fd(int, const char *, uid_t, char **);
+int		 tree_check_own_fd(int, const char *, char **);
 int		 tree_open_trusted(const char *, const struct tree_mk *,
 		    uid_t, struct report *, char **);
 int		 tree_open_parent_trusted(const char *, const struct tree_mk *,
-		    uid_t, struct report *, const char **, char **);
+		    struct report *, const char **, char **);
 int		 tree_open_parent(const char *, const struct tree_mk *,
 		    struct report *, const char **, char **);
 

@@ -712,6 +712,65 @@ test_open_read(void **state)
 	close(fd);
 }
 
+/*
+ * evmaint's own files: used only when owned by the user it runs as and
+ * writable by neither group nor others; judged on the open fd, with st
+ * filled in for the message, and the fd not leaked on refusal.
+ */
+static void
+test_open_own(void **state)
+{
+	struct stat	 st;
+	int		 fds = count_fds(), fd;
+	char		 buf[64], who[24];
+
+	(void)state;
+	put("state", "x\n", 0640);
+	fd = fsx_open_own(fx->dirfd, "state", O_RDWR, &st);
+	assert_true(fd >= 0);
+	assert_int_equal(fcntl(fd, F_GETFL) & O_ACCMODE, O_RDWR);
+	assert_true(fcntl(fd, F_GETFD) & FD_CLOEXEC);
+	assert_null(fsx_own_refusal(&st));
+	close(fd);
+
+	put("state", "x\n", 0660);
+	errno = 0;
+	assert_int_equal(fsx_open_own(fx->dirfd, "state", O_RDONLY, &st), -1);
+	assert_int_equal(errno, EPERM);
+	assert_string_equal(fsx_own_refusal(&st),
+	    "writable by its group (mode 0660)");
+	put("state", "x\n", 0602);
+	assert_int_equal(fsx_open_own(fx->dirfd, "state", O_RDONLY, &st), -1);
+	assert_int_equal(errno, EPERM);
+	assert_string_equal(fsx_own_refusal(&st),
+	    "writable by others (mode 0602)");
+
+	/* not regular with one link: EMLINK, as fsx_open_read */
+	put("state", "x\n", 0640);
+	assert_int_equal(linkat(fx->dirfd, "state", fx->dirfd, "hard", 0), 0);
+	assert_int_equal(fsx_open_own(fx->dirfd, "state", O_RDONLY, &st), -1);
+	assert_int_equal(errno, EMLINK);
+	assert_int_equal(unlinkat(fx->dirfd, "hard", 0), 0);
+	assert_int_equal(symlinkat("state", fx->dirfd, "link"), 0);
+	assert_int_equal(fsx_open_own(fx->dirfd, "link", O_RDONLY, &st), -1);
+	assert_int_equal(errno, ELOOP);
+
+	/* another owner: EPERM, the owner named (needs root to chown) */
+	if (geteuid() == 0) {
+		assert_int_equal(fchownat(fx->dirfd, "state", 65534, 65534,
+		    AT_SYMLINK_NOFOLLOW), 0);
+		assert_int_equal(fsx_open_own(fx->dirfd, "state", O_RDONLY,
+		    &st), -1);
+		assert_int_equal(errno, EPERM);
+		snprintf(buf, sizeof buf, "owned by %s, not root",
+		    fsx_user_name(65534, who, sizeof who));
+		assert_string_equal(fsx_own_refusal(&st), buf);
+	}
+	assert_string_equal(fsx_user_name((uid_t)4000000000u, buf,
+	    sizeof buf), "uid 4000000000");
+	assert_int_equal(count_fds(), fds);
+}
+
 static void
 test_open_read_refuses(void **state)
 {
@@ -1381,6 +1440,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_create_undo, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_open_read, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_open_own, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_open_read_refuses, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_open_read_device, setup,
