@@ -313,6 +313,22 @@ fsx_tmp_name(const char *final)
 }
 
 /*
+ * Whether fsx_create_tmp could have given `final` the temporary name
+ * `name`: a replayed journal may move only such a file into a log's slot.
+ */
+bool
+fsx_is_tmp_name_of(const char *name, const char *final)
+{
+	const char *p = name + sizeof EVM_TMP_PREFIX - 1;
+
+	if (!fsx_is_tmp_name(name))
+		return false;
+	if (strcmp(p, final) == 0)
+		return true;
+	return *p >= '1' && *p <= '9' && p[1] == '.' && strcmp(p + 2, final) == 0;
+}
+
+/*
  * Creates the temporary file for `final`: .evmaint-tmp.FINAL, replacing
  * an interrupted run's leftover; when something foreign sits on that name
  * (a planted symlink or hard link, left alone as it must be) the next of

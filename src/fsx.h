@@ -39,6 +39,7 @@ int	 fsx_writers_absent(int);
 const char	*fsx_refusal(const struct stat *);
 const char	*fsx_type_name(mode_t);
 bool		 fsx_is_tmp_name(const char *);
+bool		 fsx_is_tmp_name_of(const char *, const char *);
 char		*fsx_tmp_name(const char *);
 int		 fsx_create_tmp(int, const char *, mode_t, uid_t, gid_t,
 		    char **);
