@@ -321,7 +321,7 @@ fsx_is_tmp_name_of(const char *name, const char *final)
 {
 	const char *p = name + sizeof EVM_TMP_PREFIX - 1;
 
-	if (!fsx_is_tmp_name(name))
+	if (!fsx_is_tmp_name(name) || *final == '\0')
 		return false;
 	if (strcmp(p, final) == 0)
 		return true;
