@@ -13,9 +13,11 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "esc.h"
 #include "fsx.h"
@@ -220,21 +222,50 @@ test_forged(void **unused)
 	}
 }
 
-/* The names the validator accepts for a prepared file are those made. */
+/*
+ * The names the validator accepts for a prepared file are those
+ * fsx_create_tmp makes: the first, and the next one when something foreign
+ * (here a symbolic link) holds the first.
+ */
 static void
 test_tmp_names(void **unused)
 {
+	char	 dir[] = "/tmp/test_journal.XXXXXX", *used;
+	int	 dfd, fd, k;
+
 	(void)unused;
-	assert_true(fsx_is_tmp_name_of(".evmaint-tmp.deploy.log",
-	    "deploy.log"));
-	assert_true(fsx_is_tmp_name_of(".evmaint-tmp.9.deploy.log",
-	    "deploy.log"));
-	assert_false(fsx_is_tmp_name_of(".evmaint-tmp.10.deploy.log",
-	    "deploy.log"));
+	assert_non_null(mkdtemp(dir));
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	assert_true(dfd >= 0);
+	for (k = 0; k < 3; k++) {
+		fd = fsx_create_tmp(dfd, "deploy.log", 0600, geteuid(),
+		    getegid(), &used);
+		assert_true(fd >= 0);
+		close(fd);
+		assert_true(fsx_is_tmp_name_of(used, "deploy.log"));
+		assert_false(fsx_is_tmp_name_of(used, "deploy.lo"));
+		assert_false(fsx_is_tmp_name_of(used, "error.log"));
+		/* the next create finds a foreign file there */
+		assert_int_equal(unlinkat(dfd, used, 0), 0);
+		assert_int_equal(symlinkat("/etc/passwd", dfd, used), 0);
+		free(used);
+	}
 	assert_false(fsx_is_tmp_name_of(".evmaint-tmp.deploy.log.1",
 	    "deploy.log"));
 	assert_false(fsx_is_tmp_name_of("deploy.log", "deploy.log"));
 	assert_false(fsx_is_tmp_name_of(".evmaint-tmp.", ""));
+	for (k = 0; k < 3; k++) {
+		char name[64];
+
+		if (k == 0)
+			snprintf(name, sizeof name, ".evmaint-tmp.deploy.log");
+		else
+			snprintf(name, sizeof name, ".evmaint-tmp.%d.deploy.log",
+			    k);
+		assert_int_equal(unlinkat(dfd, name, 0), 0);
+	}
+	close(dfd);
+	assert_int_equal(rmdir(dir), 0);
 }
 
 int
