@@ -143,9 +143,9 @@ rec_stat(int dirfd, const char *name, struct stat *st)
  * whose target is there is the last one done, and every name of the shift
  * must then be where that says. Once it has left its temporary name, its
  * slot holding it still empty beside a live log that is not means the
- * exchange is still to do; anything else is a finished rotation
- * (generations compressed or archived since). -1 when the names fit no
- * point of the rotation.
+ * exchange is still to do (and the whole shift done); anything else is a
+ * finished rotation (generations compressed or archived since). -1 when
+ * the names fit no point of the rotation.
  */
 static int
 rec_progress(int dirfd, const struct jr_log *jl, size_t *done, char **why)
@@ -162,17 +162,25 @@ rec_progress(int dirfd, const struct jr_log *jl, size_t *done, char **why)
 	if (!rec_stat(dirfd, s[m - 2].a, &pst)) {
 		*done = rec_stat(dirfd, s[m - 2].b, &sst) && sst.st_size == 0 &&
 		    lst.st_size > 0 ? m - 1 : m;
-		return 0;
+		if (*done == m)
+			return 0;
+		k = ns;		/* the shift is over, the exchange to do */
+	} else {
+		if (rec_stat(dirfd, s[m - 2].b, &sst)) {
+			xasprintf(why, "log %s: the new empty log and %s both "
+			    "exist", jl->rel, s[m - 2].b);
+			return -1;
+		}
+		for (k = ns; k > 0; k--)
+			if (!rec_stat(dirfd, s[k - 1].a, &sst) &&
+			    rec_stat(dirfd, s[k - 1].b, &sst))
+				break;
+		*done = k;
 	}
-	if (ns > REC_SHIFT_MAX || rec_stat(dirfd, s[m - 2].b, &sst)) {
-		xasprintf(why, "log %s: the new empty log and %s both exist",
-		    jl->rel, s[m - 2].b);
+	if (ns > REC_SHIFT_MAX) {
+		xasprintf(why, "log %s: a shift of %zu generations", jl->rel, ns);
 		return -1;
 	}
-	for (k = ns; k > 0; k--)
-		if (!rec_stat(dirfd, s[k - 1].a, &sst) &&
-		    rec_stat(dirfd, s[k - 1].b, &sst))
-			break;
 	/* after k steps: A_i there for i >= k or refilled, B_i for i < k */
 	for (i = 0; i < ns; i++) {
 		want = i >= k;
@@ -186,7 +194,6 @@ rec_progress(int dirfd, const struct jr_log *jl, size_t *done, char **why)
 		if (rec_stat(dirfd, s[i].b, &sst) != want)
 			goto nofit;
 	}
-	*done = k;
 	return 0;
 nofit:
 	xasprintf(why, "log %s: its generations are not where any point of "

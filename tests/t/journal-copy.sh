@@ -85,6 +85,29 @@ done
 [ "$replayed" -ge 5 ] || fail "only $replayed copied trees replayed ($asides set aside)"
 ok "$replayed copied trees with a pending journal replayed as if never copied, $asides set aside; none stuck, no line lost"
 
+# A copy whose names fit no point of the rotation (a file where the shift
+# has not put one yet): set aside, exit 1 once, then all is well.
+crash_restore
+ASAN_OPTIONS=$LSAN_OFF EVMAINT_NOW="$CRASH_NOW" strace -f -o /dev/null \
+	-e inject=renameat2:signal=SIGKILL:when=1 \
+	"$EVMAINT" -c "$T/evmaint.conf" -q rotate >/dev/null 2>&1 </dev/null || true
+assert_file "$STATE.journal"
+assert_grep '^ren deploy.log.2.gz deploy.log.3.gz ' "$STATE.journal"
+assert_file "$ROOT/deploy/.evmaint-tmp.deploy.log"
+copy_back
+echo planted | gzip -n >"$ROOT/deploy/deploy.log.3.gz"
+at "$CRASH_NOW" evm_run 1 rotate
+assert_fgrep "log deploy/deploy.log: its generations are not where" "$T/err"
+assert_fgrep "set aside as $STATE.journal.rejected-20261103T020000" "$T/err"
+assert_no_grep "run 'evmaint" "$T/err"
+assert_no_file "$STATE.journal"
+at "$CRASH_NOW" evm_run 0 -q rotate
+assert_no_tmp "$T/srv"
+crash_lines | LC_ALL=C sort >"$T/lines.got"
+LC_ALL=C comm -23 "$T/lines.want" "$T/lines.got" >"$T/lines.lost"
+[ ! -s "$T/lines.lost" ] || fail "copy set aside: $(wc -l <"$T/lines.lost") lines lost"
+ok "a copy that fits no point of the rotation: set aside once, the next run rotates, no line lost"
+
 # The tree copied to a path of its own while the original stays: the
 # journal's tree is still there, and running on it finishes the journal.
 crash_restore
