@@ -58,7 +58,7 @@ for sc in renameat2 unlinkat; do
 		n=$((n + 1))
 		[ -f "$STATE.journal" ] || continue
 		copy_back
-		at "$CRASH_NOW" evm_run_any rotate
+		EVMAINT_NOW=$CRASH_NOW evm_run_any rotate
 		assert_no_grep "run 'evmaint" "$T/err" "$what: advice"
 		case $RC in
 		0)
