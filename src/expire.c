@@ -459,23 +459,23 @@ out:
 }
 
 /*
- * After a crash: the journal names a published archive. If it still
- * verifies against the recorded sizes and hashes, the sources that are
- * still there, unchanged, are removed as the interrupted run would have.
+ * Before a replay: whether the journal's archive was published and holds
+ * every source it lists, by name, size and SHA-256 (man evmaint.8,
+ * SECURITY: no source is removed for an archive that does not hold it).
+ * 1 yes, 0 nothing to remove (never published, or archive_dir away),
+ * -1 it does not hold them (*why says how).
  */
 int
-ex_recover(struct rot_run *r, const struct journal *j)
+ex_recover_check(struct rot_run *r, const struct journal *j, char **why)
 {
 	struct arc_member	*m;
-	struct tree_dir		*d;
 	struct stat		 st;
-	uint8_t			 sha[HASH_LEN];
-	uint64_t		 size;
-	char			*err = NULL, *rel;
+	char			*err = NULL;
 	size_t			 i;
-	int			 arcfd, fd;
+	int			 arcfd, rc = 1;
 
-	if ((arcfd = ex_open_archive_dir(r, 1)) == -1)
+	*why = NULL;
+	if (j->archive == NULL || (arcfd = ex_open_archive_dir(r, 1)) == -1)
 		return 0;
 	if (fsx_fstatat(arcfd, j->archive, &st) == -1 && errno == ENOENT) {
 		/* Never published: the sources are archived again. */
@@ -489,12 +489,32 @@ ex_recover(struct rot_run *r, const struct journal *j)
 		memcpy(m[i].sha256, j->members[i].sha256, HASH_LEN);
 	}
 	if (arc_check(arcfd, j->archive, m, j->nmembers, &err) != 0) {
-		report_error(r->ctx->rep, NULL, "%s/%s does not verify (%s): its "
-		    "generations stay in the tree and are archived again",
-		    r->ctx->cfg->archive_dir, j->archive, err);
+		xasprintf(why, "%s/%s does not hold the generations it lists "
+		    "(%s)", r->ctx->cfg->archive_dir, j->archive, err);
 		free(err);
-		goto out;
+		rc = -1;
 	}
+	free(m);
+	close(arcfd);
+	return rc;
+}
+
+/*
+ * After a crash, once ex_recover_check found the journal's archive
+ * published and whole: the sources that are still there, unchanged, are
+ * removed as the interrupted run would have.
+ */
+int
+ex_recover(struct rot_run *r, const struct journal *j)
+{
+	struct tree_dir		*d;
+	struct stat		 st;
+	uint8_t			 sha[HASH_LEN];
+	uint64_t		 size;
+	char			*rel;
+	size_t			 i;
+	int			 fd;
+
 	for (i = 0; i < j->nmembers; i++) {
 		const struct jr_member *jm = &j->members[i];
 
@@ -519,9 +539,6 @@ ex_recover(struct rot_run *r, const struct journal *j)
 		free(rel);
 	}
 	rot_sync_dirs(r);
-out:
-	free(m);
-	close(arcfd);
 	return 0;
 }
 

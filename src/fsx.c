@@ -20,6 +20,7 @@
 #include "xmalloc.h"
 
 #define FSX_OPEN_FLAGS	(O_NOFOLLOW | O_CLOEXEC | O_NOCTTY)
+#define FSX_TMP_TRIES	10	/* temporary names tried for one file */
 
 int
 fsx_open_dir(int dirfd, const char *name)
@@ -386,6 +387,39 @@ fsx_tmp_name(const char *final)
 	return s;
 }
 
+/* The k-th temporary name fsx_create_tmp tries for `final`. */
+static char *
+fsx_tmp_name_k(const char *final, int k)
+{
+	char *s;
+
+	if (k == 0)
+		return fsx_tmp_name(final);
+	xasprintf(&s, "%s%d.%s", EVM_TMP_PREFIX, k, final);
+	return s;
+}
+
+/*
+ * Whether fsx_create_tmp could have given `final` the temporary name
+ * `name`: a replayed journal may move only such a file into a log's slot.
+ */
+bool
+fsx_is_tmp_name_of(const char *name, const char *final)
+{
+	char	*s;
+	bool	 same = false;
+	int	 k;
+
+	if (!fsx_is_tmp_name(name) || *final == '\0')
+		return false;
+	for (k = 0; k < FSX_TMP_TRIES && !same; k++) {
+		s = fsx_tmp_name_k(final, k);
+		same = strcmp(s, name) == 0;
+		free(s);
+	}
+	return same;
+}
+
 /*
  * Creates the temporary file for `final`: .evmaint-tmp.FINAL, replacing
  * an interrupted run's leftover; when something foreign sits on that name
@@ -399,11 +433,8 @@ fsx_create_tmp(int dirfd, const char *final, mode_t mode, uid_t uid,
 	char	*name;
 	int	 fd, k;
 
-	for (k = 0; k < 10; k++) {
-		if (k == 0)
-			name = fsx_tmp_name(final);
-		else
-			xasprintf(&name, "%s%d.%s", EVM_TMP_PREFIX, k, final);
+	for (k = 0; k < FSX_TMP_TRIES; k++) {
+		name = fsx_tmp_name_k(final, k);
 		/*
 		 * The name is nearly always free: a leftover is removed only
 		 * when the create meets one (not probed for before each of

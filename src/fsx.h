@@ -42,6 +42,7 @@ const char	*fsx_user_name(uid_t, char *, size_t);
 int		 fsx_open_own(int, const char *, int, struct stat *);
 const char	*fsx_type_name(mode_t);
 bool		 fsx_is_tmp_name(const char *);
+bool		 fsx_is_tmp_name_of(const char *, const char *);
 char		*fsx_tmp_name(const char *);
 int		 fsx_create_tmp(int, const char *, mode_t, uid_t, gid_t,
 		    char **);

@@ -25,7 +25,9 @@
 #include <unistd.h>
 
 #include "evmaint.h"
+#include "arc.h"
 #include "fsx.h"
+#include "gen.h"
 #include "journal.h"
 #include "xmalloc.h"
 
@@ -394,4 +396,318 @@ journal_remove(int dirfd, const char *name)
 	if (fsx_unlink(dirfd, name) == -1 && errno != ENOENT)
 		return -1;
 	return fsx_fsync(dirfd);
+}
+
+/*
+ * Validation of a loaded journal before its replay (man evmaint.8,
+ * SECURITY): replaying a journal is executing its input, so every step
+ * must be one rotation itself writes, for a log of the tree, on names
+ * rotation would produce for that log, in the order it writes them. The
+ * checks need no file system: what the tree holds comes from jt.
+ */
+
+/* A relative path: no empty, "." or ".." component, no leading '/'. */
+static bool
+journal_rel_ok(const char *rel)
+{
+	const char	*p = rel, *e;
+	size_t		 n;
+
+	if (*rel == '\0')
+		return true;	/* the root directory */
+	for (;;) {
+		e = strchr(p, '/');
+		n = e != NULL ? (size_t)(e - p) : strlen(p);
+		if (n == 0 || (n == 1 && p[0] == '.') ||
+		    (n == 2 && p[0] == '.' && p[1] == '.'))
+			return false;
+		if (e == NULL)
+			return true;
+		p = e + 1;
+	}
+}
+
+static bool
+journal_name_ok(const char *name)
+{
+	return *name != '\0' && strchr(name, '/') == NULL &&
+	    strcmp(name, ".") != 0 && strcmp(name, "..") != 0;
+}
+
+/* Whether `name` is a generation of the log called `base`. */
+static bool
+journal_gen_of(const char *name, const char *base, struct gen_name *gn)
+{
+	return gen_parse(name, gn) && gn->baselen == strlen(base) &&
+	    strncmp(name, base, gn->baselen) == 0;
+}
+
+/* A log's steps: [shift renames, highest first], prepared -> slot, xchg. */
+static int
+journal_check_steps(const struct journal *j, const struct jr_log *l,
+    const char *base, bool dateext, char **why)
+{
+	const struct jr_step	*prep, *xchg, *s;
+	struct gen_name		 gn;
+	char			*want;
+	size_t			 i;
+	int			 prev = GEN_NUM_MAX + 1, seen = 0;
+	bool			 bad;
+
+	if (l->after.last != j->time) {
+		xasprintf(why, "log %s: its state record is not of the run "
+		    "that wrote the journal", l->rel);
+		return -1;
+	}
+	if (l->nsteps < 2 || (dateext && l->nsteps != 2)) {
+		xasprintf(why, "log %s: %zu steps, not the shape of a rotation "
+		    "(%s)", l->rel, l->nsteps, dateext ? "dateext: exactly 2" :
+		    "at least 2");
+		return -1;
+	}
+	for (i = 0; i < l->nsteps; i++)
+		if (!journal_name_ok(l->steps[i].a) ||
+		    !journal_name_ok(l->steps[i].b)) {
+			xasprintf(why, "log %s: step %zu names something "
+			    "outside its directory", l->rel, i + 1);
+			return -1;
+		}
+	prep = &l->steps[l->nsteps - 2];
+	xchg = &l->steps[l->nsteps - 1];
+	if (prep->kind != JR_RENAME || xchg->kind != JR_EXCHANGE) {
+		xasprintf(why, "log %s: does not end with the move of the new "
+		    "empty log into its slot and the exchange", l->rel);
+		return -1;
+	}
+	if (!fsx_is_tmp_name_of(prep->a, base)) {
+		xasprintf(why, "log %s: step %zu moves %s, not a temporary "
+		    "name of %s", l->rel, l->nsteps - 1, prep->a, base);
+		return -1;
+	}
+	if (dateext)
+		bad = !journal_gen_of(prep->b, base, &gn) ||
+		    gn.form != GEN_DATE || gn.gz;
+	else {
+		want = gen_name_num(base, 1, false);
+		bad = strcmp(prep->b, want) != 0;
+		free(want);
+	}
+	if (bad) {
+		xasprintf(why, "log %s: step %zu moves the new log to %s, not "
+		    "a new generation's name", l->rel, l->nsteps - 1, prep->b);
+		return -1;
+	}
+	if (strcmp(xchg->a, prep->b) != 0 || strcmp(xchg->b, base) != 0 ||
+	    xchg->dev != prep->dev || xchg->ino != prep->ino) {
+		xasprintf(why, "log %s: step %zu is not the exchange of %s with "
+		    "%s", l->rel, l->nsteps, prep->b, base);
+		return -1;
+	}
+	/* The shift: numbered generations up by one, highest first. */
+	for (i = 0; i + 2 < l->nsteps; i++) {
+		s = &l->steps[i];
+		if (s->kind != JR_RENAME || !journal_gen_of(s->a, base, &gn) ||
+		    gn.form != GEN_NUM || gn.num >= GEN_NUM_MAX) {
+			xasprintf(why, "log %s: step %zu (%s) is not the shift "
+			    "of a numbered generation", l->rel, i + 1, s->a);
+			return -1;
+		}
+		want = gen_name_num(base, gn.num + 1, gn.gz);
+		bad = strcmp(s->b, want) != 0;
+		free(want);
+		/* a plain and a .gz of one number may both shift, once each */
+		if (gn.num < prev)
+			seen = 0;
+		if (bad || gn.num > prev || (seen & (1 << gn.gz))) {
+			xasprintf(why, "log %s: step %zu (%s -> %s) is not the "
+			    "next move of its shift", l->rel, i + 1, s->a, s->b);
+			return -1;
+		}
+		seen |= 1 << gn.gz;
+		prev = gn.num;
+		if (s->ino == prep->ino && s->dev == prep->dev) {
+			xasprintf(why, "log %s: step %zu moves the new empty "
+			    "log's inode", l->rel, i + 1);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int
+journal_member_cmp(const void *pa, const void *pb)
+{
+	const struct jr_member *a = *(const struct jr_member *const *)pa;
+	const struct jr_member *b = *(const struct jr_member *const *)pb;
+	int c;
+
+	if ((c = strcmp(a->dirrel, b->dirrel)) != 0)
+		return c;
+	return strcmp(a->file, b->file);
+}
+
+static int
+journal_member_name_cmp(const void *pa, const void *pb)
+{
+	return strcmp((*(const struct jr_member *const *)pa)->name,
+	    (*(const struct jr_member *const *)pb)->name);
+}
+
+/*
+ * An archived source: a generation (never a live log, never another file)
+ * of a log of the tree, under the member name expiry gives it:
+ * DIR/LOG-TAG[.gz], compressed as the file is.
+ */
+static int
+journal_check_member(const struct jr_member *m, const struct jr_tree *jt,
+    char **why)
+{
+	struct gen_name	 gn, mn;
+	const char	*mbase;
+	char		*base, *rel;
+	size_t		 dl = strlen(m->dirrel);
+	bool		 dateext, ok;
+
+	if (!journal_rel_ok(m->dirrel) || !journal_name_ok(m->file)) {
+		xasprintf(why, "archived source %s/%s: outside the tree",
+		    m->dirrel, m->file);
+		return -1;
+	}
+	if (!gen_parse(m->file, &gn)) {
+		xasprintf(why, "archived source %s%s%s: not a generation of a "
+		    "log", m->dirrel, dl ? "/" : "", m->file);
+		return -1;
+	}
+	base = xstrndup(m->file, gn.baselen);
+	if (dl > 0)
+		xasprintf(&rel, "%s/%s", m->dirrel, base);
+	else
+		rel = xstrdup(base);
+	ok = jt->log(jt->arg, rel, &dateext);
+	if (!ok)
+		xasprintf(why, "archived source %s%s%s: %s is not a log of the "
+		    "tree", m->dirrel, dl ? "/" : "", m->file, rel);
+	mbase = m->name + dl + (dl > 0);
+	if (ok && (strncmp(m->name, m->dirrel, dl) != 0 ||
+	    (dl > 0 && m->name[dl] != '/') || !journal_name_ok(mbase) ||
+	    !journal_gen_of(mbase, base, &mn) || mn.form != GEN_DATE ||
+	    mn.gz != gn.gz)) {
+		xasprintf(why, "archived source %s/%s: member name %s is not "
+		    "one expiry gives it", m->dirrel, m->file, m->name);
+		ok = false;
+	}
+	free(base);
+	free(rel);
+	return ok ? 0 : -1;
+}
+
+static int
+journal_check_members(const struct journal *j, const struct jr_tree *jt,
+    char **why)
+{
+	const struct jr_member	**v;
+	time_t			  t;
+	size_t			  i;
+	int			  seq, rc = 0;
+	bool			  gz;
+
+	if (j->archive == NULL)
+		return 0;
+	if (!arc_parse_name(j->archive, &t, &seq, &gz)) {
+		xasprintf(why, "archive %s: not a name of an evmaint archive",
+		    j->archive);
+		return -1;
+	}
+	for (i = 0; i < j->nmembers; i++)
+		if (journal_check_member(&j->members[i], jt, why) == -1)
+			return -1;
+	if (j->nmembers < 2)
+		return 0;
+	v = xreallocarray(NULL, j->nmembers, sizeof *v);
+	for (i = 0; i < j->nmembers; i++)
+		v[i] = &j->members[i];
+	qsort(v, j->nmembers, sizeof *v, journal_member_cmp);
+	for (i = 1; i < j->nmembers && rc == 0; i++)
+		if (journal_member_cmp(&v[i - 1], &v[i]) == 0) {
+			xasprintf(why, "archived source %s/%s: listed twice",
+			    v[i]->dirrel, v[i]->file);
+			rc = -1;
+		}
+	qsort(v, j->nmembers, sizeof *v, journal_member_name_cmp);
+	for (i = 1; i < j->nmembers && rc == 0; i++)
+		if (journal_member_name_cmp(&v[i - 1], &v[i]) == 0) {
+			xasprintf(why, "member %s: listed twice", v[i]->name);
+			rc = -1;
+		}
+	free(v);
+	return rc;
+}
+
+/*
+ * 0 when every record is one rotation writes, else -1 with *why saying
+ * which is not. Logs come in the order rotation plans them (by path), each
+ * once; jt says which paths are logs of the tree, and how they are named.
+ */
+int
+journal_check(const struct journal *j, const struct jr_tree *jt, char **why)
+{
+	const struct jr_log	*l;
+	const char		*base;
+	size_t			 i;
+	bool			 dateext;
+
+	*why = NULL;
+	if (j->time <= 0) {
+		*why = xstrdup("no time of the run that wrote it");
+		return -1;
+	}
+	for (i = 0; i < j->nlogs; i++) {
+		l = &j->logs[i];
+		base = strrchr(l->rel, '/');
+		base = base != NULL ? base + 1 : l->rel;
+		if (!journal_rel_ok(l->rel)) {
+			xasprintf(why, "log %s: not a path inside the tree",
+			    l->rel);
+			return -1;
+		}
+		if (i > 0 && strcmp(j->logs[i - 1].rel, l->rel) >= 0) {
+			xasprintf(why, "log %s: out of order or listed twice",
+			    l->rel);
+			return -1;
+		}
+		if (!jt->log(jt->arg, l->rel, &dateext)) {
+			xasprintf(why, "log %s: not a log of the tree", l->rel);
+			return -1;
+		}
+		if (journal_check_steps(j, l, base, dateext, why) == -1)
+			return -1;
+	}
+	return journal_check_members(j, jt, why);
+}
+
+/*
+ * Moves a journal that must not be replayed out of the way, durably, to
+ * NAME.rejected-STAMP (or NAME.rejected-STAMP.N when that is taken), so
+ * that the next run starts clean and the journal stays for a look.
+ */
+int
+journal_set_aside(int dirfd, const char *name, time_t now, char **aside)
+{
+	char	stamp[32];
+	int	k;
+
+	clock_stamp(now, stamp, sizeof stamp);
+	for (k = 0; k < 100; k++) {
+		if (k == 0)
+			xasprintf(aside, "%s.rejected-%s", name, stamp);
+		else
+			xasprintf(aside, "%s.rejected-%s.%d", name, stamp, k);
+		if (fsx_rename_noreplace(dirfd, name, dirfd, *aside) == 0)
+			return fsx_fsync(dirfd);
+		free(*aside);
+		*aside = NULL;
+		if (errno != EEXIST)
+			return -1;
+	}
+	return -1;
 }

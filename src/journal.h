@@ -59,6 +59,12 @@ struct journal {
 	size_t			 nmembers;
 };
 
+/* What validation asks of the tree: is REL a log of it, and is it dateext. */
+struct jr_tree {
+	bool	(*log)(void *, const char *, bool *);
+	void	 *arg;
+};
+
 int		 journal_parse(struct journal *, const char *, size_t, char **);
 void		 journal_format(const struct journal *, struct sbuf *);
 int		 journal_load(int, const char *, struct journal *, char **);
@@ -73,5 +79,8 @@ void		 journal_add_member(struct journal *, const char *,
 		    const char *, const char *, dev_t, ino_t, uint64_t,
 		    const uint8_t *);
 void		 journal_clear_members(struct journal *);
+int		 journal_check(const struct journal *, const struct jr_tree *,
+		    char **);
+int		 journal_set_aside(int, const char *, time_t, char **);
 
 #endif

@@ -404,7 +404,8 @@ rot_recover(struct rot_run *r)
 	struct log	*l;
 	char		*err, *dirrel, *slash, when[40];
 	size_t		 i;
-	int		 rc, failed = 0;
+	int		 rc, failed = 0, published;
+	bool		 moved;
 
 	if (r->statedir < 0)
 		return 0;
@@ -419,17 +420,31 @@ rot_recover(struct rot_run *r)
 		return -1;
 	}
 	if (rc < 0) {
-		report_error(rep, NULL, "%s.journal unusable (%s): not rotating "
-		    "until someone inspects and removes it",
-		    r->ctx->cfg->state_file, err);
+		rec_reject(r, err);
 		free(err);
 		return -1;
 	}
-	if (fsx_fstat(r->scan.tree.rootfd, &st) == -1 ||
-	    st.st_dev != j.root_dev || st.st_ino != j.root_ino) {
+	if (fsx_fstat(r->scan.tree.rootfd, &st) == -1) {
+		report_error(rep, r->scan.tree.root, "%s", strerror(errno));
+		journal_free(&j);
+		return -1;
+	}
+	moved = st.st_dev != j.root_dev || st.st_ino != j.root_ino;
+	if (moved && rec_root_elsewhere(r, &j)) {
 		report_error(rep, NULL, "%s.journal belongs to the tree %s, not "
 		    "this one: run 'evmaint --root %s rotate' to finish it",
 		    r->ctx->cfg->state_file, j.root, j.root);
+		journal_free(&j);
+		return -1;
+	}
+	/*
+	 * Nothing is replayed before all of it is known to be rotation's; a
+	 * copy of the tree at its path is replayed by the names it shows.
+	 */
+	if (rec_validate(r, &j, &published, &err) == -1 ||
+	    (moved && rec_rebase(r, &j, &err) == -1)) {
+		rec_reject(r, err);
+		free(err);
 		journal_free(&j);
 		return -1;
 	}
@@ -462,7 +477,7 @@ rot_recover(struct rot_run *r)
 		}
 	}
 	rot_sync_dirs(r);
-	if (!r->ctx->dry_run && failed == 0 && j.archive != NULL &&
+	if (!r->ctx->dry_run && failed == 0 && published == 1 &&
 	    ex_recover(r, &j) != 0)
 		failed++;
 	if (!r->ctx->dry_run && failed == 0) {

@@ -44,12 +44,20 @@ int	rot_barrier(struct rot_run *, int *, size_t);
 bool	rot_log_due(const struct state *, const struct log *, time_t, bool,
 	    const char **);
 
+/* recover.c */
+int	rec_validate(struct rot_run *, const struct journal *, int *,
+	    char **);
+int	rec_rebase(struct rot_run *, struct journal *, char **);
+int	rec_reject(struct rot_run *, const char *);
+bool	rec_root_elsewhere(struct rot_run *, const struct journal *);
+
 /* compress.c */
 void	cz_resolve_dups(struct rot_run *);
 void	cz_compress(struct rot_run *);
 int	cz_hash_fd(int, uint64_t, uint64_t *, uint8_t *, uint8_t *);
 
 /* expire.c */
+int	ex_recover_check(struct rot_run *, const struct journal *, char **);
 int	ex_recover(struct rot_run *, const struct journal *);
 void	ex_expire(struct rot_run *);
 void	ex_retention(struct rot_run *);

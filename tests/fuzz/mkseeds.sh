@@ -70,6 +70,38 @@ for spec in renameat2:1 renameat2:3 renameat2:6 unlinkat:1 unlinkat:3 fsync:12; 
 done
 EVMAINT_NOW="2026-11-05 02:00:00" evm rotate || true
 cp "$STATE" "$out/state/seed-state-after"
+# Journals for the validator: forged shapes, and a shift of a plain and .gz pair.
+cat >"$out/journal/seed-forged-readme" <<'JOURNAL'
+evmaint-journal 1
+time 1793754000
+root /srv/event 65024 10954229
+log error.log 1793754000 1:20261104
+ren README.md error.log.3 65024 10954300
+ren .evmaint-tmp.error.log error.log.1 65024 10954300
+xchg error.log.1 error.log 65024 10954300
+end
+JOURNAL
+cat >"$out/journal/seed-forged-snapshot-members" <<'JOURNAL'
+evmaint-journal 1
+time 1793754000
+root /srv/event 65024 10954229
+archive event-20261104T130000.tar.gz
+member deploy deploy.log deploy/deploy.log 65024 10954301 4096 070aec3183adff2823e53fe68d3fbb2e18252381ec9353c00567aa91ca611db4
+member . README.md README.md 65024 10954300 512 75e0931dc9b51120c4517a5921909afec2b0946105a32c7bf9961d4ee21a4793
+end
+JOURNAL
+cat >"$out/journal/seed-pair-shift" <<'JOURNAL'
+evmaint-journal 1
+time 1793840400
+root /srv/event 65024 10954229
+log deploy/deploy.log 1793840400 1:20261105,2:20261104,3:20261103
+ren deploy.log.2.gz deploy.log.3.gz 65024 10954233
+ren deploy.log.2 deploy.log.3 65024 10954234
+ren deploy.log.1.gz deploy.log.2.gz 65024 10954232
+ren .evmaint-tmp.1.deploy.log deploy.log.1 65024 10954382
+xchg deploy.log.1 deploy.log 65024 10954382
+end
+JOURNAL
 
 cp "$here/../../etc/evmaint.conf" "$out/conf/seed-default"
 cp "$T/evmaint.conf" "$out/conf/seed-sections"

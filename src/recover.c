@@ -1,0 +1,268 @@
+/*
+ * What rot_recover asks before it replays a journal: is every step one
+ * rotation wrote for a log of this tree (else it is set aside, unreplayed),
+ * and, for a tree copied or restored to its path (new inodes, same names),
+ * which of the steps the copy shows done, so that the replay's inode checks
+ * hold against the files now there.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "evmaint.h"
+#include "esc.h"
+#include "fsx.h"
+#include "journal.h"
+#include "report.h"
+#include "rotate.h"
+#include "tree.h"
+#include "xmalloc.h"
+
+/* Beyond this many shift steps a copy's progress is not worked out. */
+#define REC_SHIFT_MAX	4096
+
+static bool	rec_is_log(void *, const char *, bool *);
+static struct tree_dir *rec_dir(struct rot_run *, const char *);
+static bool	rec_stat(int, const char *, struct stat *);
+static int	rec_progress(int, const struct jr_log *, size_t *, char **);
+static int	rec_rebase_log(struct rot_run *, struct jr_log *, char **);
+
+static bool
+rec_is_log(void *arg, const char *rel, bool *dateext)
+{
+	struct rot_run	*r = arg;
+	struct log	*l = scan_find(&r->scan, rel);
+
+	if (l == NULL)
+		return false;
+	*dateext = l->opts->dateext;
+	return true;
+}
+
+/*
+ * 0 when the journal may be replayed, with *published saying whether its
+ * archive was published whole (its sources may go); -1 and *why if not.
+ */
+int
+rec_validate(struct rot_run *r, const struct journal *j, int *published,
+    char **why)
+{
+	struct jr_tree jt = { rec_is_log, r };
+
+	*published = 0;
+	if (journal_check(j, &jt, why) == -1)
+		return -1;
+	if ((*published = ex_recover_check(r, j, why)) == -1)
+		return -1;
+	return 0;
+}
+
+/*
+ * A journal that is not replayed: moved aside (a dry run only says so),
+ * reported with the reason and the name it now has. Always -1: this run
+ * stops; the next one starts clean.
+ */
+int
+rec_reject(struct rot_run *r, const char *why)
+{
+	const char	*sf = r->ctx->cfg->state_file;
+	char		*ewhy, *aside = NULL;
+
+	ewhy = esc_human_dup(why);
+	if (r->ctx->dry_run)
+		report_error(r->ctx->rep, NULL, "%s.journal is not one rotation "
+		    "wrote (%s): a real run sets it aside and replays none of "
+		    "it", sf, ewhy);
+	else if (journal_set_aside(r->statedir, r->journal_name, r->ctx->now,
+	    &aside) == -1)
+		report_error(r->ctx->rep, NULL, "%s.journal is not one rotation "
+		    "wrote (%s), and cannot be set aside: %s; nothing is "
+		    "rotated while it is there", sf, ewhy, strerror(errno));
+	else
+		report_error(r->ctx->rep, NULL, "%s.journal rejected, none of "
+		    "it replayed: %s; set aside as %s%s", sf, ewhy, sf,
+		    aside + strlen(r->state_name));
+	free(aside);
+	free(ewhy);
+	return -1;
+}
+
+/*
+ * Whether the journal's tree is still at the path it names, and that is
+ * not this run's root (a --root or a config that moved): then running on
+ * that path finishes it.
+ */
+bool
+rec_root_elsewhere(struct rot_run *r, const struct journal *j)
+{
+	struct stat	 st;
+	char		*why;
+	int		 fd;
+	bool		 there;
+
+	if (strcmp(j->root, r->scan.tree.root) == 0)
+		return false;
+	if ((fd = tree_open_trusted(j->root, NULL, r->ctx->cfg->uid, NULL,
+	    &why)) == -1) {
+		free(why);
+		return false;
+	}
+	there = fsx_fstat(fd, &st) == 0 && st.st_dev == j->root_dev &&
+	    st.st_ino == j->root_ino;
+	close(fd);
+	return there;
+}
+
+static struct tree_dir *
+rec_dir(struct rot_run *r, const char *rel)
+{
+	struct tree_dir	*d;
+	char		*dirrel = xstrdup(rel), *slash;
+
+	slash = strrchr(dirrel, '/');
+	d = tree_dir_get(&r->scan.tree, slash != NULL ? (*slash = '\0',
+	    dirrel) : "");
+	free(dirrel);
+	return d;
+}
+
+static bool
+rec_stat(int dirfd, const char *name, struct stat *st)
+{
+	return fsx_fstatat(dirfd, name, st) == 0;
+}
+
+/*
+ * How many of a log's steps the copy shows done, from names alone (its
+ * inodes are new). While the new empty file still has its temporary name,
+ * the shift is under way: the last shift step whose source is gone and
+ * whose target is there is the last one done, and every name of the shift
+ * must then be where that says. Once it has left its temporary name, its
+ * slot holding it still empty beside a live log that is not means the
+ * exchange is still to do (and the whole shift done); anything else is a
+ * finished rotation (generations compressed or archived since). -1 when
+ * the names fit no point of the rotation.
+ */
+static int
+rec_progress(int dirfd, const struct jr_log *jl, size_t *done, char **why)
+{
+	const struct jr_step	*s = jl->steps;
+	struct stat		 pst, sst, lst;
+	size_t			 m = jl->nsteps, ns = m - 2, k, i, l;
+	bool			 want;
+
+	if (!rec_stat(dirfd, s[m - 1].b, &lst)) {
+		xasprintf(why, "log %s: missing", jl->rel);
+		return -1;
+	}
+	if (!rec_stat(dirfd, s[m - 2].a, &pst)) {
+		*done = rec_stat(dirfd, s[m - 2].b, &sst) && sst.st_size == 0 &&
+		    lst.st_size > 0 ? m - 1 : m;
+		if (*done == m)
+			return 0;
+		k = ns;		/* the shift is over, the exchange to do */
+	} else {
+		if (rec_stat(dirfd, s[m - 2].b, &sst)) {
+			xasprintf(why, "log %s: the new empty log and %s both "
+			    "exist", jl->rel, s[m - 2].b);
+			return -1;
+		}
+		for (k = ns; k > 0; k--)
+			if (!rec_stat(dirfd, s[k - 1].a, &sst) &&
+			    rec_stat(dirfd, s[k - 1].b, &sst))
+				break;
+		*done = k;
+	}
+	if (ns > REC_SHIFT_MAX) {
+		xasprintf(why, "log %s: a shift of %zu generations", jl->rel, ns);
+		return -1;
+	}
+	/* after k steps: A_i there for i >= k or refilled, B_i for i < k */
+	for (i = 0; i < ns; i++) {
+		want = i >= k;
+		for (l = 0; l < k && !want; l++)
+			want = strcmp(s[l].b, s[i].a) == 0;
+		if (rec_stat(dirfd, s[i].a, &sst) != want)
+			goto nofit;
+		want = i < k;
+		for (l = k; l < ns && !want; l++)
+			want = l != i && strcmp(s[l].a, s[i].b) == 0;
+		if (rec_stat(dirfd, s[i].b, &sst) != want)
+			goto nofit;
+	}
+	return 0;
+nofit:
+	xasprintf(why, "log %s: its generations are not where any point of "
+	    "the interrupted rotation leaves them", jl->rel);
+	return -1;
+}
+
+/* A log's steps given the inodes the copy's files have. */
+static int
+rec_rebase_log(struct rot_run *r, struct jr_log *jl, char **why)
+{
+	struct tree_dir	*d = rec_dir(r, jl->rel);
+	struct jr_step	*s = jl->steps;
+	struct stat	 st;
+	const char	*prep;
+	size_t		 m = jl->nsteps, k, i;
+
+	if (d == NULL)
+		return 0;	/* the replay reports it */
+	if (rec_progress(d->fd, jl, &k, why) == -1)
+		return -1;
+	for (i = 0; i + 2 < m; i++)
+		if (rec_stat(d->fd, i < k ? s[i].b : s[i].a, &st)) {
+			s[i].dev = st.st_dev;
+			s[i].ino = st.st_ino;
+		}
+	prep = k + 2 <= m ? s[m - 2].a : k + 1 == m ? s[m - 2].b : s[m - 1].b;
+	if (!rec_stat(d->fd, prep, &st)) {
+		xasprintf(why, "log %s: %s vanished", jl->rel, prep);
+		return -1;
+	}
+	s[m - 2].dev = s[m - 1].dev = st.st_dev;
+	s[m - 2].ino = s[m - 1].ino = st.st_ino;
+	return 0;
+}
+
+/*
+ * The tree was copied or restored to its path: the journal's names fit it
+ * but its inodes do not. Each step gets the inode of the file that now
+ * stands where the copy shows that step to be (done or to do), and each
+ * archived source that of the file by its name, whose content is checked
+ * against the archive before removal anyway. -1 and *why when the copy
+ * fits no point of the rotation: then nothing is replayed.
+ */
+int
+rec_rebase(struct rot_run *r, struct journal *j, char **why)
+{
+	struct tree_dir	*d;
+	struct stat	 st;
+	size_t		 i;
+
+	*why = NULL;
+	for (i = 0; i < j->nlogs; i++)
+		if (rec_rebase_log(r, &j->logs[i], why) == -1)
+			return -1;
+	for (i = 0; i < j->nmembers; i++) {
+		struct jr_member *jm = &j->members[i];
+
+		if ((d = tree_dir_get(&r->scan.tree, jm->dirrel)) != NULL &&
+		    rec_stat(d->fd, jm->file, &st)) {
+			jm->dev = st.st_dev;
+			jm->ino = st.st_ino;
+		}
+	}
+	if (fsx_fstat(r->scan.tree.rootfd, &st) == -1) {
+		xasprintf(why, "%s: %s", r->scan.tree.root, strerror(errno));
+		return -1;
+	}
+	j->root_dev = st.st_dev;
+	j->root_ino = st.st_ino;
+	return 0;
+}

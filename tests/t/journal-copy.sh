@@ -1,0 +1,126 @@
+#!/bin/bash
+# Issue 13, item 3: a tree copied or restored to its own path (cp -a: a new
+# inode for every file and for the root) with a pending journal never leaves
+# evmaint stuck. A night's rotation is killed before each rename and each
+# unlink in turn; when that leaves a journal, the tree is copied away and
+# back (cp -a, rm -rf) and rotate rerun: it replays the journal by the names
+# the copy shows (exit 0, the same tree, archives and state as an
+# uninterrupted night) or sets it aside (exit 1 once, saying where); the
+# next run exits 0; no line is lost; no advice to run a command that cannot
+# succeed.
+. "$(dirname "$0")/common.sh"
+. "$(dirname "$0")/crash-lib.sh"
+need strace tar zcat sha256sum
+need_root
+
+LSAN_OFF="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
+
+crash_setup
+export EVMAINT_JOBS=1	# strace counts calls per thread: one thread, one order
+
+crash_restore
+at "$CRASH_NOW" evm_run 0 -q rotate
+crash_listing >"$T/ref"
+crash_expected_lines | LC_ALL=C sort >"$T/lines.want"
+
+# evm_run_any ARG...: evm_run whatever the status, left in RC.
+evm_run_any() {
+	RC=0
+	timeout -k 5 "${EVM_TIMEOUT:-60}" "$EVMAINT" -c "$T/evmaint.conf" "$@" \
+		>"$T/out" 2>"$T/err" </dev/null || RC=$?
+}
+
+# copy_back: the tree (and its archives) copied away and back.
+copy_back() {
+	local old new
+	old=$(stat -c %i "$ROOT")
+	cp -a "$T/srv" "$T/away"
+	# back while the original still holds its inodes: none is reused
+	cp -a "$T/away" "$T/back"
+	rm -rf "${T:?}/srv" "${T:?}/away"
+	mv "$T/back" "$T/srv"
+	new=$(stat -c %i "$ROOT")
+	[ "$old" != "$new" ] || fail "the copy kept the root's inode ($old)"
+}
+
+replayed=0
+asides=0
+for sc in renameat2 unlinkat; do
+	n=1
+	while :; do
+		crash_restore
+		rc=0
+		ASAN_OPTIONS=$LSAN_OFF EVMAINT_NOW="$CRASH_NOW" strace -f -o /dev/null \
+			-e inject="$sc":signal=SIGKILL:when="$n" \
+			"$EVMAINT" -c "$T/evmaint.conf" -q rotate >/dev/null 2>&1 </dev/null || rc=$?
+		[ "$rc" = 137 ] || break
+		what="killed before $sc call $n"
+		n=$((n + 1))
+		[ -f "$STATE.journal" ] || continue
+		copy_back
+		EVMAINT_NOW=$CRASH_NOW evm_run_any rotate
+		assert_no_grep "run 'evmaint" "$T/err" "$what: advice"
+		case $RC in
+		0)
+			replayed=$((replayed + 1))
+			crash_listing >"$T/got"
+			assert_same "$T/got" "$T/ref" "$what, copied back, rerun: as an uninterrupted night"
+			;;
+		1)
+			asides=$((asides + 1))
+			assert_fgrep "set aside as $STATE.journal.rejected-" "$T/err" "$what, copied back"
+			rm -f "$STATE".journal.rejected-*
+			;;
+		*) fail "$what, copied back: exit $RC: $(cat "$T/err")" ;;
+		esac
+		assert_no_file "$STATE.journal" "$what, copied back: journal left"
+		at "$CRASH_NOW" evm_run 0 -q rotate
+		assert_no_tmp "$T/srv" "$what, copied back"
+		crash_lines | LC_ALL=C sort >"$T/lines.got"
+		LC_ALL=C comm -23 "$T/lines.want" "$T/lines.got" >"$T/lines.lost"
+		[ ! -s "$T/lines.lost" ] ||
+			fail "$what, copied back: $(wc -l <"$T/lines.lost") lines lost, first: $(head -3 "$T/lines.lost")"
+	done
+done
+[ "$replayed" -ge 5 ] || fail "only $replayed copied trees replayed ($asides set aside)"
+ok "$replayed copied trees with a pending journal replayed as if never copied, $asides set aside; none stuck, no line lost"
+
+# A copy whose names fit no point of the rotation (a file where the shift
+# has not put one yet): set aside, exit 1 once, then all is well.
+crash_restore
+ASAN_OPTIONS=$LSAN_OFF EVMAINT_NOW="$CRASH_NOW" strace -f -o /dev/null \
+	-e inject=renameat2:signal=SIGKILL:when=1 \
+	"$EVMAINT" -c "$T/evmaint.conf" -q rotate >/dev/null 2>&1 </dev/null || true
+assert_file "$STATE.journal"
+assert_grep '^ren deploy.log.2.gz deploy.log.3.gz ' "$STATE.journal"
+assert_file "$ROOT/deploy/.evmaint-tmp.deploy.log"
+copy_back
+echo planted | gzip -n >"$ROOT/deploy/deploy.log.3.gz"
+at "$CRASH_NOW" evm_run 1 rotate
+assert_fgrep "log deploy/deploy.log: its generations are not where" "$T/err"
+assert_fgrep "set aside as $STATE.journal.rejected-20261103T020000" "$T/err"
+assert_no_grep "run 'evmaint" "$T/err"
+assert_no_file "$STATE.journal"
+at "$CRASH_NOW" evm_run 0 -q rotate
+assert_no_tmp "$T/srv"
+crash_lines | LC_ALL=C sort >"$T/lines.got"
+LC_ALL=C comm -23 "$T/lines.want" "$T/lines.got" >"$T/lines.lost"
+[ ! -s "$T/lines.lost" ] || fail "copy set aside: $(wc -l <"$T/lines.lost") lines lost"
+ok "a copy that fits no point of the rotation: set aside once, the next run rotates, no line lost"
+
+# The tree copied to a path of its own while the original stays: the
+# journal's tree is still there, and running on it finishes the journal.
+crash_restore
+ASAN_OPTIONS=$LSAN_OFF EVMAINT_NOW="$CRASH_NOW" strace -f -o /dev/null \
+	-e inject=renameat2:signal=SIGKILL:when=3 \
+	"$EVMAINT" -c "$T/evmaint.conf" -q rotate >/dev/null 2>&1 </dev/null || true
+assert_file "$STATE.journal"
+cp -a "$ROOT" "$T/other"
+at "$CRASH_NOW" evm_run 1 --root "$T/other" rotate
+assert_fgrep "run 'evmaint --root $ROOT rotate'" "$T/err"
+assert_file "$STATE.journal"
+at "$CRASH_NOW" evm_run 0 -q --root "$ROOT" rotate
+crash_listing >"$T/got"
+assert_same "$T/got" "$T/ref" "the advice followed"
+ok "a journal of a tree still at another path: the advice names it, and following it works"
+exit 0
