@@ -171,7 +171,9 @@ conf_err(struct conf_errors *e, const char *name, int line, const char *fmt,
 	esc_human(&b, name);
 	if (line > 0)
 		sbuf_addf(&b, ":%d", line);
-	sbuf_addf(&b, ": %s", msg ? msg : "out of memory");
+	sbuf_adds(&b, ": ");
+	/* a value quoted from the file may hold control bytes */
+	esc_human(&b, msg ? msg : "out of memory");
 	free(msg);
 	e->msg = xreallocarray(e->msg, e->n + 1, sizeof *e->msg);
 	e->msg[e->n++] = sbuf_steal(&b);
