@@ -387,6 +387,7 @@ ex_expire(struct rot_run *r)
 	o.level = 6;
 	o.stamp = r->jr.time != 0 ? r->jr.time : r->ctx->now;
 	o.mode = cfg->mode;
+	o.dir = cfg->archive_dir;
 	o.uid = cfg->uid;
 	o.gid = cfg->gid;
 	if (isatty(STDERR_FILENO) && !report_json(r->ctx->rep) &&
