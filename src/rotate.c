@@ -10,6 +10,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -701,6 +702,23 @@ rot_adopt(struct rot_run *r, struct log *l)
 }
 
 /*
+ * Whether a generation's name fits in a file name (NAME_MAX bytes). A log
+ * whose name is too long for its generations is not rotated at all, and
+ * said so, rather than rotated into a name that cannot be created.
+ */
+static bool
+rot_name_fits(struct rot_run *r, const struct log *l, const char *name)
+{
+	if (strlen(name) <= NAME_MAX)
+		return true;
+	report_error(r->ctx->rep, l->rel, "not rotated: its name is %zu bytes "
+	    "long, too long for its generation %s (%zu bytes; a file name "
+	    "holds at most %d): rename the log", strlen(l->name), name,
+	    strlen(name), NAME_MAX);
+	return false;
+}
+
+/*
  * Builds a log's plan: the shift (numbered generations, highest first, each
  * onto a free name), the move of the prepared file into the new slot, the
  * exchange, and the state record after. NULL (reported) when it cannot be
@@ -751,6 +769,10 @@ rot_plan(struct rot_run *r, struct log *l, const char *why)
 				goto fail;
 			}
 			dst = gen_name_num(l->name, g->gn.num + 1, g->gn.gz);
+			if (!rot_name_fits(r, l, dst)) {
+				free(dst);
+				goto fail;
+			}
 			if (!rot_free(l->dir, gone, ngone, taken, ntaken, dst)) {
 				report_error(r->ctx->rep, l->rel, "not rotated: "
 				    "%s would move onto the existing %s",
@@ -793,6 +815,10 @@ rot_plan(struct rot_run *r, struct log *l, const char *why)
 	gz = xstrdup(p->slot);
 	gz = xrealloc(gz, strlen(gz) + 4);
 	strcat(gz, ".gz");
+	if (!rot_name_fits(r, l, gz)) {
+		free(gz);
+		goto fail;
+	}
 	if (!rot_free(l->dir, gone, ngone, taken, ntaken, p->slot) ||
 	    !rot_free(l->dir, gone, ngone, taken, ntaken, gz)) {
 		report_error(r->ctx->rep, l->rel, "not rotated: %s is in the "
