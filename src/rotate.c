@@ -653,6 +653,48 @@ rot_tag_used(const struct state_log *sl, const struct log *l, const char *tag)
 }
 
 /*
+ * A later rotation's tag (YYYYMMDD_HHMMSS) must sort after every tag the log
+ * already has that day, or names stop sorting in time order, or collide:
+ * when DST ends the hour from 02:00 to 03:00 comes twice, and 02:00 CET's
+ * _020000 would sort before (and 02:30 CET's _023000 be) the tags taken an
+ * hour earlier in CEST. Then the tag is the day's newest with a sequence
+ * number after it (_023000_01, _023000_02, ...). -1 when all 99 are used.
+ */
+static int
+rot_tag_order(const struct state_log *sl, const struct log *l, char *tag)
+{
+	const char	*newest = NULL, *t;
+	size_t		 i;
+	int		 seq;
+
+	if (strlen(tag) == 8)
+		return 0;		/* the day's first sorts first */
+	for (i = 0; sl != NULL && i < sl->ngens; i++) {
+		t = sl->gens[i].tag;
+		if (strncmp(t, tag, 8) == 0 && strcmp(t, tag) >= 0 &&
+		    (newest == NULL || strcmp(t, newest) > 0))
+			newest = t;
+	}
+	for (i = 0; i < l->ngens; i++) {
+		t = l->gens[i].gn.tag;
+		if (l->gens[i].gn.form == GEN_DATE && strncmp(t, tag, 8) == 0 &&
+		    strcmp(t, tag) >= 0 && (newest == NULL ||
+		    strcmp(t, newest) > 0))
+			newest = t;
+	}
+	if (newest == NULL)
+		return 0;
+	if (strlen(newest) == 8)
+		return 0;		/* cannot happen: tag > "YYYYMMDD" */
+	seq = strlen(newest) == GEN_TAG_SEQ_LEN ? atoi(newest + 16) + 1 : 1;
+	if (seq > 99)
+		return -1;
+	snprintf(tag, EVM_TAG_MAX, "%.15s_%c%c", newest, '0' + seq / 10,
+	    '0' + seq % 10);
+	return 0;
+}
+
+/*
  * Gives each numbered generation evmaint did not rotate itself (taken over
  * from logrotate) a date tag at first sight, kept in the state from then on:
  * the day of its mtime, or that day with the time of day (bumped a second at
@@ -789,9 +831,13 @@ rot_plan(struct rot_run *r, struct log *l, const char *why)
 		}
 		if (first && rot_tag_used(sl, l, tag))
 			clock_tag(r->ctx->now, false, tag, sizeof tag);
+		if (rot_tag_order(sl, l, tag) == -1)
+			goto exhausted;
 		p->slot = gen_name_num(l->name, 1, false);
 	} else {
 		for (;;) {
+			if (rot_tag_order(sl, l, tag) == -1)
+				goto exhausted;
 			p->slot = gen_name_date(l->name, tag, false);
 			gz = gen_name_date(l->name, tag, true);
 			if (rot_free(l->dir, gone, ngone, taken, ntaken,
@@ -859,6 +905,9 @@ rot_plan(struct rot_run *r, struct log *l, const char *why)
 	free(taken);
 	free(gone);
 	return p;
+exhausted:
+	report_error(r->ctx->rep, l->rel, "not rotated: 99 rotations already "
+	    "share the time %s (the clock went backwards?)", tag);
 fail:
 	for (i = 0; i < ntaken; i++)
 		free(taken[i]);
