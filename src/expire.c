@@ -527,19 +527,54 @@ out:
 }
 
 /*
+ * The day retention counts from: today, but at most the day after the
+ * previous run's. A clock that jumped years ahead for one run would
+ * otherwise delete every archive at once; so would any gap, and a real one
+ * (a machine off for a month) only delays retention by one run.
+ */
+static time_t
+ex_retention_ref(const struct rot_run *r)
+{
+	struct tm	tm;
+	time_t		next;
+
+	if (r->prev_run == 0 || r->prev_run >= r->ctx->now)
+		return r->ctx->now;
+	localtime_r(&r->prev_run, &tm);
+	tm.tm_mday += 1;
+	tm.tm_hour = 23;
+	tm.tm_min = tm.tm_sec = 59;
+	tm.tm_isdst = -1;
+	next = mktime(&tm);
+	return next != (time_t)-1 && next < r->ctx->now ? next : r->ctx->now;
+}
+
+static int
+ex_cutday(time_t ref, int days)
+{
+	struct tm tm;
+
+	localtime_r(&ref, &tm);
+	tm.tm_mday -= days;
+	tm.tm_hour = 12;	/* the day's middle: no DST edge to fall off */
+	tm.tm_isdst = -1;
+	return clock_day(mktime(&tm));
+}
+
+/*
  * archive_keep_days: archives whose stamp's day is more than that many
  * calendar days before today go, with their sidecars; never the newest.
+ * "Today" is bounded by ex_retention_ref; what that bound spares is said.
  */
 void
 ex_retention(struct rot_run *r)
 {
 	const struct evm_config	*cfg = r->ctx->cfg;
 	struct arc_entry	*e;
-	struct tm		 tm;
-	time_t			 cut;
+	time_t			 ref;
 	char			*side, *path;
-	size_t			 n, i;
-	int			 fd, cutday;
+	size_t			 n, i, spared = 0;
+	int			 fd, cutday, nowcut;
 
 	if (cfg->archive_keep_days <= 0)
 		return;
@@ -548,11 +583,9 @@ ex_retention(struct rot_run *r)
 		free(side);
 		return;		/* already reported by ex_expire */
 	}
-	localtime_r(&r->ctx->now, &tm);
-	tm.tm_mday -= cfg->archive_keep_days;
-	tm.tm_isdst = -1;
-	cut = mktime(&tm);
-	cutday = clock_day(cut);
+	ref = ex_retention_ref(r);
+	cutday = ex_cutday(ref, cfg->archive_keep_days);
+	nowcut = ex_cutday(r->ctx->now, cfg->archive_keep_days);
 	if (arc_list(fd, &e, &n) == -1) {
 		report_error(r->ctx->rep, NULL, "archive_dir %s: %s",
 		    cfg->archive_dir, strerror(errno));
@@ -560,8 +593,10 @@ ex_retention(struct rot_run *r)
 		return;
 	}
 	for (i = 0; i + 1 < n; i++) {		/* never the newest */
-		if (clock_day(e[i].stamp) >= cutday)
+		if (clock_day(e[i].stamp) >= cutday) {
+			spared += clock_day(e[i].stamp) < nowcut;
 			continue;
+		}
 		xasprintf(&path, "%s/%s", cfg->archive_dir, e[i].name);
 		xasprintf(&side, "%s.sha256", e[i].name);
 		if (r->ctx->dry_run || fsx_unlink(fd, e[i].name) == 0) {
@@ -579,6 +614,17 @@ ex_retention(struct rot_run *r)
 	if (!r->ctx->dry_run && fsx_fsync(fd) == -1)
 		report_error(r->ctx->rep, cfg->archive_dir, "fsync: %s",
 		    strerror(errno));
+	if (spared > 0) {
+		char prev[40];
+
+		clock_iso8601(r->prev_run, prev, sizeof prev);
+		report_warn(r->ctx->rep, cfg->archive_dir, "%zu archive%s older "
+		    "than archive_keep_days (%d) by today's clock kept: the "
+		    "previous run was at %s, and retention moves at most one day "
+		    "past it per run (a clock that jumped ahead must not delete "
+		    "them all); the next run goes on", spared, spared == 1 ? "" :
+		    "s", cfg->archive_keep_days, prev);
+	}
 	arc_list_free(e, n);
 	close(fd);
 }

@@ -19,6 +19,7 @@
 
 #include "evmaint.h"
 #include "conf.h"
+#include "esc.h"
 #include "fsx.h"
 #include "gen.h"
 #include "journal.h"
@@ -42,6 +43,7 @@ struct rot_plan {
 	const char	*why;
 };
 
+static void	rot_heal_future(struct rot_run *);
 static int	rot_replay_log(struct rot_run *, struct tree_dir *,
 		    const struct journal *, const struct jr_log *, bool);
 static void	rot_plan_free(struct rot_plan *, bool);
@@ -54,6 +56,7 @@ rot_saved(struct rot_run *r)
 {
 	state_free(&r->loaded);
 	memset(&r->loaded, 0, sizeof r->loaded);
+	r->loaded.run = r->state.run;
 	for (size_t i = 0; i < r->state.nlogs; i++)
 		state_log_copy(state_get(&r->loaded, r->state.logs[i].rel,
 		    true), &r->state.logs[i]);
@@ -103,7 +106,55 @@ rot_open(struct rot_run *r, struct evm_ctx *ctx)
 	}
 	if (!r->loaded_bad)
 		rot_saved(r);
+	r->prev_run = r->state.run;
+	rot_heal_future(r);
 	return 0;
+}
+
+/*
+ * Records later than now: the clock went backwards, or an earlier run's
+ * clock was ahead (years, once). Either way nothing is rotated daily this
+ * run (maxsize still applies), and those records are set to now, so that
+ * daily rotation resumes on the next calendar day instead of waiting for
+ * the recorded date to come round. Said on stderr, once for all logs.
+ */
+static void
+rot_heal_future(struct rot_run *r)
+{
+	struct sbuf	 b;
+	time_t		 now = r->ctx->now, latest = 0;
+	size_t		 i, n = 0;
+	char		 when[40];
+
+	for (i = 0; i < r->state.nlogs; i++) {
+		struct state_log *sl = &r->state.logs[i];
+
+		if (sl->last <= now)
+			continue;
+		if (sl->last > latest)
+			latest = sl->last;
+		sl->last = now;
+		n++;
+	}
+	if (n == 0 && r->prev_run <= now)
+		return;
+	sbuf_init(&b);
+	if (r->prev_run > now) {
+		clock_iso8601(r->prev_run, when, sizeof when);
+		sbuf_addf(&b, "the previous run was at %s", when);
+	}
+	if (n > 0) {
+		clock_iso8601(latest, when, sizeof when);
+		sbuf_addf(&b, "%s%zu log%s last rotated later than now (as "
+		    "late as %s)", b.len ? "; " : "", n, n == 1 ? " was" :
+		    "s were", when);
+	}
+	clock_iso8601(now, when, sizeof when);
+	report_warn(r->ctx->rep, NULL, "the clock went backwards: it says %s, "
+	    "but %s%s", when, b.s, n == 0 ? "" : ". Those logs are not "
+	    "rotated daily today (maxsize still applies); their records are "
+	    "set to now, and daily rotation resumes tomorrow");
+	sbuf_free(&b);
 }
 
 void
@@ -1181,6 +1232,10 @@ rot_finish(struct rot_run *r)
 	if (r->ctx->dry_run || r->statedir < 0)
 		return 0;
 	memset(&out, 0, sizeof out);
+	/* the day's first run only: a second run the same day costs no fsync */
+	out.run = r->prev_run != 0 && r->prev_run <= r->ctx->now &&
+	    clock_day(r->prev_run) == clock_day(r->ctx->now) ? r->prev_run :
+	    r->ctx->now;
 	for (i = 0; i < r->state.nlogs; i++)
 		if (scan_find(&r->scan, r->state.logs[i].rel) == NULL)
 			state_log_copy(state_get(&out, r->state.logs[i].rel,
