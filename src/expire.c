@@ -527,10 +527,11 @@ out:
 }
 
 /*
- * The day retention counts from: today, but at most the day after the
- * previous run's. A clock that jumped years ahead for one run would
- * otherwise delete every archive at once; so would any gap, and a real one
- * (a machine off for a month) only delays retention by one run.
+ * The time retention counts from: now when the previous run was today or
+ * yesterday (the nightly case), else the previous run's. A clock that
+ * jumped years ahead for one run then deletes nothing the run before it
+ * kept; so does a run after missed nights (a machine off for a month),
+ * whose next run catches up.
  */
 static time_t
 ex_retention_ref(const struct rot_run *r)
@@ -542,11 +543,13 @@ ex_retention_ref(const struct rot_run *r)
 		return r->ctx->now;
 	localtime_r(&r->prev_run, &tm);
 	tm.tm_mday += 1;
-	tm.tm_hour = 23;
-	tm.tm_min = tm.tm_sec = 59;
+	tm.tm_hour = 12;
+	tm.tm_min = tm.tm_sec = 0;
 	tm.tm_isdst = -1;
 	next = mktime(&tm);
-	return next != (time_t)-1 && next < r->ctx->now ? next : r->ctx->now;
+	if (next == (time_t)-1 || clock_day(r->ctx->now) <= clock_day(next))
+		return r->ctx->now;
+	return r->prev_run;
 }
 
 static int
@@ -620,10 +623,10 @@ ex_retention(struct rot_run *r)
 		clock_iso8601(r->prev_run, prev, sizeof prev);
 		report_warn(r->ctx->rep, cfg->archive_dir, "%zu archive%s older "
 		    "than archive_keep_days (%d) by today's clock kept: the "
-		    "previous run was at %s, and retention moves at most one day "
-		    "past it per run (a clock that jumped ahead must not delete "
-		    "them all); the next run goes on", spared, spared == 1 ? "" :
-		    "s", cfg->archive_keep_days, prev);
+		    "previous run was at %s, more than a day ago, and a clock "
+		    "that jumped ahead must not delete them all; retention counts "
+		    "from that run this time, from today next time", spared,
+		    spared == 1 ? "" : "s", cfg->archive_keep_days, prev);
 	}
 	arc_list_free(e, n);
 	close(fd);
