@@ -785,8 +785,8 @@ arc_create_tmp(struct arc_wr *w, int *seq, char **name, char **tmp)
 		xasprintf(&w->fatal, "no free name: .1 to .%d all exist",
 		    ARC_SEQ_MAX);
 	} else if (fd == -1)
-		xasprintf(&w->fatal, "cannot create %s: %s", *tmp,
-		    strerror(errno));
+		xasprintf(&w->fatal, "cannot create %s in %s (archive_dir): %s",
+		    *tmp, o->dir != NULL ? o->dir : ".", strerror(errno));
 	return fd;
 }
 
@@ -911,7 +911,7 @@ arc_write(int dirfd, struct arc_member *m, size_t n,
 {
 	struct arc_wr	 w;
 	struct stat	 st;
-	char		*name = NULL, *tmp = NULL, *tarname;
+	char		*name = NULL, *tmp = NULL, *tarname, *path = NULL;
 	uint8_t		 hash[HASH_LEN];
 	size_t		 i, count = 0;
 	int		 fd = -1, seq, rc;
@@ -1005,8 +1005,12 @@ fail:
 		fsx_close(fd);
 	if (tmp != NULL)
 		(void)fsx_unlink(dirfd, tmp);
-	report_error(rep, name, "archive not written: %s",
+	/* named by its path: archive_dir is what an operator must fix */
+	if (o->dir != NULL && name != NULL)
+		xasprintf(&path, "%s/%s", o->dir, name);
+	report_error(rep, path != NULL ? path : name, "archive not written: %s",
 	    w.fatal != NULL ? w.fatal : "unknown error");
+	free(path);
 	rc = -1;
 out:
 	arc_ids_free(&w.users);

@@ -43,6 +43,7 @@ struct arc_opts {
 	bool		 gzip;		/* .tar.gz (snapshots) or .tar (nightly) */
 	int		 level;		/* gzip level for .tar.gz */
 	time_t		 stamp;		/* the name's YYYYMMDDTHHMMSS, local time */
+	const char	*dir;		/* archive_dir, for messages; or NULL */
 	mode_t		 mode;		/* of the archive and its sidecar */
 	uid_t		 uid;
 	gid_t		 gid;

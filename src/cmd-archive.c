@@ -159,6 +159,7 @@ cmd_archive_exec(struct evm_ctx *ctx, struct cmd_args *args)
 	o.level = cfg->defaults.compress_level;
 	o.stamp = ctx->now;
 	o.mode = cfg->mode;
+	o.dir = cfg->archive_dir;
 	o.uid = cfg->uid;
 	o.gid = cfg->gid;
 	if (isatty(STDERR_FILENO) && !ctx->json && ctx->verbosity >= 0) {

@@ -171,7 +171,9 @@ conf_err(struct conf_errors *e, const char *name, int line, const char *fmt,
 	esc_human(&b, name);
 	if (line > 0)
 		sbuf_addf(&b, ":%d", line);
-	sbuf_addf(&b, ": %s", msg ? msg : "out of memory");
+	sbuf_adds(&b, ": ");
+	/* a value quoted from the file may hold control bytes */
+	esc_human(&b, msg ? msg : "out of memory");
 	free(msg);
 	e->msg = xreallocarray(e->msg, e->n + 1, sizeof *e->msg);
 	e->msg[e->n++] = sbuf_steal(&b);
@@ -283,26 +285,55 @@ conf_set_path(struct evm_config *cfg, enum conf_id id, const char *v,
 	return 0;
 }
 
+/*
+ * Whether tok is already in the set (an open-addressing table of indexes
+ * into logs[], slot = index + 1); adds it if not. Hashed, so that 60,000
+ * entries cost 60,000 probes, not 1.8e9 comparisons.
+ */
+static bool
+conf_seen(size_t *set, size_t cap, char **logs, const char *tok, size_t idx)
+{
+	uint64_t	h = 14695981039346656037ULL;
+	const char	*c;
+	size_t		k;
+
+	for (c = tok; *c != '\0'; c++)
+		h = (h ^ (unsigned char)*c) * 1099511628211ULL;
+	for (k = (size_t)h & (cap - 1); set[k] != 0; k = (k + 1) & (cap - 1))
+		if (strcmp(logs[set[k] - 1], tok) == 0)
+			return true;
+	set[k] = idx + 1;
+	return false;
+}
+
+/*
+ * The `logs` list. Every entry at fault is named in one message (not only
+ * the first), so that a generated list is fixed in one pass.
+ */
 static int
 conf_set_loglist(struct evm_config *cfg, const char *v, char **why)
 {
 	char		**logs = NULL, *copy, *tok, *save;
 	const char	 *bad, *base;
 	struct gen_name	  gn;
-	size_t		  n = 0, i;
+	struct sbuf	  err;
+	size_t		  n = 0, i, cap = 16, ntok = 1, *set;
 
+	/* at most half full: at most one entry more than separators */
+	for (i = 0; v[i] != '\0'; i++)
+		ntok += v[i] == ' ' || v[i] == '\t';
+	while (cap / 2 < ntok)
+		cap *= 2;
+	set = xcalloc(cap, sizeof *set);
+	sbuf_init(&err);
 	copy = xstrdup(v);
 	for (tok = strtok_r(copy, " \t", &save); tok != NULL;
 	    tok = strtok_r(NULL, " \t", &save)) {
 		if ((bad = conf_check_relpath(tok)) != NULL) {
-			xasprintf(why, "'%s' %s", tok, bad);
-			goto fail;
+			sbuf_addf(&err, "%s'%s' %s", err.len ? "; " : "", tok,
+			    bad);
+			continue;
 		}
-		for (i = 0; i < n; i++)
-			if (strcmp(logs[i], tok) == 0) {
-				xasprintf(why, "'%s' is listed twice", tok);
-				goto fail;
-			}
 		/*
 		 * A log named like a generation (x.log.1, x.log-20261118) would
 		 * be one log's file and another's slot: rotating either one
@@ -311,14 +342,27 @@ conf_set_loglist(struct evm_config *cfg, const char *v, char **why)
 		base = strrchr(tok, '/');
 		base = base != NULL ? base + 1 : tok;
 		if (gen_parse(base, &gn)) {
-			xasprintf(why, "'%s' is named like a generation of '%.*s%.*s'",
-			    tok, (int)(base - tok), tok, (int)gn.baselen, base);
-			goto fail;
+			sbuf_addf(&err, "%s'%s' is named like a generation of "
+			    "'%.*s%.*s'", err.len ? "; " : "", tok,
+			    (int)(base - tok), tok, (int)gn.baselen, base);
+			continue;
 		}
 		logs = xreallocarray(logs, n + 1, sizeof *logs);
-		logs[n++] = xstrdup(tok);
+		logs[n] = xstrdup(tok);
+		if (conf_seen(set, cap, logs, tok, n)) {
+			sbuf_addf(&err, "%s'%s' is listed twice", err.len ?
+			    "; " : "", tok);
+			free(logs[n]);
+			continue;
+		}
+		n++;
 	}
 	free(copy);
+	free(set);
+	if (err.len > 0) {
+		*why = sbuf_steal(&err);
+		goto fail;
+	}
 	for (i = 0; i < cfg->nlogs; i++)
 		free(cfg->logs[i]);
 	free(cfg->logs);
@@ -329,7 +373,6 @@ fail:
 	for (i = 0; i < n; i++)
 		free(logs[i]);
 	free(logs);
-	free(copy);
 	return -1;
 }
 
@@ -723,8 +766,12 @@ conf_parse_text(struct evm_config *cfg, const char *text, size_t len,
 	char			*line;
 	size_t			 before = errs->n;
 
-	if (memchr(text, '\0', len) != NULL) {
-		conf_err(errs, name, 0, "contains a NUL byte: not a text file");
+	if ((nl = memchr(text, '\0', len)) != NULL) {
+		/* the line it is on, so that it can be found and fixed */
+		for (s = text, p.line = 1; s < nl; s++)
+			p.line += *s == '\n';
+		conf_err(errs, name, p.line, "contains a NUL byte: not a text "
+		    "file");
 		return -1;
 	}
 	memset(&p, 0, sizeof p);

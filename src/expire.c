@@ -387,6 +387,7 @@ ex_expire(struct rot_run *r)
 	o.level = 6;
 	o.stamp = r->jr.time != 0 ? r->jr.time : r->ctx->now;
 	o.mode = cfg->mode;
+	o.dir = cfg->archive_dir;
 	o.uid = cfg->uid;
 	o.gid = cfg->gid;
 	if (isatty(STDERR_FILENO) && !report_json(r->ctx->rep) &&
@@ -543,19 +544,57 @@ ex_recover(struct rot_run *r, const struct journal *j)
 }
 
 /*
+ * The time retention counts from: now when the previous run was today or
+ * yesterday (the nightly case), else the previous run's. A clock that
+ * jumped years ahead for one run then deletes nothing the run before it
+ * kept; so does a run after missed nights (a machine off for a month),
+ * whose next run catches up.
+ */
+static time_t
+ex_retention_ref(const struct rot_run *r)
+{
+	struct tm	tm;
+	time_t		next;
+
+	if (r->prev_run == 0 || r->prev_run >= r->ctx->now)
+		return r->ctx->now;
+	localtime_r(&r->prev_run, &tm);
+	tm.tm_mday += 1;
+	tm.tm_hour = 12;
+	tm.tm_min = tm.tm_sec = 0;
+	tm.tm_isdst = -1;
+	next = mktime(&tm);
+	if (next == (time_t)-1 || clock_day(r->ctx->now) <= clock_day(next))
+		return r->ctx->now;
+	return r->prev_run;
+}
+
+static int
+ex_cutday(time_t ref, int days)
+{
+	struct tm tm;
+
+	localtime_r(&ref, &tm);
+	tm.tm_mday -= days;
+	tm.tm_hour = 12;	/* the day's middle: no DST edge to fall off */
+	tm.tm_isdst = -1;
+	return clock_day(mktime(&tm));
+}
+
+/*
  * archive_keep_days: archives whose stamp's day is more than that many
  * calendar days before today go, with their sidecars; never the newest.
+ * "Today" is bounded by ex_retention_ref; what that bound spares is said.
  */
 void
 ex_retention(struct rot_run *r)
 {
 	const struct evm_config	*cfg = r->ctx->cfg;
 	struct arc_entry	*e;
-	struct tm		 tm;
-	time_t			 cut;
+	time_t			 ref;
 	char			*side, *path;
-	size_t			 n, i;
-	int			 fd, cutday;
+	size_t			 n, i, spared = 0;
+	int			 fd, cutday, nowcut;
 
 	if (cfg->archive_keep_days <= 0)
 		return;
@@ -564,11 +603,9 @@ ex_retention(struct rot_run *r)
 		free(side);
 		return;		/* already reported by ex_expire */
 	}
-	localtime_r(&r->ctx->now, &tm);
-	tm.tm_mday -= cfg->archive_keep_days;
-	tm.tm_isdst = -1;
-	cut = mktime(&tm);
-	cutday = clock_day(cut);
+	ref = ex_retention_ref(r);
+	cutday = ex_cutday(ref, cfg->archive_keep_days);
+	nowcut = ex_cutday(r->ctx->now, cfg->archive_keep_days);
 	if (arc_list(fd, &e, &n) == -1) {
 		report_error(r->ctx->rep, NULL, "archive_dir %s: %s",
 		    cfg->archive_dir, strerror(errno));
@@ -576,8 +613,10 @@ ex_retention(struct rot_run *r)
 		return;
 	}
 	for (i = 0; i + 1 < n; i++) {		/* never the newest */
-		if (clock_day(e[i].stamp) >= cutday)
+		if (clock_day(e[i].stamp) >= cutday) {
+			spared += clock_day(e[i].stamp) < nowcut;
 			continue;
+		}
 		xasprintf(&path, "%s/%s", cfg->archive_dir, e[i].name);
 		xasprintf(&side, "%s.sha256", e[i].name);
 		if (r->ctx->dry_run || fsx_unlink(fd, e[i].name) == 0) {
@@ -595,6 +634,17 @@ ex_retention(struct rot_run *r)
 	if (!r->ctx->dry_run && fsx_fsync(fd) == -1)
 		report_error(r->ctx->rep, cfg->archive_dir, "fsync: %s",
 		    strerror(errno));
+	if (spared > 0) {
+		char prev[40];
+
+		clock_iso8601(r->prev_run, prev, sizeof prev);
+		report_warn(r->ctx->rep, cfg->archive_dir, "%zu archive%s older "
+		    "than archive_keep_days (%d) by today's clock kept: the "
+		    "previous run was at %s, more than a day ago, and a clock "
+		    "that jumped ahead must not delete them all; retention counts "
+		    "from that run this time, from today next time", spared,
+		    spared == 1 ? "" : "s", cfg->archive_keep_days, prev);
+	}
 	arc_list_free(e, n);
 	close(fd);
 }

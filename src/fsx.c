@@ -8,7 +8,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pwd.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -378,25 +380,37 @@ fsx_is_tmp_name(const char *name)
 	return strncmp(name, EVM_TMP_PREFIX, sizeof EVM_TMP_PREFIX - 1) == 0;
 }
 
-char *
-fsx_tmp_name(const char *final)
-{
-	char *s;
-
-	xasprintf(&s, "%s%s", EVM_TMP_PREFIX, final);
-	return s;
-}
-
-/* The k-th temporary name fsx_create_tmp tries for `final`. */
+/*
+ * The temporary name for `final`, k-th choice: .evmaint-tmp.[K.]FINAL, or
+ * when that would not fit in a file name (a log's name near NAME_MAX), the
+ * same prefix with a hash of FINAL in its place: still one name per final
+ * name, so that a leftover is found again, and recognised by its prefix.
+ */
 static char *
 fsx_tmp_name_k(const char *final, int k)
 {
-	char *s;
+	uint64_t	 h = 14695981039346656037ULL;
+	const char	*c;
+	char		*s, kbuf[16] = "";
 
-	if (k == 0)
-		return fsx_tmp_name(final);
-	xasprintf(&s, "%s%d.%s", EVM_TMP_PREFIX, k, final);
+	if (k > 0)
+		snprintf(kbuf, sizeof kbuf, "%d.", k);
+	if (sizeof EVM_TMP_PREFIX - 1 + strlen(kbuf) + strlen(final) <=
+	    NAME_MAX) {
+		xasprintf(&s, "%s%s%s", EVM_TMP_PREFIX, kbuf, final);
+		return s;
+	}
+	for (c = final; *c != '\0'; c++)
+		h = (h ^ (unsigned char)*c) * 1099511628211ULL;
+	xasprintf(&s, "%s%slong-%016llx", EVM_TMP_PREFIX, kbuf,
+	    (unsigned long long)h);
 	return s;
+}
+
+char *
+fsx_tmp_name(const char *final)
+{
+	return fsx_tmp_name_k(final, 0);
 }
 
 /*

@@ -23,13 +23,23 @@ gen_digits(const char *s, size_t n)
 	return true;
 }
 
-/* 20261118 or 20261118_143000, with a plausible date and time. */
+/*
+ * 20261118, 20261118_143000, or 20261025_023000_01 (a later rotation whose
+ * time of day would not sort after the day's newest: the hour repeated when
+ * DST ends, a clock stepped back), with a plausible date and time.
+ */
 bool
 gen_tag_valid(const char *t)
 {
 	size_t	n = strlen(t);
 	int	mon, day, hh, mm, ss;
 
+	if (n == GEN_TAG_SEQ_LEN) {
+		if (t[15] != '_' || !gen_digits(t + 16, 2) ||
+		    (t[16] == '0' && t[17] == '0'))
+			return false;
+		n = 15;
+	}
 	if ((n != 8 && n != 15) || !gen_digits(t, 8))
 		return false;
 	mon = (t[4] - '0') * 10 + (t[5] - '0');
@@ -83,7 +93,7 @@ gen_parse(const char *name, struct gen_name *g)
 		return true;
 	}
 	/* dated: BASE-YYYYMMDD or BASE-YYYYMMDD_HHMMSS */
-	for (size_t tl = 8; tl <= 15; tl += 7) {
+	for (size_t tl = 8; tl <= GEN_TAG_SEQ_LEN; tl += tl == 8 ? 7 : 3) {
 		if (n > tl + 1 && name[n - tl - 1] == '-') {
 			memcpy(g->tag, name + n - tl, tl);
 			g->tag[tl] = '\0';

@@ -12,6 +12,7 @@
 #include "evmaint.h"
 
 #define GEN_NUM_MAX 99999
+#define GEN_TAG_SEQ_LEN 18	/* 20261025_023000_01 */
 
 enum gen_form {
 	GEN_NUM,

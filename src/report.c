@@ -102,7 +102,14 @@ report_errlog(struct report *r, int dirfd, mode_t mode, uid_t uid, gid_t gid)
 	r->errlog_gid = gid;
 }
 
-/* "path: message", with the path made safe for a terminal and for syslog. */
+/*
+ * "path: message", all of it made safe for a terminal, error.log and syslog:
+ * the message names files too (a rename's both ends, a temporary name), and
+ * escaping here, once, covers every call site. A newline in a name would
+ * otherwise forge an error.log line, an ESC drive the terminal. Escaping is
+ * idempotent on its own output (it leaves backslashes alone), so a name
+ * escaped by a caller is not mangled.
+ */
 static char *
 report_compose(const char *path, const char *fmt, va_list ap)
 {
@@ -116,9 +123,21 @@ report_compose(const char *path, const char *fmt, va_list ap)
 	}
 	if (vasprintf(&msg, fmt, ap) < 0)
 		msg = NULL;
-	sbuf_adds(&b, msg != NULL ? msg : "(message lost: out of memory)");
+	esc_human(&b, msg != NULL ? msg : "(message lost: out of memory)");
 	free(msg);
 	return sbuf_steal(&b);
+}
+
+/* A whole human line, escaped as report_compose does. */
+static void
+report_vline(struct report *r, const char *fmt, va_list ap)
+{
+	char *line = report_compose(NULL, fmt, ap);
+
+	pthread_mutex_lock(&r->mu);
+	printf("%s\n", line);
+	pthread_mutex_unlock(&r->mu);
+	free(line);
 }
 
 /* Whether this dry-run line was already printed; remembers it if not. */
@@ -260,10 +279,7 @@ report_info(struct report *r, const char *fmt, ...)
 	if (r->json || r->verbosity < 1)
 		return;
 	va_start(ap, fmt);
-	pthread_mutex_lock(&r->mu);
-	vprintf(fmt, ap);
-	putchar('\n');
-	pthread_mutex_unlock(&r->mu);
+	report_vline(r, fmt, ap);
 	va_end(ap);
 }
 
@@ -276,10 +292,7 @@ report_line(struct report *r, const char *fmt, ...)
 	if (r->json)
 		return;
 	va_start(ap, fmt);
-	pthread_mutex_lock(&r->mu);
-	vprintf(fmt, ap);
-	putchar('\n');
-	pthread_mutex_unlock(&r->mu);
+	report_vline(r, fmt, ap);
 	va_end(ap);
 }
 

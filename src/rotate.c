@@ -10,6 +10,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +19,7 @@
 
 #include "evmaint.h"
 #include "conf.h"
+#include "esc.h"
 #include "fsx.h"
 #include "gen.h"
 #include "journal.h"
@@ -41,6 +43,7 @@ struct rot_plan {
 	const char	*why;
 };
 
+static void	rot_heal_future(struct rot_run *);
 static int	rot_replay_log(struct rot_run *, struct tree_dir *,
 		    const struct journal *, const struct jr_log *, bool);
 static void	rot_plan_free(struct rot_plan *, bool);
@@ -53,6 +56,7 @@ rot_saved(struct rot_run *r)
 {
 	state_free(&r->loaded);
 	memset(&r->loaded, 0, sizeof r->loaded);
+	r->loaded.run = r->state.run;
 	for (size_t i = 0; i < r->state.nlogs; i++)
 		state_log_copy(state_get(&r->loaded, r->state.logs[i].rel,
 		    true), &r->state.logs[i]);
@@ -102,7 +106,55 @@ rot_open(struct rot_run *r, struct evm_ctx *ctx)
 	}
 	if (!r->loaded_bad)
 		rot_saved(r);
+	r->prev_run = r->state.run;
+	rot_heal_future(r);
 	return 0;
+}
+
+/*
+ * Records later than now: the clock went backwards, or an earlier run's
+ * clock was ahead (years, once). Either way nothing is rotated daily this
+ * run (maxsize still applies), and those records are set to now, so that
+ * daily rotation resumes on the next calendar day instead of waiting for
+ * the recorded date to come round. Said on stderr, once for all logs.
+ */
+static void
+rot_heal_future(struct rot_run *r)
+{
+	struct sbuf	 b;
+	time_t		 now = r->ctx->now, latest = 0;
+	size_t		 i, n = 0;
+	char		 when[40];
+
+	for (i = 0; i < r->state.nlogs; i++) {
+		struct state_log *sl = &r->state.logs[i];
+
+		if (sl->last <= now)
+			continue;
+		if (sl->last > latest)
+			latest = sl->last;
+		sl->last = now;
+		n++;
+	}
+	if (n == 0 && r->prev_run <= now)
+		return;
+	sbuf_init(&b);
+	if (r->prev_run > now) {
+		clock_iso8601(r->prev_run, when, sizeof when);
+		sbuf_addf(&b, "the previous run was at %s", when);
+	}
+	if (n > 0) {
+		clock_iso8601(latest, when, sizeof when);
+		sbuf_addf(&b, "%s%zu log%s last rotated later than now (as "
+		    "late as %s)", b.len ? "; " : "", n, n == 1 ? " was" :
+		    "s were", when);
+	}
+	clock_iso8601(now, when, sizeof when);
+	report_warn(r->ctx->rep, NULL, "the clock went backwards: it says %s, "
+	    "but %s%s", when, b.s, n == 0 ? "" : ". Those logs are not "
+	    "rotated daily today (maxsize still applies); their records are "
+	    "set to now, and daily rotation resumes tomorrow");
+	sbuf_free(&b);
 }
 
 void
@@ -667,6 +719,48 @@ rot_tag_used(const struct state_log *sl, const struct log *l, const char *tag)
 }
 
 /*
+ * A later rotation's tag (YYYYMMDD_HHMMSS) must sort after every tag the log
+ * already has that day, or names stop sorting in time order, or collide:
+ * when DST ends the hour from 02:00 to 03:00 comes twice, and 02:00 CET's
+ * _020000 would sort before (and 02:30 CET's _023000 be) the tags taken an
+ * hour earlier in CEST. Then the tag is the day's newest with a sequence
+ * number after it (_023000_01, _023000_02, ...). -1 when all 99 are used.
+ */
+static int
+rot_tag_order(const struct state_log *sl, const struct log *l, char *tag)
+{
+	const char	*newest = NULL, *t;
+	size_t		 i;
+	int		 seq;
+
+	if (strlen(tag) == 8)
+		return 0;		/* the day's first sorts first */
+	for (i = 0; sl != NULL && i < sl->ngens; i++) {
+		t = sl->gens[i].tag;
+		if (strncmp(t, tag, 8) == 0 && strcmp(t, tag) >= 0 &&
+		    (newest == NULL || strcmp(t, newest) > 0))
+			newest = t;
+	}
+	for (i = 0; i < l->ngens; i++) {
+		t = l->gens[i].gn.tag;
+		if (l->gens[i].gn.form == GEN_DATE && strncmp(t, tag, 8) == 0 &&
+		    strcmp(t, tag) >= 0 && (newest == NULL ||
+		    strcmp(t, newest) > 0))
+			newest = t;
+	}
+	if (newest == NULL)
+		return 0;
+	if (strlen(newest) == 8)
+		return 0;		/* cannot happen: tag > "YYYYMMDD" */
+	seq = strlen(newest) == GEN_TAG_SEQ_LEN ? atoi(newest + 16) + 1 : 1;
+	if (seq > 99)
+		return -1;
+	snprintf(tag, EVM_TAG_MAX, "%.15s_%c%c", newest, '0' + seq / 10,
+	    '0' + seq % 10);
+	return 0;
+}
+
+/*
  * Gives each numbered generation evmaint did not rotate itself (taken over
  * from logrotate) a date tag at first sight, kept in the state from then on:
  * the day of its mtime, or that day with the time of day (bumped a second at
@@ -713,6 +807,23 @@ rot_adopt(struct rot_run *r, struct log *l)
 		snprintf(sl->gens[sl->ngens].tag, EVM_TAG_MAX, "%s", tag);
 		sl->ngens++;
 	}
+}
+
+/*
+ * Whether a generation's name fits in a file name (NAME_MAX bytes). A log
+ * whose name is too long for its generations is not rotated at all, and
+ * said so, rather than rotated into a name that cannot be created.
+ */
+static bool
+rot_name_fits(struct rot_run *r, const struct log *l, const char *name)
+{
+	if (strlen(name) <= NAME_MAX)
+		return true;
+	report_error(r->ctx->rep, l->rel, "not rotated: its name is %zu bytes "
+	    "long, too long for its generation %s (%zu bytes; a file name "
+	    "holds at most %d): rename the log", strlen(l->name), name,
+	    strlen(name), NAME_MAX);
+	return false;
 }
 
 /*
@@ -766,6 +877,10 @@ rot_plan(struct rot_run *r, struct log *l, const char *why)
 				goto fail;
 			}
 			dst = gen_name_num(l->name, g->gn.num + 1, g->gn.gz);
+			if (!rot_name_fits(r, l, dst)) {
+				free(dst);
+				goto fail;
+			}
 			if (!rot_free(l->dir, gone, ngone, taken, ntaken, dst)) {
 				report_error(r->ctx->rep, l->rel, "not rotated: "
 				    "%s would move onto the existing %s",
@@ -782,9 +897,13 @@ rot_plan(struct rot_run *r, struct log *l, const char *why)
 		}
 		if (first && rot_tag_used(sl, l, tag))
 			clock_tag(r->ctx->now, false, tag, sizeof tag);
+		if (rot_tag_order(sl, l, tag) == -1)
+			goto exhausted;
 		p->slot = gen_name_num(l->name, 1, false);
 	} else {
 		for (;;) {
+			if (rot_tag_order(sl, l, tag) == -1)
+				goto exhausted;
 			p->slot = gen_name_date(l->name, tag, false);
 			gz = gen_name_date(l->name, tag, true);
 			if (rot_free(l->dir, gone, ngone, taken, ntaken,
@@ -808,6 +927,10 @@ rot_plan(struct rot_run *r, struct log *l, const char *why)
 	gz = xstrdup(p->slot);
 	gz = xrealloc(gz, strlen(gz) + 4);
 	strcat(gz, ".gz");
+	if (!rot_name_fits(r, l, gz)) {
+		free(gz);
+		goto fail;
+	}
 	if (!rot_free(l->dir, gone, ngone, taken, ntaken, p->slot) ||
 	    !rot_free(l->dir, gone, ngone, taken, ntaken, gz)) {
 		report_error(r->ctx->rep, l->rel, "not rotated: %s is in the "
@@ -848,6 +971,9 @@ rot_plan(struct rot_run *r, struct log *l, const char *why)
 	free(taken);
 	free(gone);
 	return p;
+exhausted:
+	report_error(r->ctx->rep, l->rel, "not rotated: 99 rotations already "
+	    "share the time %s (the clock went backwards?)", tag);
 fail:
 	for (i = 0; i < ntaken; i++)
 		free(taken[i]);
@@ -1121,6 +1247,10 @@ rot_finish(struct rot_run *r)
 	if (r->ctx->dry_run || r->statedir < 0)
 		return 0;
 	memset(&out, 0, sizeof out);
+	/* the day's first run only: a second run the same day costs no fsync */
+	out.run = r->prev_run != 0 && r->prev_run <= r->ctx->now &&
+	    clock_day(r->prev_run) == clock_day(r->ctx->now) ? r->prev_run :
+	    r->ctx->now;
 	for (i = 0; i < r->state.nlogs; i++)
 		if (scan_find(&r->scan, r->state.logs[i].rel) == NULL)
 			state_log_copy(state_get(&out, r->state.logs[i].rel,

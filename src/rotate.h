@@ -28,6 +28,7 @@ struct rot_run {
 	struct journal	 jr;		/* this run's journal */
 	bool		 jr_saved;	/* jr is on disk */
 	bool		 ex_unremoved;	/* an archived source could not go */
+	time_t		 prev_run;	/* the state's last run, 0: none */
 	int		 nthreads;
 };
 

@@ -2,6 +2,7 @@
  * State file (see state.h). Format, one record per line, names
  * percent-encoded:
  *	evmaint-state 1
+ *	run 1764032401
  *	log deploy/deploy.log 1764032401 1:20261125,2:20261124_101500
  * Written with fsx_publish_file: temp, fsync, rename, fsync of the directory.
  */
@@ -239,6 +240,18 @@ state_parse(struct state *s, const char *text, size_t len, char **err)
 		}
 		if (*line == '\0' || *line == '#')
 			continue;
+		if (strncmp(line, "run ", 4) == 0) {
+			errno = 0;
+			last = strtoll(line + 4, &end, 10);
+			if (*end != '\0' || end == line + 4 || errno != 0 ||
+			    last < 0 || s->run != 0) {
+				xasprintf(err, "line %d: bad or repeated run "
+				    "record", lineno);
+				goto fail;
+			}
+			s->run = (time_t)last;
+			continue;
+		}
 		if (state_split(line, tok, 4) != 4 ||
 		    strcmp(tok[0], "log") != 0) {
 			xasprintf(err, "line %d: expected 'log PATH TIME GENS'",
@@ -281,6 +294,8 @@ state_format(const struct state *s, struct sbuf *b)
 	size_t i;
 
 	sbuf_addf(b, "evmaint-state %d\n", STATE_VERSION);
+	if (s->run != 0)
+		sbuf_addf(b, "run %lld\n", (long long)s->run);
 	for (i = 0; i < s->nlogs; i++) {
 		sbuf_adds(b, "log ");
 		esc_pct(b, s->logs[i].rel);

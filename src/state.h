@@ -30,6 +30,12 @@ struct state_log {
 };
 
 struct state {
+	/*
+	 * The last `rotate` run (its first of the day): a run whose clock
+	 * jumped far ahead counts archive retention from here, and one whose
+	 * clock is earlier knows the clock went backwards. 0: none recorded.
+	 */
+	time_t			 run;
 	struct state_log	*logs;
 	size_t			 nlogs;
 	size_t			 cap;

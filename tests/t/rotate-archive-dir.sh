@@ -111,10 +111,14 @@ for n in $(seq 1 20); do
 	ran+=("$n")
 	cp -p "$ARCH"/event-* "$T/saved/" 2>/dev/null || true
 	want=
+	# retention counts from tonight, or from the previous run when that
+	# was before yesterday (night 15 follows night 11: from the 11th)
+	ref=$n
+	[ "$n" = 15 ] && ref=11
 	for m in "${ran[@]}"; do
 		# an archive each night from the second on; kept while its day is
-		# at most 5 calendar days before tonight's
-		if [ "$m" -ge 2 ] && [ "$m" -ge $((n - 5)) ]; then
+		# at most 5 calendar days before the reference day
+		if [ "$m" -ge 2 ] && [ "$m" -ge $((ref - 5)) ]; then
 			want+="event-$(rl_day "$m")T020000.tar"$'\n'
 		fi
 	done
@@ -126,7 +130,7 @@ for n in $(seq 1 20); do
 	done <"$T/removed"
 done
 rl_assert_accounted
-ok "archive_keep_days = 5: kept exactly the archives of the last 5 calendar days and tonight's, sidecars with them"
+ok "archive_keep_days = 5: kept exactly the archives of the last 5 calendar days and tonight's (after missed nights: of the previous run's), sidecars with them"
 
 # --- 4. never the newest
 t_setup "archive_keep_days = 1" "rotate = 1"
@@ -144,6 +148,10 @@ night 11
 assert_eq "$(archives)" "event-$(rl_day 10)T020000.tar"$'\n'"event-$(rl_day 11)T020000.tar" \
 	"keep_days = 1: yesterday's archive"
 at "$(rl_iso "$(rl_day 20)") 02:00:00" evm_run 0 rotate # nothing new
+# 9 nights after the last run: retention counts from that run, this once
+assert_eq "$(archives)" "event-$(rl_day 10)T020000.tar"$'\n'"event-$(rl_day 11)T020000.tar" \
+	"keep_days = 1, 9 nights after the last run: what that run kept"
+at "$(rl_iso "$(rl_day 20)") 03:00:00" evm_run 0 rotate # nothing new
 assert_eq "$(archives)" "event-$(rl_day 11)T020000.tar" "keep_days = 1, nothing new: all but the newest"
 assert_eq "$(sidecars)" "$(archives)"
 night 21

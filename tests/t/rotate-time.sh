@@ -67,11 +67,14 @@ cp "$STATE" "$T/state.back"
 jrot "2026-11-04 02:00:00"
 assert_eq "$(rotated)" "error.log" "the clock went back to the 4th: only a log never rotated is due"
 assert_unchanged back -t "$D"
-assert_empty "$T/err" "a clock that went backwards is not an error"
-assert_eq "$(state_time deploy/deploy.log)" "$(rl_epoch "2026-11-06 02:00:00")" \
-	"the recorded rotation of deploy.log moved with the clock going back"
-# an earlier hour of the same day as the last rotation: not due either
-jrot "2026-11-06 01:00:00"
+# not an error (exit 0, no "errors" in the JSON), but said on stderr
+assert_grep '^evmaint: warning: the clock went backwards: .*1 log was last rotated later than now' "$T/err" \
+	"a clock that went backwards is not said on stderr"
+# the record in the future is set to now: daily rotation resumes tomorrow
+assert_eq "$(state_time deploy/deploy.log)" "$(rl_epoch "2026-11-04 02:00:00")" \
+	"the recorded rotation of deploy.log in the future was not set to now"
+# an earlier hour of the same day as the (reset) last rotation: not due
+jrot "2026-11-04 01:00:00"
 assert_eq "$(rotated)" "" "an earlier time the same day"
 assert_unchanged back -t "$D"
 # and the next real night rotates as usual
@@ -80,7 +83,7 @@ assert_eq "$(rotated)" "deploy/deploy.log" "the night after the clock came back"
 rl_check_content "$D/deploy.log.1.gz" deploy/deploy.log 20261107 deploy.log.1.gz
 rl_check_content "$D/deploy.log.3.gz" deploy/deploy.log 20261102 deploy.log.3.gz
 rl_assert_accounted
-ok "the clock went back from the 6th to the 4th: nothing rotated, exit 0, no error, state kept; the 7th rotates"
+ok "the clock went back from the 6th to the 4th: nothing rotated, exit 0, a warning, the record set to now; the 7th rotates"
 
 # --- 3. the same day twice; --force
 t_setup

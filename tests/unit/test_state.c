@@ -111,6 +111,40 @@ test_repeated(void **unused)
 	state_free(&s);
 }
 
+/* The last run's time: kept through a round trip, refused when repeated. */
+static void
+test_run(void **unused)
+{
+	static const char text[] = "evmaint-state 1\n"
+	    "run 1764032401\n"
+	    "log a.log 10 1:20261025_023000_01\n";
+	static const char twice[] = "evmaint-state 1\n"
+	    "run 1\n"
+	    "run 2\n";
+	struct state	 s, t;
+	struct sbuf	 b;
+	char		*err = NULL;
+
+	(void)unused;
+	assert_int_equal(state_parse(&s, text, sizeof text - 1, &err), 0);
+	assert_int_equal(s.run, 1764032401);
+	assert_string_equal(state_tag(state_get(&s, "a.log", false), 1),
+	    "20261025_023000_01");
+	sbuf_init(&b);
+	state_format(&s, &b);
+	assert_string_equal(b.s, text);
+	assert_int_equal(state_parse(&t, b.s, b.len, &err), 0);
+	assert_true(state_equal(&s, &t));
+	t.run++;
+	assert_false(state_equal(&s, &t));
+	sbuf_free(&b);
+	state_free(&s);
+	state_free(&t);
+	assert_int_not_equal(state_parse(&s, twice, sizeof twice - 1, &err), 0);
+	assert_non_null(strstr(err, "line 3"));
+	free(err);
+}
+
 int
 main(void)
 {
@@ -118,6 +152,7 @@ main(void)
 		cmocka_unit_test(test_many),
 		cmocka_unit_test(test_roundtrip),
 		cmocka_unit_test(test_repeated),
+		cmocka_unit_test(test_run),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
