@@ -18,12 +18,15 @@
 #include "conf.h"
 #include "fsx.h"
 #include "json.h"
+#include "metrics.h"
 #include "report.h"
+#include "runs.h"
 #include "scan.h"
 #include "tree.h"
 #include "xmalloc.h"
 
 static int	cmd_archive_exec(struct evm_ctx *, struct cmd_args *);
+static int	cmd_archive_snapshot(struct evm_ctx *);
 
 const struct evm_cmd cmd_archive_entry = {
 	"archive", "",
@@ -114,8 +117,35 @@ cmd_archive_progress(void *arg, uint64_t done, uint64_t total, size_t files,
 		fputc('\n', stderr);
 }
 
+/* The snapshot, then its run record and the metrics. */
 static int
 cmd_archive_exec(struct evm_ctx *ctx, struct cmd_args *args)
+{
+	struct timespec	 t0;
+	const char	*base;
+	char		*why;
+	int		 rc, dfd;
+
+	(void)args;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	rc = cmd_archive_snapshot(ctx);
+	if (ctx->dry_run)
+		return rc;
+	dfd = tree_open_parent_trusted(ctx->cfg->state_file, NULL, geteuid(),
+	    ctx->rep, &base, &why);
+	if (dfd == -1) {
+		report_error(ctx->rep, NULL, "state directory: %s", why);
+		free(why);
+	} else {
+		runs_record(ctx, dfd, base, &t0, rc);
+		close(dfd);
+	}
+	(void)metrics_update(ctx);
+	return rc;
+}
+
+static int
+cmd_archive_snapshot(struct evm_ctx *ctx)
 {
 	const struct evm_config	*cfg = ctx->cfg;
 	struct arc_member	*m;
@@ -176,6 +206,7 @@ cmd_archive_exec(struct evm_ctx *ctx, struct cmd_args *args)
 			    "%s", m[i].error);
 	}
 	if (got > 0 && final != NULL) {
+		report_archived(ctx->rep, ok);
 		xasprintf(&path, "%s/%s", cfg->archive_dir, final);
 		report_size(size, sizeof size, (int64_t)bytes);
 		report_action(ctx->rep, "write", path, (int64_t)bytes, -1,

@@ -36,6 +36,8 @@ struct report {
 	unsigned	 nerrors;
 	bool		 syslog_open;
 	bool		 syslog_none;	/* nobody listens: do not try */
+	bool		 silent;	/* collect only: no stderr, no syslog */
+	struct report_tally tally;
 
 	int		 errlog_dirfd;	/* root, once the tree is open */
 	mode_t		 errlog_mode;
@@ -53,6 +55,7 @@ struct report {
 static void	report_syslog(struct report *, int, const char *);
 static void	report_append_errlog(struct report *, const char *);
 static char	*report_compose(const char *, const char *, va_list);
+static void	report_count(struct report *, const char *, int64_t, int64_t);
 
 struct report *
 report_new(const char *command, int verbosity, bool json, bool dry_run)
@@ -180,6 +183,8 @@ report_action(struct report *r, const char *verb, const char *path,
 		return;
 	}
 	r->changed = true;
+	if (!r->dry_run)
+		report_count(r, verb, before, after);
 	if (r->json) {
 		json_obj_begin(&r->actions, NULL);
 		json_str(&r->actions, "action", verb);
@@ -213,7 +218,9 @@ report_error(struct report *r, const char *path, const char *fmt, ...)
 
 	pthread_mutex_lock(&r->mu);
 	r->nerrors++;
-	fprintf(stderr, "evmaint: error: %s\n", msg);
+	r->tally.errors++;
+	if (!r->silent)
+		fprintf(stderr, "evmaint: error: %s\n", msg);
 	if (r->json) {
 		json_obj_begin(&r->errors, NULL);
 		if (path != NULL)
@@ -238,7 +245,8 @@ report_warn(struct report *r, const char *path, const char *fmt, ...)
 	va_end(ap);
 
 	pthread_mutex_lock(&r->mu);
-	fprintf(stderr, "evmaint: warning: %s\n", msg);
+	if (!r->silent)
+		fprintf(stderr, "evmaint: warning: %s\n", msg);
 	if (r->json) {
 		json_obj_begin(&r->warnings, NULL);
 		if (path != NULL)
@@ -370,6 +378,8 @@ report_syslog_listens(void)
 static void
 report_syslog(struct report *r, int prio, const char *msg)
 {
+	if (r->silent)
+		return;
 	if (!r->syslog_open) {
 		r->syslog_none = !report_syslog_listens();
 		if (!r->syslog_none)
@@ -437,4 +447,49 @@ report_size(char *buf, size_t len, int64_t n)
 		i++;
 	}
 	snprintf(buf, len, "%.1f %s", v, units[i]);
+}
+
+/* Counts an action for the run record; called with the mutex held. */
+static void
+report_count(struct report *r, const char *verb, int64_t before,
+    int64_t after)
+{
+	if (strcmp(verb, "rotate") == 0)
+		r->tally.rotated++;
+	else if (strcmp(verb, "compress") == 0) {
+		r->tally.compressed++;
+		r->tally.bytes_in += before > 0 ? (uint64_t)before : 0;
+		r->tally.bytes_out += after > 0 ? (uint64_t)after : 0;
+	} else if (strcmp(verb, "remove") == 0)
+		r->tally.deleted++;
+	else if (strcmp(verb, "write") == 0)
+		r->tally.archives++;
+}
+
+/* N more files are in a verified archive. */
+void
+report_archived(struct report *r, uint64_t n)
+{
+	pthread_mutex_lock(&r->mu);
+	r->tally.archived += n;
+	pthread_mutex_unlock(&r->mu);
+}
+
+void
+report_tally(struct report *r, struct report_tally *t)
+{
+	pthread_mutex_lock(&r->mu);
+	*t = r->tally;
+	pthread_mutex_unlock(&r->mu);
+}
+
+/*
+ * From now on warnings and errors are only collected (with --json, into
+ * the object), not printed nor sent to syslog: a monitoring probe that runs
+ * every few minutes must not fill syslog with the state it reports.
+ */
+void
+report_silent(struct report *r)
+{
+	r->silent = true;
 }

@@ -15,6 +15,18 @@
 
 struct report;
 
+/* What a run did, counted from its actions (for its run record). */
+struct report_tally {
+	uint64_t	rotated;
+	uint64_t	compressed;
+	uint64_t	archived;	/* files in verified archives */
+	uint64_t	archives;	/* archives written */
+	uint64_t	deleted;
+	uint64_t	bytes_in;	/* read by compression */
+	uint64_t	bytes_out;	/* written by compression */
+	uint64_t	errors;
+};
+
 struct report	*report_new(const char *, int, bool, bool);
 void		 report_free(struct report *);
 void		 report_errlog(struct report *, int, mode_t, uid_t, gid_t);
@@ -36,5 +48,8 @@ bool		 report_json(const struct report *);
 bool		 report_quiet(const struct report *);
 int		 report_finish(struct report *, int);
 void		 report_size(char *, size_t, int64_t);
+void		 report_tally(struct report *, struct report_tally *);
+void		 report_archived(struct report *, uint64_t);
+void		 report_silent(struct report *);
 
 #endif

@@ -1,0 +1,448 @@
+/*
+ * Monitoring data (see mon.h): gathered the way status always did, without
+ * the lock, then judged. The conditions and their severities are listed in
+ * evmaint(8), STATUS --check.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/statvfs.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "evmaint.h"
+#include "arc.h"
+#include "conf.h"
+#include "esc.h"
+#include "fsx.h"
+#include "journal.h"
+#include "mon.h"
+#include "report.h"
+#include "rotate.h"
+#include "tree.h"
+#include "xmalloc.h"
+
+#define MON_FULL_PERCENT	90
+
+static void	mon_item(struct mon *, enum mon_sev, const char *, const char *,
+		    const char *, ...) __attribute__((format(printf, 5, 6)));
+
+bool
+mon_mode_ok(const struct evm_config *cfg, const struct stat *st, mode_t want)
+{
+	return (st->st_mode & 07777) == want && st->st_uid == cfg->uid &&
+	    st->st_gid == cfg->gid;
+}
+
+uint64_t
+mon_gens_bytes(const struct log *l)
+{
+	uint64_t	n = 0;
+	size_t		k;
+
+	for (k = 0; k < l->ngens; k++)
+		n += (uint64_t)l->gens[k].st.st_size;
+	return n;
+}
+
+static void
+mon_item(struct mon *m, enum mon_sev sev, const char *kind, const char *path,
+    const char *fmt, ...)
+{
+	struct mon_item	*it;
+	va_list		 ap;
+
+	m->items = xreallocarray(m->items, m->nitems + 1, sizeof *m->items);
+	it = &m->items[m->nitems++];
+	it->sev = sev;
+	it->kind = kind;
+	it->path = path != NULL ? xstrdup(path) : NULL;
+	va_start(ap, fmt);
+	if (vasprintf(&it->msg, fmt, ap) < 0)
+		it->msg = xstrdup("(out of memory)");
+	va_end(ap);
+}
+
+/* The pid holding an flock on the file (dev, ino), from /proc/locks. */
+static long
+mon_lock_pid(const struct stat *st)
+{
+	unsigned	maj, min;
+	unsigned long	ino;
+	long		pid;
+	char		line[256], kind[16];
+	FILE		*fp;
+
+	if ((fp = fopen("/proc/locks", "re")) == NULL)
+		return -1;
+	while (fgets(line, sizeof line, fp) != NULL) {
+		/* "1: FLOCK  ADVISORY  WRITE 1234 fd:01:5678 0 EOF" */
+		if (sscanf(line, "%*d: %15s %*s %*s %ld %x:%x:%lu", kind, &pid,
+		    &maj, &min, &ino) == 5 && strcmp(kind, "FLOCK") == 0 &&
+		    ino == (unsigned long)st->st_ino &&
+		    maj == major(st->st_dev) && min == minor(st->st_dev)) {
+			fclose(fp);
+			return pid;
+		}
+	}
+	fclose(fp);
+	return 0;
+}
+
+/* The state, the run records, the lock and the journal. */
+static void
+mon_state(struct mon *m)
+{
+	const struct evm_config	*cfg = m->ctx->cfg;
+	struct journal		 jr;
+	struct stat		 st;
+	const char		*base;
+	char			*why, *name, *err;
+	int			 dfd;
+
+	dfd = tree_open_parent(cfg->state_file, NULL, NULL, &base, &why);
+	if (dfd == -1) {
+		/* None yet (before init) is no error: nothing is recorded. */
+		if (errno != ENOENT) {
+			m->state_rc = -2;
+			m->state_err = why;
+		} else
+			free(why);
+		return;
+	}
+	m->state_rc = state_load(dfd, base, &m->state, &m->state_err);
+	name = runs_name(base);
+	m->runs_rc = runs_load(dfd, name, &m->runs, &m->runs_err);
+	free(name);
+
+	xasprintf(&name, "%s.lock", base);
+	if (fsx_fstatat(dfd, name, &st) == 0)
+		m->lock_pid = mon_lock_pid(&st);
+	free(name);
+
+	xasprintf(&name, "%s.journal", base);
+	memset(&jr, 0, sizeof jr);
+	if (fsx_fstatat(dfd, name, &st) == 0) {
+		m->journal = true;
+		if (journal_load(dfd, name, &jr, &err) != 0)
+			xasprintf(&m->journal_bad, "unusable (%s)", err ? err :
+			    "unreadable");
+		else if (m->scanned && jr.root != NULL &&
+		    strcmp(jr.root, m->scan.tree.root) != 0)
+			xasprintf(&m->journal_bad, "belongs to the tree %s, not "
+			    "%s", jr.root, m->scan.tree.root);
+		free(err);
+		journal_free(&jr);
+	}
+	free(name);
+	close(dfd);
+}
+
+/* archive_dir as rotate opens it: present, trusted, writable; its space. */
+static void
+mon_archive_dir(struct mon *m)
+{
+	const struct evm_config	*cfg = m->ctx->cfg;
+	struct arc_entry	*e = NULL;
+	struct statvfs		 v;
+	size_t			 n = 0, i;
+	int			 fd;
+
+	fd = tree_open_trusted(cfg->archive_dir, NULL, cfg->uid, NULL,
+	    &m->arc_why);
+	if (fd == -1) {
+		if (errno == ENOENT) {
+			char *why = m->arc_why;
+
+			xasprintf(&m->arc_why, "missing (%s)", why);
+			free(why);
+		}
+		return;
+	}
+	m->arc_ok = true;
+	/* Read-only mounts answer EROFS here, even for root. */
+	m->arc_writable = faccessat(fd, ".", W_OK, AT_EACCESS) == 0;
+	if (!m->arc_writable)
+		xasprintf(&m->arc_why, "not writable (%s)", strerror(errno));
+	if (arc_list(fd, &e, &n) == 0) {
+		for (i = 0; i < n; i++) {
+			m->arc_bytes += (uint64_t)e[i].st.st_size;
+			if (e[i].stamp > m->arc_newest)
+				m->arc_newest = e[i].stamp;
+		}
+		m->narc = n;
+		arc_list_free(e, n);
+	}
+	if (fstatvfs(fd, &v) == 0 && v.f_blocks > 0) {
+		m->arc_vfs = true;
+		m->arc_free = (uint64_t)v.f_bavail * v.f_frsize;
+		m->arc_total = (uint64_t)v.f_blocks * v.f_frsize;
+		if (v.f_flag & ST_RDONLY)
+			m->arc_writable = false;
+	}
+	close(fd);
+}
+
+static void
+mon_logrotate(struct mon *m)
+{
+	const char	*conf = getenv("EVMAINT_LOGROTATE_CONF");
+	char		**paths;
+	size_t		 i, n = m->scan.nlogs;
+
+	if (conf == NULL || *conf == '\0')
+		conf = LR_MAIN_CONF;
+	paths = xcalloc(n ? n : 1, sizeof *paths);
+	for (i = 0; i < n; i++)
+		xasprintf(&paths[i], "%s/%s", m->scan.tree.root,
+		    m->scan.logs[i].rel);
+	(void)lr_scan(conf, (const char *const *)paths, n, &m->lr);
+	for (i = 0; i < n; i++)
+		free(paths[i]);
+	free(paths);
+}
+
+/* The start of the local day after t's. */
+static time_t
+mon_next_day(time_t t)
+{
+	struct tm tm;
+
+	localtime_r(&t, &tm);
+	tm.tm_mday++;
+	tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
+	tm.tm_isdst = -1;
+	return mktime(&tm);
+}
+
+/*
+ * When the log is next due: now if it is, the start of the next day if it
+ * was rotated today, 0 if never (refused, missing) and -1 once it has data
+ * (empty with notifempty).
+ */
+time_t
+mon_next_due(const struct mon *m, const struct log *l)
+{
+	const struct state_log	*sl;
+	const char		*why;
+	time_t			 now = m->ctx->now;
+
+	if (rot_log_due(&m->state, l, now, false, &why))
+		return now;
+	if (l->refused != NULL || !l->exists || l->dir == NULL)
+		return 0;
+	if (l->st.st_size == 0 && l->opts->notifempty)
+		return -1;
+	sl = state_get((struct state *)&m->state, l->rel, false);
+	return mon_next_day(sl != NULL && sl->last > now ? sl->last : now);
+}
+
+static void
+mon_judge_rotate(struct mon *m)
+{
+	const struct run_rec	*ok = runs_last(&m->runs, "rotate", true);
+	const struct run_rec	*last = runs_last(&m->runs, "rotate", false);
+	long long		 max = m->ctx->cfg->check_max_age, age;
+	char			 when[40];
+
+	if (ok == NULL) {
+		mon_item(m, MON_CRITICAL, "rotate", NULL, "no successful rotate "
+		    "recorded%s%s", last ? "; the last one exited " : "",
+		    last ? (last->exit_status == EVM_EXIT_LOCKED ? "75" :
+		    "non-zero") : "");
+		return;
+	}
+	age = (long long)(m->ctx->now - ok->start);
+	if (age > max) {
+		clock_iso8601(ok->start, when, sizeof when);
+		mon_item(m, MON_CRITICAL, "rotate", NULL, "no successful rotate "
+		    "for %lldh%02lldm (since %s; check_max_age %llds)",
+		    age / 3600, age % 3600 / 60, when, max);
+	}
+}
+
+static void
+mon_judge_archive_dir(struct mon *m)
+{
+	const struct evm_config *cfg = m->ctx->cfg;
+
+	if (!m->arc_ok || !m->arc_writable)
+		mon_item(m, MON_CRITICAL, "archive_dir", cfg->archive_dir, "%s",
+		    m->arc_why ? m->arc_why : "unusable");
+	else if (m->arc_vfs && (m->arc_total - m->arc_free) * 100 >
+	    m->arc_total * MON_FULL_PERCENT)
+		mon_item(m, MON_WARNING, "archive_dir_full", cfg->archive_dir,
+		    "file system %llu%% full",
+		    (unsigned long long)((m->arc_total - m->arc_free) * 100 /
+		    m->arc_total));
+}
+
+static void
+mon_judge_log(struct mon *m, const struct log *l)
+{
+	const struct evm_config	*cfg = m->ctx->cfg;
+	const struct state_log	*sl;
+	size_t			 k, drift = 0;
+	char			*rel, when[40];
+
+	if (l->refused != NULL)
+		mon_item(m, MON_CRITICAL, "refused", l->rel, "%s", l->refused);
+	for (k = 0; k < l->ngens; k++) {
+		if (l->gens[k].refused != NULL) {
+			rel = tree_join(l->dirrel, l->gens[k].name);
+			mon_item(m, MON_CRITICAL, "refused", rel, "%s",
+			    l->gens[k].refused);
+			free(rel);
+		} else if (!mon_mode_ok(cfg, &l->gens[k].st, cfg->mode))
+			drift++;
+	}
+	if (l->refused == NULL && l->exists &&
+	    !mon_mode_ok(cfg, &l->st, cfg->mode))
+		mon_item(m, MON_WARNING, "drift", l->rel, "mode %04o uid %ju "
+		    "gid %ju, configured %04o %s:%s",
+		    (unsigned)(l->st.st_mode & 07777), (uintmax_t)l->st.st_uid,
+		    (uintmax_t)l->st.st_gid, (unsigned)cfg->mode, cfg->owner,
+		    cfg->group);
+	if (drift > 0)
+		mon_item(m, MON_WARNING, "drift", l->rel, "%zu generation%s with "
+		    "another mode or owner", drift, drift == 1 ? "" : "s");
+	if (l->ngens > (size_t)l->opts->rotate)
+		mon_item(m, MON_WARNING, "backlog", l->rel, "%zu generations, "
+		    "rotate %d: waiting for archive_dir", l->ngens,
+		    l->opts->rotate);
+	sl = state_get((struct state *)&m->state, l->rel, false);
+	if (sl != NULL && sl->last > m->ctx->now) {
+		clock_iso8601(sl->last, when, sizeof when);
+		mon_item(m, MON_WARNING, "clock", l->rel, "last rotation "
+		    "recorded at %s, in the future", when);
+	}
+}
+
+static void
+mon_judge(struct mon *m)
+{
+	const struct evm_config	*cfg = m->ctx->cfg;
+	size_t			 i;
+
+	mon_judge_rotate(m);
+	if (!m->scanned)
+		mon_item(m, MON_CRITICAL, "root", cfg->root, "cannot be read "
+		    "('evmaint init' creates it)");
+	mon_judge_archive_dir(m);
+	if (m->journal_bad != NULL && m->lock_pid <= 0)
+		mon_item(m, MON_CRITICAL, "journal", NULL, "%s.journal %s: the "
+		    "next rotate cannot finish the interrupted run",
+		    cfg->state_file, m->journal_bad);
+	for (i = 0; m->scanned && i < m->scan.nlogs; i++)
+		mon_judge_log(m, &m->scan.logs[i]);
+	for (i = 0; m->scanned && i < m->scan.tree.ndirs; i++) {
+		struct tree_dir *d = m->scan.tree.dirs[i];
+
+		if (!mon_mode_ok(cfg, &d->st, cfg->dir_mode))
+			mon_item(m, MON_WARNING, "drift", *d->rel ? d->rel :
+			    m->scan.tree.root, "directory mode %04o uid %ju "
+			    "gid %ju, configured %04o %s:%s",
+			    (unsigned)(d->st.st_mode & 07777),
+			    (uintmax_t)d->st.st_uid, (uintmax_t)d->st.st_gid,
+			    (unsigned)cfg->dir_mode, cfg->owner, cfg->group);
+	}
+	for (i = 0; i < m->lr.nhits; i++)
+		if (m->lr.hits[i].inactive == NULL)
+			mon_item(m, MON_WARNING, "logrotate", m->lr.hits[i].path,
+			    "also rotated by logrotate (%s:%d)",
+			    m->lr.hits[i].file, m->lr.hits[i].line);
+	for (i = 0; i < m->scripts.n; i++)
+		if (m->scripts.v[i].last_exit != 0)
+			mon_item(m, MON_WARNING, "script", m->scripts.v[i].tag,
+			    "last run exited %d", m->scripts.v[i].last_exit);
+}
+
+static int
+mon_item_cmp(const void *a, const void *b)
+{
+	const struct mon_item *x = a, *y = b;
+
+	return (int)y->sev - (int)x->sev;
+}
+
+void
+mon_collect(struct mon *m, struct evm_ctx *ctx, struct report *rep)
+{
+	size_t i;
+
+	memset(m, 0, sizeof *m);
+	m->ctx = ctx;
+	m->rep = rep;
+	m->scanned = scan_tree(&m->scan, ctx->cfg, rep) == 0;
+	mon_state(m);
+	if (m->state_rc == -2 || m->runs_rc == -2) {
+		mon_item(m, MON_UNKNOWN, "state", ctx->cfg->state_file,
+		    "cannot be read: %s", m->state_rc == -2 ? m->state_err :
+		    m->runs_err);
+		return;
+	}
+	if (m->state_rc == -1)
+		mon_item(m, MON_UNKNOWN, "state", ctx->cfg->state_file,
+		    "unusable: %s", m->state_err);
+	mon_archive_dir(m);
+	if (m->scanned)
+		mon_logrotate(m);
+	if (scripts_load(ctx->cfg, &m->scripts, rep) != 0)
+		mon_item(m, MON_UNKNOWN, "scripts", NULL, "the scripts' runs "
+		    "cannot be read");
+	mon_judge(m);
+	/* stable: each severity keeps the order the items were found in */
+	for (i = 1; i < m->nitems; i++) {
+		struct mon_item	x = m->items[i];
+		size_t		j = i;
+
+		while (j > 0 && mon_item_cmp(&m->items[j - 1], &x) > 0) {
+			m->items[j] = m->items[j - 1];
+			j--;
+		}
+		m->items[j] = x;
+	}
+}
+
+enum mon_sev
+mon_worst(const struct mon *m)
+{
+	return m->nitems > 0 ? m->items[0].sev : MON_OK;
+}
+
+const char *
+mon_sev_name(enum mon_sev s)
+{
+	static const char *names[] = { "OK", "WARNING", "CRITICAL",
+	    "UNKNOWN" };
+
+	return names[s];
+}
+
+void
+mon_free(struct mon *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->nitems; i++) {
+		free(m->items[i].path);
+		free(m->items[i].msg);
+	}
+	free(m->items);
+	if (m->scanned)
+		scan_free(&m->scan);
+	state_free(&m->state);
+	runs_free(&m->runs);
+	free(m->state_err);
+	free(m->runs_err);
+	free(m->arc_why);
+	free(m->journal_bad);
+	lr_result_free(&m->lr);
+	scripts_free(&m->scripts);
+	memset(m, 0, sizeof *m);
+}
