@@ -8,8 +8,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <grp.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,26 +58,6 @@ struct st_row {
 	char	 gens[48];
 };
 
-/* "root:root", from the names (the ids when there are none). */
-static char *
-st_owner(uid_t uid, gid_t gid)
-{
-	struct passwd	*pw = getpwuid(uid);
-	char		 u[64], *s;
-	struct group	*gr;
-
-	if (pw != NULL)
-		snprintf(u, sizeof u, "%s", pw->pw_name);
-	else
-		snprintf(u, sizeof u, "%ju", (uintmax_t)uid);
-	gr = getgrgid(gid);
-	if (gr != NULL)
-		xasprintf(&s, "%s:%s", u, gr->gr_name);
-	else
-		xasprintf(&s, "%s:%ju", u, (uintmax_t)gid);
-	return s;
-}
-
 static void
 st_when(time_t t, char *buf, size_t len)
 {
@@ -128,7 +106,7 @@ st_row_fill(const struct mon *m, const struct log *l, struct st_row *row)
 		row->owner = xstrdup("missing");
 		snprintf(row->mode, sizeof row->mode, "-");
 	} else {
-		row->owner = st_owner(l->st.st_uid, l->st.st_gid);
+		row->owner = mon_owner_str(l->st.st_uid, l->st.st_gid);
 		snprintf(row->mode, sizeof row->mode, "%04o%s",
 		    (unsigned)(l->st.st_mode & 07777), mon_mode_ok(cfg, &l->st,
 		    cfg->mode) ? "" : " DRIFT");
@@ -202,7 +180,7 @@ st_log_json(const struct mon *m, const struct log *l, struct json *j)
 		json_int(j, "size", (int64_t)l->st.st_size);
 	if (l->exists && l->refused == NULL) {
 		char *mo = conf_mode_str(l->st.st_mode);
-		char *ow = st_owner(l->st.st_uid, l->st.st_gid);
+		char *ow = mon_owner_str(l->st.st_uid, l->st.st_gid);
 
 		json_str(j, "mode", mo);
 		json_int(j, "uid", (int64_t)l->st.st_uid);

@@ -7,6 +7,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,6 +39,39 @@ mon_mode_ok(const struct evm_config *cfg, const struct stat *st, mode_t want)
 {
 	return (st->st_mode & 07777) == want && st->st_uid == cfg->uid &&
 	    st->st_gid == cfg->gid;
+}
+
+/* "root:root", from the names (the ids when there are none). */
+char *
+mon_owner_str(uid_t uid, gid_t gid)
+{
+	struct passwd	*pw = getpwuid(uid);
+	struct group	*gr;
+	char		 u[64], *s;
+
+	if (pw != NULL)
+		snprintf(u, sizeof u, "%s", pw->pw_name);
+	else
+		snprintf(u, sizeof u, "%ju", (uintmax_t)uid);
+	if ((gr = getgrgid(gid)) != NULL)
+		xasprintf(&s, "%s:%s", u, gr->gr_name);
+	else
+		xasprintf(&s, "%s:%ju", u, (uintmax_t)gid);
+	return s;
+}
+
+/* "mode 0644 owner www-data:adm, configured 0640 root:root" */
+static void
+mon_drift(struct mon *m, const char *path, const char *what,
+    const struct stat *st, mode_t want)
+{
+	const struct evm_config	*cfg = m->ctx->cfg;
+	char			*own = mon_owner_str(st->st_uid, st->st_gid);
+
+	mon_item(m, MON_WARNING, "drift", path, "%smode %04o owner %s, "
+	    "configured %04o %s:%s", what, (unsigned)(st->st_mode & 07777),
+	    own, (unsigned)want, cfg->owner, cfg->group);
+	free(own);
 }
 
 uint64_t
@@ -303,11 +338,7 @@ mon_judge_log(struct mon *m, const struct log *l)
 	}
 	if (l->refused == NULL && l->exists &&
 	    !mon_mode_ok(cfg, &l->st, cfg->mode))
-		mon_item(m, MON_WARNING, "drift", l->rel, "mode %04o uid %ju "
-		    "gid %ju, configured %04o %s:%s",
-		    (unsigned)(l->st.st_mode & 07777), (uintmax_t)l->st.st_uid,
-		    (uintmax_t)l->st.st_gid, (unsigned)cfg->mode, cfg->owner,
-		    cfg->group);
+		mon_drift(m, l->rel, "", &l->st, cfg->mode);
 	if (drift > 0)
 		mon_item(m, MON_WARNING, "drift", l->rel, "%zu generation%s with "
 		    "another mode or owner", drift, drift == 1 ? "" : "s");
@@ -344,12 +375,8 @@ mon_judge(struct mon *m)
 		struct tree_dir *d = m->scan.tree.dirs[i];
 
 		if (!mon_mode_ok(cfg, &d->st, cfg->dir_mode))
-			mon_item(m, MON_WARNING, "drift", *d->rel ? d->rel :
-			    m->scan.tree.root, "directory mode %04o uid %ju "
-			    "gid %ju, configured %04o %s:%s",
-			    (unsigned)(d->st.st_mode & 07777),
-			    (uintmax_t)d->st.st_uid, (uintmax_t)d->st.st_gid,
-			    (unsigned)cfg->dir_mode, cfg->owner, cfg->group);
+			mon_drift(m, *d->rel ? d->rel : m->scan.tree.root,
+			    "directory ", &d->st, cfg->dir_mode);
 	}
 	for (i = 0; i < m->lr.nhits; i++)
 		if (m->lr.hits[i].inactive == NULL)
