@@ -95,28 +95,6 @@ cmd_archive_members(struct evm_ctx *ctx, struct scan *s, char ***namesp,
 	return m;
 }
 
-static void
-cmd_archive_progress(void *arg, uint64_t done, uint64_t total, size_t files,
-    size_t nfiles)
-{
-	const struct timespec	*t0 = arg;
-	struct timespec		 t;
-	char			 a[32], b[32], c[32];
-	double			 secs;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	secs = (double)(t.tv_sec - t0->tv_sec) +
-	    (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
-	report_size(a, sizeof a, (int64_t)done);
-	report_size(b, sizeof b, (int64_t)total);
-	report_size(c, sizeof c, secs > 0.05 ? (int64_t)((double)done / secs) :
-	    0);
-	fprintf(stderr, "\revmaint: snapshot %s of %s, %s/s, %zu/%zu files   ",
-	    a, b, c, files, nfiles);
-	if (done >= total && files >= nfiles)
-		fputc('\n', stderr);
-}
-
 /* The snapshot, then its run record and the metrics. */
 static int
 cmd_archive_exec(struct evm_ctx *ctx, struct cmd_args *args)
@@ -151,7 +129,7 @@ cmd_archive_snapshot(struct evm_ctx *ctx)
 	struct arc_member	*m;
 	struct arc_opts		 o;
 	struct scan		 s;
-	struct timespec		 t0;
+	struct report_progress	 prog;
 	uint64_t		 bytes = 0;
 	char			*why, *final = NULL, *path, **names, size[32];
 	char			 stamp[32];
@@ -191,12 +169,13 @@ cmd_archive_snapshot(struct evm_ctx *ctx)
 	o.mode = cfg->mode;
 	o.uid = cfg->uid;
 	o.gid = cfg->gid;
-	if (isatty(STDERR_FILENO) && !ctx->json && ctx->verbosity >= 0) {
-		clock_gettime(CLOCK_MONOTONIC, &t0);
-		o.progress = cmd_archive_progress;
-		o.progress_arg = &t0;
+	report_progress_start(&prog, ctx->rep, "snapshot", 0, n);
+	if (prog.on) {
+		o.progress = report_progress_set;
+		o.progress_arg = &prog;
 	}
 	got = arc_write(arcfd, m, n, &o, ctx->rep, &final);
+	report_progress_end(&prog);
 	for (i = 0; i < n; i++) {
 		if (m[i].ok) {
 			ok++;

@@ -493,3 +493,100 @@ report_silent(struct report *r)
 {
 	r->silent = true;
 }
+
+/* Starts a progress line, if stderr is a terminal and nobody asked for
+ * --json, -q or -n (isatty, never TERM: ansible sets TERM without one). */
+void
+report_progress_start(struct report_progress *p, const struct report *r,
+    const char *verb, uint64_t total, size_t nfiles)
+{
+	memset(p, 0, sizeof *p);
+	pthread_mutex_init(&p->mu, NULL);
+	p->on = isatty(STDERR_FILENO) && !r->json && r->verbosity >= 0 &&
+	    !r->dry_run && !r->silent;
+	p->verb = verb;
+	p->total = total;
+	p->nfiles = nfiles;
+	clock_gettime(CLOCK_MONOTONIC, &p->t0);
+}
+
+static double
+report_secs(const struct timespec *a, const struct timespec *b)
+{
+	return (double)(b->tv_sec - a->tv_sec) +
+	    (double)(b->tv_nsec - a->tv_nsec) / 1e9;
+}
+
+/* Draws the line; the mutex is held. */
+static void
+report_progress_draw(struct report_progress *p)
+{
+	struct timespec	t;
+	char		a[32], b[32], c[32], eta[32];
+	double		secs, rate;
+	bool		done = p->done >= p->total && p->files >= p->nfiles;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	if (!done && p->drawn && report_secs(&p->last, &t) < 0.1)
+		return;
+	p->last = t;
+	secs = report_secs(&p->t0, &t);
+	rate = secs > 0.05 ? (double)p->done / secs : 0;
+	report_size(a, sizeof a, (int64_t)p->done);
+	report_size(b, sizeof b, (int64_t)p->total);
+	report_size(c, sizeof c, (int64_t)rate);
+	if (rate > 0 && p->total > p->done) {
+		long left = (long)((double)(p->total - p->done) / rate + 0.5);
+
+		snprintf(eta, sizeof eta, ", ETA %ld:%02ld", left / 60,
+		    left % 60);
+	} else
+		eta[0] = '\0';
+	fprintf(stderr, "\revmaint: %s %s of %s, %s/s%s, %zu/%zu files\033[K",
+	    p->verb, a, b, c, eta, p->files, p->nfiles);
+	p->drawn = true;
+}
+
+/* Another `bytes` and `files` done (from any worker thread). */
+void
+report_progress_add(struct report_progress *p, uint64_t bytes, size_t files)
+{
+	if (!p->on)
+		return;
+	pthread_mutex_lock(&p->mu);
+	p->done += bytes;
+	p->files += files;
+	report_progress_draw(p);
+	pthread_mutex_unlock(&p->mu);
+}
+
+/* The same, as arc_write's progress callback reports it: totals so far. */
+void
+report_progress_set(void *arg, uint64_t done, uint64_t total, size_t files,
+    size_t nfiles)
+{
+	struct report_progress *p = arg;
+
+	if (!p->on)
+		return;
+	pthread_mutex_lock(&p->mu);
+	p->done = done;
+	p->total = total;
+	p->files = files;
+	p->nfiles = nfiles;
+	report_progress_draw(p);
+	pthread_mutex_unlock(&p->mu);
+}
+
+/* Ends the line, so that what follows starts on a line of its own. */
+void
+report_progress_end(struct report_progress *p)
+{
+	if (p->on && p->drawn) {
+		pthread_mutex_lock(&p->mu);
+		report_progress_draw(p);
+		fputc('\n', stderr);
+		pthread_mutex_unlock(&p->mu);
+	}
+	pthread_mutex_destroy(&p->mu);
+}

@@ -7,8 +7,11 @@
 #ifndef REPORT_H
 #define REPORT_H
 
+#include <pthread.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 #include <sys/types.h>
 
 #include "json.h"
@@ -25,6 +28,24 @@ struct report_tally {
 	uint64_t	bytes_in;	/* read by compression */
 	uint64_t	bytes_out;	/* written by compression */
 	uint64_t	errors;
+};
+
+/*
+ * A progress line on stderr (bytes done of total, rate, ETA, files), only
+ * when stderr is a terminal and output is for people; updated from any
+ * thread, at most ten times a second.
+ */
+struct report_progress {
+	pthread_mutex_t	 mu;
+	bool		 on;
+	bool		 drawn;
+	const char	*verb;		/* "compressing" */
+	struct timespec	 t0;
+	struct timespec	 last;
+	uint64_t	 done;
+	uint64_t	 total;
+	size_t		 files;
+	size_t		 nfiles;
 };
 
 struct report	*report_new(const char *, int, bool, bool);
@@ -51,5 +72,12 @@ void		 report_size(char *, size_t, int64_t);
 void		 report_tally(struct report *, struct report_tally *);
 void		 report_archived(struct report *, uint64_t);
 void		 report_silent(struct report *);
+void		 report_progress_start(struct report_progress *,
+		    const struct report *, const char *, uint64_t, size_t);
+void		 report_progress_add(struct report_progress *, uint64_t,
+		    size_t);
+void		 report_progress_set(void *, uint64_t, uint64_t, size_t,
+		    size_t);
+void		 report_progress_end(struct report_progress *);
 
 #endif
