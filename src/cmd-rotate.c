@@ -9,6 +9,7 @@
 
 #include "evmaint.h"
 #include "metrics.h"
+#include "mon.h"
 #include "report.h"
 #include "rotate.h"
 #include "runs.h"
@@ -66,5 +67,8 @@ out:
 	rot_close(&r);
 	if (!ctx->dry_run)
 		(void)metrics_update(ctx);
+	/* -v and -n are a person watching: the warnings status would give. */
+	if (rc == 0 && (ctx->verbosity > 0 || ctx->dry_run) && !ctx->json)
+		mon_warn(ctx, "logrotate drift backlog gap clock");
 	return rc;
 }

@@ -317,6 +317,34 @@ mon_judge_archive_dir(struct mon *m)
 		    m->arc_total));
 }
 
+/*
+ * A numbered generation missing below the oldest one (deploy.log.2.gz
+ * deleted by hand): the history has a hole that no run will fill.
+ */
+static void
+mon_judge_gap(struct mon *m, const struct log *l)
+{
+	unsigned char	*seen;
+	size_t		 k;
+	int		 max = 0, n;
+
+	for (k = 0; k < l->ngens; k++)
+		if (l->gens[k].gn.form == GEN_NUM && l->gens[k].gn.num > max)
+			max = l->gens[k].gn.num;
+	if (max == 0)
+		return;
+	seen = xcalloc((size_t)max + 1, 1);
+	for (k = 0; k < l->ngens; k++)
+		if (l->gens[k].gn.form == GEN_NUM)
+			seen[l->gens[k].gn.num] = 1;
+	for (n = 1; n <= max && seen[n]; n++)
+		;
+	if (n < max)
+		mon_item(m, MON_WARNING, "gap", l->rel, "generation %d is "
+		    "missing (the oldest is %d): deleted by hand?", n, max);
+	free(seen);
+}
+
 static void
 mon_judge_log(struct mon *m, const struct log *l)
 {
@@ -346,6 +374,7 @@ mon_judge_log(struct mon *m, const struct log *l)
 		mon_item(m, MON_WARNING, "backlog", l->rel, "%zu generations, "
 		    "rotate %d: waiting for archive_dir", l->ngens,
 		    l->opts->rotate);
+	mon_judge_gap(m, l);
 	sl = state_get((struct state *)&m->state, l->rel, false);
 	if (sl != NULL && sl->last > m->ctx->now) {
 		clock_iso8601(sl->last, when, sizeof when);
@@ -434,6 +463,37 @@ mon_collect(struct mon *m, struct evm_ctx *ctx, struct report *rep)
 		}
 		m->items[j] = x;
 	}
+}
+
+/*
+ * The warnings that matter to whoever just changed the tree (init, rotate
+ * -v or -n), told as status tells them: KINDS is a list like
+ * "logrotate backlog gap clock".
+ */
+void
+mon_warn(struct evm_ctx *ctx, const char *kinds)
+{
+	struct report	*quiet;
+	struct mon	 m;
+	size_t		 i, n;
+	const char	*p;
+
+	quiet = report_new("status", -1, true, false);
+	report_silent(quiet);
+	mon_collect(&m, ctx, quiet);
+	for (i = 0; i < m.nitems; i++) {
+		n = strlen(m.items[i].kind);
+		for (p = strstr(kinds, m.items[i].kind); p != NULL;
+		    p = strstr(p + 1, m.items[i].kind))
+			if ((p == kinds || p[-1] == ' ') &&
+			    (p[n] == ' ' || p[n] == '\0'))
+				break;
+		if (p != NULL)
+			report_warn(ctx->rep, m.items[i].path, "%s: %s",
+			    m.items[i].kind, m.items[i].msg);
+	}
+	mon_free(&m);
+	report_free(quiet);
 }
 
 enum mon_sev

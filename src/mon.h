@@ -67,6 +67,7 @@ struct mon {
 void		mon_collect(struct mon *, struct evm_ctx *, struct report *);
 void		mon_free(struct mon *);
 enum mon_sev	mon_worst(const struct mon *);
+void		mon_warn(struct evm_ctx *, const char *);
 const char	*mon_sev_name(enum mon_sev);
 bool		mon_mode_ok(const struct evm_config *, const struct stat *,
 		    mode_t);

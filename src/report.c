@@ -37,6 +37,7 @@ struct report {
 	bool		 syslog_open;
 	bool		 syslog_none;	/* nobody listens: do not try */
 	bool		 silent;	/* collect only: no stderr, no syslog */
+	bool		 denied;	/* an error came from EACCES/EPERM */
 	struct report_tally tally;
 
 	int		 errlog_dirfd;	/* root, once the tree is open */
@@ -211,6 +212,7 @@ report_error(struct report *r, const char *path, const char *fmt, ...)
 {
 	char	*msg;
 	va_list	 ap;
+	bool	 denied = errno == EACCES || errno == EPERM;
 
 	va_start(ap, fmt);
 	msg = report_compose(path, fmt, ap);
@@ -218,6 +220,7 @@ report_error(struct report *r, const char *path, const char *fmt, ...)
 
 	pthread_mutex_lock(&r->mu);
 	r->nerrors++;
+	r->denied |= denied;
 	r->tally.errors++;
 	if (!r->silent)
 		fprintf(stderr, "evmaint: error: %s\n", msg);
@@ -304,6 +307,12 @@ report_changed(struct report *r)
 }
 
 bool
+report_did_change(const struct report *r)
+{
+	return r->changed;
+}
+
+bool
 report_failed(const struct report *r)
 {
 	return r->nerrors > 0;
@@ -327,6 +336,11 @@ report_finish(struct report *r, int status)
 {
 	if (status == EVM_EXIT_OK && r->nerrors > 0)
 		status = EVM_EXIT_FAIL;
+	/* The first thing a newcomer trying it as himself meets. */
+	if (r->denied && geteuid() != 0 && !r->silent)
+		fprintf(stderr, "evmaint: permission denied: evmaint keeps files "
+		    "only root may change and must run as root (sudo evmaint "
+		    "%s)\n", r->command);
 	if (r->json) {
 		struct sbuf out;
 
