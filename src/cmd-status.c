@@ -334,16 +334,27 @@ st_archive_dir(struct evm_ctx *ctx, const struct mon *m, struct json *j)
 static void
 st_state(struct evm_ctx *ctx, const struct mon *m, struct json *j)
 {
-	const struct evm_config *cfg = ctx->cfg;
+	const struct evm_config	*cfg = ctx->cfg;
 
+	char			 when[40];
+
+	st_when(m->state_written, when, sizeof when);
 	json_obj_begin(j, "state");
 	json_str(j, "path", cfg->state_file);
+	json_bool(j, "exists", m->state_written != 0);
+	if (m->state_written != 0)
+		json_str(j, "written", when);
 	json_uint(j, "logs", m->state.nlogs);
 	json_str(j, "error", m->state_err);
 	json_obj_end(j);
-	report_line(ctx->rep, "state %s: %zu log%s recorded%s%s",
-	    cfg->state_file, m->state.nlogs, m->state.nlogs == 1 ? "" : "s",
-	    m->state_err ? ", " : "", m->state_err ? m->state_err : "");
+	if (m->state_written == 0)
+		report_line(ctx->rep, "state %s: none yet%s%s", cfg->state_file,
+		    m->state_err ? ", " : "", m->state_err ? m->state_err : "");
+	else
+		report_line(ctx->rep, "state %s: %zu log%s recorded, written "
+		    "%s%s%s", cfg->state_file, m->state.nlogs,
+		    m->state.nlogs == 1 ? "" : "s", when, m->state_err ? ", " :
+		    "", m->state_err ? m->state_err : "");
 	json_obj_begin(j, "lock");
 	json_bool(j, "held", m->lock_pid > 0);
 	if (m->lock_pid > 0)

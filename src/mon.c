@@ -151,6 +151,8 @@ mon_state(struct mon *m)
 		return;
 	}
 	m->state_rc = state_load(dfd, base, &m->state, &m->state_err);
+	if (fsx_fstatat(dfd, base, &st) == 0)
+		m->state_written = st.st_mtime;
 	name = runs_name(base);
 	m->runs_rc = runs_load(dfd, name, &m->runs, &m->runs_err);
 	free(name);
@@ -521,8 +523,7 @@ mon_free(struct mon *m)
 		free(m->items[i].msg);
 	}
 	free(m->items);
-	if (m->scanned)
-		scan_free(&m->scan);
+	scan_free(&m->scan);	/* also after a failed scan: its root name */
 	state_free(&m->state);
 	runs_free(&m->runs);
 	free(m->state_err);

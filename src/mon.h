@@ -40,6 +40,7 @@ struct mon {
 	struct report		*rep;	/* where collection errors go */
 	bool			 scanned;
 	struct scan		 scan;
+	time_t			 state_written;	/* 0: no state file */
 	int			 state_rc;	/* 0, or state_load's error */
 	char			*state_err;
 	struct state		 state;
