@@ -59,7 +59,7 @@ check_label(struct sbuf *b, const char *s)
 static void
 check_perfdata(const struct mon *m, struct sbuf *b)
 {
-	const struct run_rec	*ok = runs_last(&m->runs, "rotate", true);
+	const struct run_rec	*ok = m->last_good;
 	size_t			 i, start = b->len;
 
 	sbuf_adds(b, " |");
@@ -93,7 +93,7 @@ check_perfdata(const struct mon *m, struct sbuf *b)
 int
 check_print(const struct mon *m, FILE *fp)
 {
-	const struct run_rec	*ok = runs_last(&m->runs, "rotate", true);
+	const struct run_rec	*ok = m->last_good;
 	enum mon_sev		 worst = mon_worst(m);
 	struct sbuf		 b;
 	char			 when[40];

@@ -96,8 +96,9 @@ metrics_runs(const struct mon *m, struct sbuf *b)
 	for (f = 0; f < sizeof fam / sizeof fam[0]; f++) {
 		any = false;
 		for (c = 0; c < METRICS_NCOMMANDS; c++) {
-			r = runs_last(&m->runs, metrics_commands[c],
-			    fam[f].success);
+			r = fam[f].success ? mon_last_good(m,
+			    metrics_commands[c], NULL) : runs_last(&m->runs,
+			    metrics_commands[c], false);
 			if (r == NULL)
 				continue;
 			if (!any)

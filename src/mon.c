@@ -279,14 +279,44 @@ mon_next_due(const struct mon *m, const struct log *l)
 	return mon_next_day(sl != NULL && sl->last > now ? sl->last : now);
 }
 
+/*
+ * The newest successful run of COMMAND that is not in the future: one
+ * dated ahead (the clock jumped, then came back) must not hide that the
+ * command stopped succeeding. *future (if not NULL) tells one was skipped.
+ */
+const struct run_rec *
+mon_last_good(const struct mon *m, const char *command, bool *future)
+{
+	size_t i;
+
+	if (future != NULL)
+		*future = false;
+	for (i = m->runs.n; i-- > 0;) {
+		const struct run_rec *r = &m->runs.v[i];
+
+		if (strcmp(r->command, command) != 0 || r->exit_status != 0)
+			continue;
+		if (r->start <= m->ctx->now)
+			return r;
+		if (future != NULL)
+			*future = true;
+	}
+	return NULL;
+}
+
 static void
 mon_judge_rotate(struct mon *m)
 {
-	const struct run_rec	*ok = runs_last(&m->runs, "rotate", true);
 	const struct run_rec	*last = runs_last(&m->runs, "rotate", false);
+	const struct run_rec	*ok;
 	long long		 max = m->ctx->cfg->check_max_age, age;
 	char			 when[40];
+	bool			 future;
 
+	ok = m->last_good = mon_last_good(m, "rotate", &future);
+	if (future)
+		mon_item(m, MON_WARNING, "clock", NULL, "a successful rotate is "
+		    "recorded in the future");
 	if (ok == NULL) {
 		mon_item(m, MON_CRITICAL, "rotate", NULL, "no successful rotate "
 		    "recorded%s%s", last ? "; the last one exited " : "",

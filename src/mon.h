@@ -47,6 +47,7 @@ struct mon {
 	int			 runs_rc;
 	char			*runs_err;
 	struct runs		 runs;
+	const struct run_rec	*last_good;	/* rotate's, not in the future */
 	bool			 arc_ok;	/* open and trusted */
 	char			*arc_why;	/* why not */
 	bool			 arc_writable;
@@ -69,6 +70,7 @@ void		mon_collect(struct mon *, struct evm_ctx *, struct report *);
 void		mon_free(struct mon *);
 enum mon_sev	mon_worst(const struct mon *);
 void		mon_warn(struct evm_ctx *, const char *);
+const struct run_rec *mon_last_good(const struct mon *, const char *, bool *);
 const char	*mon_sev_name(enum mon_sev);
 bool		mon_mode_ok(const struct evm_config *, const struct stat *,
 		    mode_t);

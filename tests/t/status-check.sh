@@ -129,9 +129,13 @@ ok "a logrotate stanza over error.log: WARNING 'logrotate'"
 write deploy/deploy.log future
 at "2027-06-01 02:00:00" evm_run 0 rotate
 check 1 "2026-11-28 10:00:00"
-assert_grep '^EVMAINT WARNING - clock: deploy/deploy.log last rotation recorded at 2027-06-01T02:00:00\+02:00, in the future' \
-	"$T/out" "the clock item"
-ok "a rotation recorded in the future: WARNING 'clock'"
+assert_grep '^EVMAINT WARNING - clock: a successful rotate is recorded in the future; clock: deploy/deploy.log last rotation recorded at 2027-06-01T02:00:00\+02:00, in the future' \
+	"$T/out" "the clock items"
+assert_fgrep "'last_rotate_age'=3600s" "$T/out" "the age is that of the last good rotate not in the future"
+# a rotate dated ahead must not hide that rotate then stopped
+check 2 "2026-11-30 10:00:00"
+assert_grep '^EVMAINT CRITICAL - rotate: no successful rotate for 49h00m' "$T/out" "staleness behind a future record"
+ok "a rotation recorded in the future: WARNING 'clock'; it does not hide a rotate that stopped"
 
 # --- 9. a backlog: generations beyond 'rotate' while archive_dir was away
 t_setup "rotate = 1" "check_max_age = 7d"
