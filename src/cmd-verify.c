@@ -172,7 +172,7 @@ cmd_verify_exec(struct evm_ctx *ctx, struct cmd_args *args)
 	} else
 		vf_collect_archives(ctx, &v, arcfd);
 
-	report_progress_start(&v.progress, ctx->rep, "verifying", v.total, v.n);
+	report_progress_start(&v.progress, ctx->rep, "verified", v.total, v.n);
 	pool_run(v.n, pool_threads(), vf_check, &v);
 	report_progress_end(&v.progress);
 

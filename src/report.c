@@ -556,9 +556,10 @@ report_progress_draw(struct report_progress *p)
 		    left % 60);
 	} else
 		eta[0] = '\0';
-	fprintf(stderr, "\revmaint: %s %s of %s, %s/s%s, %zu/%zu files\033[K",
-	    p->verb, a, b, c, eta, p->files, p->nfiles);
+	fprintf(stderr, "\revmaint: %s %s of %s, %zu/%zu files, %s/s%s\033[K",
+	    p->verb, a, b, p->files, p->nfiles, c, eta);
 	p->drawn = true;
+	p->complete = done;
 }
 
 /* Another `bytes` and `files` done (from any worker thread). */
@@ -598,7 +599,8 @@ report_progress_end(struct report_progress *p)
 {
 	if (p->on && p->drawn) {
 		pthread_mutex_lock(&p->mu);
-		report_progress_draw(p);
+		if (!p->complete)
+			report_progress_draw(p);
 		fputc('\n', stderr);
 		pthread_mutex_unlock(&p->mu);
 	}

@@ -39,6 +39,7 @@ struct report_progress {
 	pthread_mutex_t	 mu;
 	bool		 on;
 	bool		 drawn;
+	bool		 complete;	/* the last line drawn said all done */
 	const char	*verb;		/* "compressing" */
 	struct timespec	 t0;
 	struct timespec	 last;

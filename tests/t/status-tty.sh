@@ -37,7 +37,7 @@ chmod 0640 "$ROOT/$L"
 # --- 1. rotate under a terminal draws the compression's progress line
 at "2026-11-25 02:00:00" tty "$T/rotate.tty" "$EVMAINT" -c "$T/evmaint.conf" rotate ||
 	fail "rotate under a terminal failed: $(cat "$T/rotate.tty")"
-assert_grep $'\revmaint: compressing [0-9.]+ [KM]iB of [0-9.]+ [KM]iB, [0-9.]+ ([KM]i)?B/s(, ETA [0-9]+:[0-9]{2})?, [0-9]+/2 files' \
+assert_grep $'\revmaint: compressing [0-9.]+ [KM]iB of [0-9.]+ [KM]iB, [0-9]+/2 files, [0-9.]+ ([KM]i)?B/s(, ETA [0-9]+:[0-9]{2})?' \
 	"$T/rotate.tty" "no progress line from rotate on a terminal"
 assert_grep '^rotated deploy/deploy.log' "$T/rotate.tty" "rotate's action lines"
 printf 'more\n' >>"$ROOT/deploy/deploy.log"
@@ -47,10 +47,10 @@ ok "rotate: a progress line on a terminal (bytes, rate, files), none without one
 
 # --- 2. verify and archive the same
 tty "$T/verify.tty" "$EVMAINT" -c "$T/evmaint.conf" verify || fail "verify under a terminal failed: $(cat "$T/verify.tty")"
-assert_grep $'\revmaint: verifying [0-9.]+ [KM]?i?B of [0-9.]+ [KM]?i?B, .*, [0-9]+/[0-9]+ files' "$T/verify.tty" \
+assert_grep $'\revmaint: verified [0-9.]+ [KM]?i?B of [0-9.]+ [KM]?i?B, [0-9]+/[0-9]+ files, [0-9.]+ ([KM]i)?B/s' "$T/verify.tty" \
 	"no progress line from verify on a terminal"
 evm_run 0 verify
-assert_no_grep $'\r|verifying' "$T/err" "a progress line without a terminal (verify)"
+assert_no_grep $'\r|verified [0-9]' "$T/err" "a progress line without a terminal (verify)"
 tty "$T/archive.tty" "$EVMAINT" -c "$T/evmaint.conf" archive || fail "archive under a terminal failed: $(cat "$T/archive.tty")"
 assert_grep $'\revmaint: snapshot [0-9.]+ [KM]?i?B of [0-9.]+ [KM]?i?B' "$T/archive.tty" "no progress line from archive"
 ok "verify and archive: a progress line on a terminal, none without one"
