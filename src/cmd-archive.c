@@ -18,12 +18,15 @@
 #include "conf.h"
 #include "fsx.h"
 #include "json.h"
+#include "metrics.h"
 #include "report.h"
+#include "runs.h"
 #include "scan.h"
 #include "tree.h"
 #include "xmalloc.h"
 
 static int	cmd_archive_exec(struct evm_ctx *, struct cmd_args *);
+static int	cmd_archive_snapshot(struct evm_ctx *);
 
 const struct evm_cmd cmd_archive_entry = {
 	"archive", "",
@@ -92,36 +95,41 @@ cmd_archive_members(struct evm_ctx *ctx, struct scan *s, char ***namesp,
 	return m;
 }
 
-static void
-cmd_archive_progress(void *arg, uint64_t done, uint64_t total, size_t files,
-    size_t nfiles)
+/* The snapshot, then its run record and the metrics. */
+static int
+cmd_archive_exec(struct evm_ctx *ctx, struct cmd_args *args)
 {
-	const struct timespec	*t0 = arg;
-	struct timespec		 t;
-	char			 a[32], b[32], c[32];
-	double			 secs;
+	struct timespec	 t0;
+	const char	*base;
+	char		*why;
+	int		 rc, dfd;
 
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	secs = (double)(t.tv_sec - t0->tv_sec) +
-	    (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
-	report_size(a, sizeof a, (int64_t)done);
-	report_size(b, sizeof b, (int64_t)total);
-	report_size(c, sizeof c, secs > 0.05 ? (int64_t)((double)done / secs) :
-	    0);
-	fprintf(stderr, "\revmaint: snapshot %s of %s, %s/s, %zu/%zu files   ",
-	    a, b, c, files, nfiles);
-	if (done >= total && files >= nfiles)
-		fputc('\n', stderr);
+	(void)args;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	rc = cmd_archive_snapshot(ctx);
+	if (ctx->dry_run)
+		return rc;
+	dfd = tree_open_parent_trusted(ctx->cfg->state_file, NULL, geteuid(),
+	    ctx->rep, &base, &why);
+	if (dfd == -1) {
+		report_error(ctx->rep, NULL, "state directory: %s", why);
+		free(why);
+	} else {
+		runs_record(ctx, dfd, base, &t0, rc);
+		close(dfd);
+	}
+	(void)metrics_update(ctx);
+	return rc;
 }
 
 static int
-cmd_archive_exec(struct evm_ctx *ctx, struct cmd_args *args)
+cmd_archive_snapshot(struct evm_ctx *ctx)
 {
 	const struct evm_config	*cfg = ctx->cfg;
 	struct arc_member	*m;
 	struct arc_opts		 o;
 	struct scan		 s;
-	struct timespec		 t0;
+	struct report_progress	 prog;
 	uint64_t		 bytes = 0;
 	char			*why, *final = NULL, *path, **names, size[32];
 	char			 stamp[32];
@@ -162,12 +170,13 @@ cmd_archive_exec(struct evm_ctx *ctx, struct cmd_args *args)
 	o.dir = cfg->archive_dir;
 	o.uid = cfg->uid;
 	o.gid = cfg->gid;
-	if (isatty(STDERR_FILENO) && !ctx->json && ctx->verbosity >= 0) {
-		clock_gettime(CLOCK_MONOTONIC, &t0);
-		o.progress = cmd_archive_progress;
-		o.progress_arg = &t0;
+	report_progress_start(&prog, ctx->rep, "snapshot", 0, n);
+	if (prog.on) {
+		o.progress = report_progress_set;
+		o.progress_arg = &prog;
 	}
 	got = arc_write(arcfd, m, n, &o, ctx->rep, &final);
+	report_progress_end(&prog);
 	for (i = 0; i < n; i++) {
 		if (m[i].ok) {
 			ok++;
@@ -177,6 +186,7 @@ cmd_archive_exec(struct evm_ctx *ctx, struct cmd_args *args)
 			    "%s", m[i].error);
 	}
 	if (got > 0 && final != NULL) {
+		report_archived(ctx->rep, ok);
 		xasprintf(&path, "%s/%s", cfg->archive_dir, final);
 		report_size(size, sizeof size, (int64_t)bytes);
 		report_action(ctx->rep, "write", path, (int64_t)bytes, -1,

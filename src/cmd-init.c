@@ -18,6 +18,7 @@
 #include "esc.h"
 #include "fsx.h"
 #include "readme.h"
+#include "mon.h"
 #include "report.h"
 #include "scan.h"
 #include "tree.h"
@@ -355,5 +356,11 @@ cmd_init_exec(struct evm_ctx *ctx, struct cmd_args *args)
 	cmd_init_archive_dir(ctx);
 	report_errlog(ctx->rep, -1, 0, 0, 0);
 	scan_free(&s);
+
+	/* Step 5: what init does not repair, but a person must know. */
+	mon_warn(ctx, "logrotate backlog gap clock refused");
+	if (!report_did_change(ctx->rep) && !report_failed(ctx->rep))
+		report_info(ctx->rep, "%s, archive_dir and the state directory "
+		    "are in order: nothing to change", cfg->root);
 	return EVM_EXIT_OK;
 }

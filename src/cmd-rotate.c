@@ -8,8 +8,11 @@
 #include <stdlib.h>
 
 #include "evmaint.h"
+#include "metrics.h"
+#include "mon.h"
 #include "report.h"
 #include "rotate.h"
+#include "runs.h"
 
 static int	cmd_rotate_exec(struct evm_ctx *, struct cmd_args *);
 
@@ -29,8 +32,10 @@ static int
 cmd_rotate_exec(struct evm_ctx *ctx, struct cmd_args *args)
 {
 	struct rot_run	r;
+	struct timespec	t0;
 	int		rc;
 
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	ctx->force = cmd_has(ctx, args, "force");
 
 	/* Step 1: the tree, the state, and an interrupted run's journal. */
@@ -57,6 +62,13 @@ cmd_rotate_exec(struct evm_ctx *ctx, struct cmd_args *args)
 	if (rot_finish(&r) != 0)
 		rc = EVM_EXIT_FAIL;
 out:
+	/* Step 6: this run's record, then the metrics that read it. */
+	runs_record(ctx, r.statedir, r.state_name, &t0, rc);
 	rot_close(&r);
+	if (!ctx->dry_run)
+		(void)metrics_update(ctx);
+	/* -v and -n are a person watching: the warnings status would give. */
+	if (rc == 0 && (ctx->verbosity > 0 || ctx->dry_run) && !ctx->json)
+		mon_warn(ctx, "logrotate drift backlog gap clock");
 	return rc;
 }

@@ -1,33 +1,30 @@
 /*
- * evmaint status: per log its size, whether mode and owner are as
- * configured, its last rotation, whether the next run rotates it, its
- * generations; archive_dir, the state, lock and journal files; warnings for
- * a logrotate stanza over the tree, drift, and a filesystem close to full.
+ * evmaint status: per log its size, mode and owner, last rotation, when it
+ * is next due, its generations; archive_dir, the state, the run records,
+ * lock and journal; then every warning (mon.c judges them). With --check a
+ * Nagios plugin's line and exit status, with --prometheus the metrics.
  * Read-only: no lock (the lock's holder is read from /proc/locks).
  */
 #include "config.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/statvfs.h>
-#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "evmaint.h"
-#include "arc.h"
+#include "check.h"
+#include "cmd.h"
 #include "conf.h"
 #include "esc.h"
 #include "fsx.h"
 #include "json.h"
-#include "lock.h"
-#include "lrconf.h"
+#include "metrics.h"
+#include "mon.h"
 #include "report.h"
 #include "rotate.h"
-#include "scan.h"
-#include "state.h"
 #include "tree.h"
 #include "xmalloc.h"
 
@@ -36,19 +33,30 @@
 
 static int	cmd_status_exec(struct evm_ctx *, struct cmd_args *);
 
-const struct evm_cmd cmd_status_entry = {
-	"status", "",
-	"per log: size, mode, last rotation, generations; archive_dir; "
-	"warnings",
-	NULL, 0, 0, false, false, true, cmd_status_exec
+static const struct evm_opt cmd_status_opts[] = {
+	{ "check", 0, NULL, "one line for Nagios/Icinga; exit 0 OK, 1 WARNING, "
+	  "2 CRITICAL, 3 UNKNOWN" },
+	{ "prometheus", 0, NULL, "the metrics, in Prometheus text format" },
+	{ NULL, 0, NULL, NULL }
 };
 
-static bool
-st_mode_ok(const struct evm_config *cfg, const struct stat *st, mode_t want)
-{
-	return (st->st_mode & 07777) == want && st->st_uid == cfg->uid &&
-	    st->st_gid == cfg->gid;
-}
+const struct evm_cmd cmd_status_entry = {
+	"status", "",
+	"per log: size, mode, last rotation, next due, generations; "
+	"archive_dir; last runs; warnings",
+	cmd_status_opts, 0, 0, false, false, false, cmd_status_exec
+};
+
+/* One row of the table, formatted before the widths are known. */
+struct st_row {
+	char	*log;
+	char	 size[32];
+	char	*owner;
+	char	 mode[16];
+	char	 when[40];
+	char	 next[32];
+	char	 gens[48];
+};
 
 static void
 st_when(time_t t, char *buf, size_t len)
@@ -59,55 +67,111 @@ st_when(time_t t, char *buf, size_t len)
 		clock_iso8601(t, buf, len);
 }
 
+/* NEXT DUE: "now", the day from which it is due, or why never. */
 static void
-st_log(struct evm_ctx *ctx, struct scan *s, struct state *state,
-    struct log *l, struct json *j)
+st_next(const struct mon *m, const struct log *l, char *buf, size_t len)
 {
-	const struct evm_config	*cfg = ctx->cfg;
-	const struct state_log	*sl = state_get(state, l->rel, false);
-	const char		*why;
-	uint64_t		 gsize = 0;
-	size_t			 k, drift = 0;
-	char			 when[40], size[32], gs[32], *show;
-	bool			 due, modeok;
+	time_t		t = mon_next_due(m, l);
+	struct tm	tm;
 
-	for (k = 0; k < l->ngens; k++) {
-		gsize += (uint64_t)l->gens[k].st.st_size;
-		if (l->gens[k].refused == NULL &&
-		    !st_mode_ok(cfg, &l->gens[k].st, cfg->mode))
-			drift++;
+	if (t == m->ctx->now)
+		snprintf(buf, len, "now");
+	else if (t == 0)
+		snprintf(buf, len, "-");
+	else if (t == -1)
+		snprintf(buf, len, "once not empty");
+	else {
+		localtime_r(&t, &tm);
+		strftime(buf, len, "%Y-%m-%d", &tm);
 	}
-	due = rot_log_due(state, l, ctx->now, false, &why);
-	modeok = l->exists && st_mode_ok(cfg, &l->st, cfg->mode);
-	st_when(sl ? sl->last : 0, when, sizeof when);
-	report_size(size, sizeof size, l->exists ? (int64_t)l->st.st_size : 0);
-	report_size(gs, sizeof gs, (int64_t)gsize);
-	show = esc_human_dup(l->rel);
-	report_line(ctx->rep, "%-34s %10s  %-9s %-25s  %-8s %zu (%s)", show,
-	    l->exists ? size : "-", l->refused ? "refused" : !l->exists ?
-	    "missing" : modeok ? "ok" : "DRIFT", when, due ? "due" : "-",
-	    l->ngens, gs);
-	free(show);
-	if (l->refused != NULL)
-		report_warn(ctx->rep, l->rel, "%s", l->refused);
-	else if (l->exists && !modeok)
-		report_warn(ctx->rep, l->rel, "mode %04o owner %ju:%ju, "
-		    "configured %04o %s:%s ('evmaint init' repairs it)",
-		    (unsigned)(l->st.st_mode & 07777), (uintmax_t)l->st.st_uid,
-		    (uintmax_t)l->st.st_gid, (unsigned)cfg->mode, cfg->owner,
-		    cfg->group);
-	if (drift > 0)
-		report_warn(ctx->rep, l->rel, "%zu generation%s with another "
-		    "mode or owner than configured", drift, drift == 1 ? "" :
-		    "s");
-	for (k = 0; k < l->ngens; k++)
-		if (l->gens[k].refused != NULL) {
-			char *rel = tree_join(l->dirrel, l->gens[k].name);
+}
 
-			report_warn(ctx->rep, rel, "%s", l->gens[k].refused);
-			free(rel);
-		}
+static void
+st_row_fill(const struct mon *m, const struct log *l, struct st_row *row)
+{
+	const struct evm_config	*cfg = m->ctx->cfg;
+	const struct state_log	*sl;
 
+	sl = state_get((struct state *)&m->state, l->rel, false);
+	row->log = esc_human_dup(l->rel);
+	if (l->exists)
+		report_size(row->size, sizeof row->size,
+		    (int64_t)l->st.st_size);
+	else
+		snprintf(row->size, sizeof row->size, "-");
+	if (l->refused != NULL) {
+		row->owner = xstrdup("refused");
+		snprintf(row->mode, sizeof row->mode, "-");
+	} else if (!l->exists) {
+		row->owner = xstrdup("missing");
+		snprintf(row->mode, sizeof row->mode, "-");
+	} else {
+		row->owner = mon_owner_str(l->st.st_uid, l->st.st_gid);
+		snprintf(row->mode, sizeof row->mode, "%04o%s",
+		    (unsigned)(l->st.st_mode & 07777), mon_mode_ok(cfg, &l->st,
+		    cfg->mode) ? "" : " DRIFT");
+	}
+	st_when(sl ? sl->last : 0, row->when, sizeof row->when);
+	st_next(m, l, row->next, sizeof row->next);
+	report_size(row->gens, sizeof row->gens, (int64_t)mon_gens_bytes(l));
+	{
+		char tmp[32];
+
+		snprintf(tmp, sizeof tmp, "%s", row->gens);
+		snprintf(row->gens, sizeof row->gens, "%zu (%s)", l->ngens,
+		    tmp);
+	}
+}
+
+static int
+st_max(int a, size_t b)
+{
+	return (size_t)a > b ? a : (int)b;
+}
+
+/* The table, its columns as wide as their widest cell. */
+static void
+st_table(struct evm_ctx *ctx, const struct mon *m)
+{
+	struct st_row	*rows;
+	size_t		 i, n = m->scan.nlogs;
+	int		 w[6] = { 3, 4, 4, 5, 13, 8 };
+
+	rows = xcalloc(n ? n : 1, sizeof *rows);
+	for (i = 0; i < n; i++) {
+		st_row_fill(m, &m->scan.logs[i], &rows[i]);
+		w[0] = st_max(w[0], strlen(rows[i].log));
+		w[1] = st_max(w[1], strlen(rows[i].size));
+		w[2] = st_max(w[2], strlen(rows[i].mode));
+		w[3] = st_max(w[3], strlen(rows[i].owner));
+		w[4] = st_max(w[4], strlen(rows[i].when));
+		w[5] = st_max(w[5], strlen(rows[i].next));
+	}
+	report_line(ctx->rep, "%-*s  %*s  %-*s  %-*s  %-*s  %-*s  %s", w[0],
+	    "LOG", w[1], "SIZE", w[2], "MODE", w[3], "OWNER", w[4],
+	    "LAST ROTATION", w[5], "NEXT DUE", "GENERATIONS");
+	for (i = 0; i < n; i++) {
+		report_line(ctx->rep, "%-*s  %*s  %-*s  %-*s  %-*s  %-*s  %s",
+		    w[0], rows[i].log, w[1], rows[i].size, w[2], rows[i].mode,
+		    w[3], rows[i].owner, w[4], rows[i].when, w[5],
+		    rows[i].next, rows[i].gens);
+		free(rows[i].log);
+		free(rows[i].owner);
+	}
+	free(rows);
+}
+
+static void
+st_log_json(const struct mon *m, const struct log *l, struct json *j)
+{
+	const struct evm_config	*cfg = m->ctx->cfg;
+	const struct state_log	*sl;
+	const char		*why;
+	time_t			 next = mon_next_due(m, l);
+	char			 when[40];
+	size_t			 k;
+
+	sl = state_get((struct state *)&m->state, l->rel, false);
 	json_obj_begin(j, NULL);
 	json_str(j, "path", l->rel);
 	json_bool(j, "exists", l->exists);
@@ -115,24 +179,34 @@ st_log(struct evm_ctx *ctx, struct scan *s, struct state *state,
 	if (l->exists)
 		json_int(j, "size", (int64_t)l->st.st_size);
 	if (l->exists && l->refused == NULL) {
-		char *m = conf_mode_str(l->st.st_mode);
+		char *mo = conf_mode_str(l->st.st_mode);
+		char *ow = mon_owner_str(l->st.st_uid, l->st.st_gid);
 
-		json_str(j, "mode", m);
-		free(m);
+		json_str(j, "mode", mo);
 		json_int(j, "uid", (int64_t)l->st.st_uid);
 		json_int(j, "gid", (int64_t)l->st.st_gid);
-		json_bool(j, "mode_ok", modeok);
+		json_str(j, "owner", ow);
+		json_bool(j, "mode_ok", mon_mode_ok(cfg, &l->st, cfg->mode));
+		free(mo);
+		free(ow);
 	}
 	json_str(j, "refused", l->refused);
-	if (sl != NULL && sl->last != 0)
+	if (sl != NULL && sl->last != 0) {
+		clock_iso8601(sl->last, when, sizeof when);
 		json_str(j, "last_rotation", when);
-	else
+	} else
 		json_null(j, "last_rotation");
-	json_bool(j, "due", due);
+	json_bool(j, "due", rot_log_due(&m->state, l, m->ctx->now, false,
+	    &why));
 	json_str(j, "due_reason", why);
+	if (next > 0) {
+		clock_iso8601(next, when, sizeof when);
+		json_str(j, "next_due", when);
+	} else
+		json_null(j, "next_due");
 	json_obj_begin(j, "generations");
 	json_uint(j, "count", l->ngens);
-	json_uint(j, "size", gsize);
+	json_uint(j, "size", mon_gens_bytes(l));
 	json_arr_begin(j, "names");
 	for (k = 0; k < l->ngens; k++)
 		json_str(j, NULL, l->gens[k].name);
@@ -142,168 +216,187 @@ st_log(struct evm_ctx *ctx, struct scan *s, struct state *state,
 }
 
 static void
-st_archive_dir(struct evm_ctx *ctx, struct json *j)
+st_run_json(struct json *j, const char *key, const struct run_rec *r)
+{
+	char when[40];
+
+	if (r == NULL) {
+		json_null(j, key);
+		return;
+	}
+	json_obj_begin(j, key);
+	json_str(j, "command", r->command);
+	clock_iso8601(r->start, when, sizeof when);
+	json_str(j, "start", when);
+	clock_iso8601(r->start + (time_t)((r->duration_ms + 999) / 1000),
+	    when, sizeof when);
+	json_str(j, "end", when);
+	json_int(j, "duration_ms", r->duration_ms);
+	json_int(j, "exit", r->exit_status);
+	json_uint(j, "rotated", r->rotated);
+	json_uint(j, "compressed", r->compressed);
+	json_uint(j, "archived", r->archived);
+	json_uint(j, "archives", r->archives);
+	json_uint(j, "deleted", r->deleted);
+	json_uint(j, "bytes_in", r->bytes_in);
+	json_uint(j, "bytes_out", r->bytes_out);
+	json_uint(j, "errors", r->errors);
+	json_obj_end(j);
+}
+
+static void
+st_run_line(struct evm_ctx *ctx, const char *what, const struct run_rec *r)
+{
+	char when[40], in[32], out[32];
+
+	if (r == NULL) {
+		report_line(ctx->rep, "%-18s none recorded", what);
+		return;
+	}
+	clock_iso8601(r->start, when, sizeof when);
+	report_size(in, sizeof in, (int64_t)r->bytes_in);
+	report_size(out, sizeof out, (int64_t)r->bytes_out);
+	report_line(ctx->rep, "%-18s %s, %.1fs, exit %d: %ju rotated, %ju "
+	    "compressed (%s -> %s), %ju archived, %ju deleted, %ju error%s",
+	    what, when, (double)r->duration_ms / 1000,
+	    r->exit_status, (uintmax_t)r->rotated, (uintmax_t)r->compressed,
+	    in, out, (uintmax_t)r->archived, (uintmax_t)r->deleted,
+	    (uintmax_t)r->errors, r->errors == 1 ? "" : "s");
+}
+
+/* Last run and last success of rotate and archive. */
+static void
+st_runs(struct evm_ctx *ctx, const struct mon *m, struct json *j)
+{
+	static const char *cmds[] = { "rotate", "archive" };
+	char	 what[32];
+	size_t	 c;
+
+	json_obj_begin(j, "runs");
+	for (c = 0; c < 2; c++) {
+		const struct run_rec *last = runs_last(&m->runs, cmds[c], false);
+		const struct run_rec *ok = runs_last(&m->runs, cmds[c], true);
+
+		snprintf(what, sizeof what, "last %s:", cmds[c]);
+		st_run_line(ctx, what, last);
+		if (last != NULL && ok != last) {
+			snprintf(what, sizeof what, "last good %s:", cmds[c]);
+			st_run_line(ctx, what, ok);
+		}
+		json_obj_begin(j, cmds[c]);
+		st_run_json(j, "last", last);
+		st_run_json(j, "last_success", ok);
+		json_obj_end(j);
+	}
+	json_arr_begin(j, "records");
+	for (c = 0; c < m->runs.n; c++)
+		st_run_json(j, NULL, &m->runs.v[c]);
+	json_arr_end(j);
+	json_obj_end(j);
+}
+
+static void
+st_archive_dir(struct evm_ctx *ctx, const struct mon *m, struct json *j)
 {
 	const struct evm_config	*cfg = ctx->cfg;
-	struct arc_entry	*e = NULL;
-	uint64_t		 total = 0;
-	size_t			 n = 0, i, nosum = 0;
-	char			*why, size[32];
-	int			 fd;
+	char			 size[32], newest[40];
 
 	json_obj_begin(j, "archive_dir");
 	json_str(j, "path", cfg->archive_dir);
-	if ((fd = tree_open_abs(cfg->archive_dir, NULL, NULL, &why)) == -1) {
-		report_warn(ctx->rep, NULL, "archive_dir %s", why);
-		report_line(ctx->rep, "archive_dir %s: missing or unreadable",
-		    cfg->archive_dir);
-		json_bool(j, "exists", false);
+	json_bool(j, "exists", m->arc_ok);
+	if (!m->arc_ok) {
+		report_line(ctx->rep, "archive_dir %s: %s", cfg->archive_dir,
+		    m->arc_why ? m->arc_why : "unusable");
+		json_str(j, "error", m->arc_why);
 		json_obj_end(j);
-		free(why);
 		return;
 	}
-	if (arc_list(fd, &e, &n) == -1)
-		report_warn(ctx->rep, cfg->archive_dir, "cannot list: %s",
-		    strerror(errno));
-	for (i = 0; i < n; i++) {
-		total += (uint64_t)e[i].st.st_size;
-		nosum += !e[i].has_sidecar;
+	report_size(size, sizeof size, (int64_t)m->arc_bytes);
+	st_when(m->arc_newest, newest, sizeof newest);
+	report_line(ctx->rep, "archive_dir %s: %zu archive%s, %s, newest %s%s",
+	    cfg->archive_dir, m->narc, m->narc == 1 ? "" : "s", size,
+	    m->narc ? newest : "none", m->arc_writable ? "" :
+	    ", NOT WRITABLE");
+	json_bool(j, "writable", m->arc_writable);
+	json_uint(j, "count", m->narc);
+	json_uint(j, "size", m->arc_bytes);
+	if (m->arc_newest != 0)
+		json_str(j, "newest", newest);
+	else
+		json_null(j, "newest");
+	if (m->arc_vfs) {
+		json_uint(j, "free", m->arc_free);
+		json_uint(j, "fs_size", m->arc_total);
 	}
-	report_size(size, sizeof size, (int64_t)total);
-	report_line(ctx->rep, "archive_dir %s: %zu archive%s, %s%s%s%s%s",
-	    cfg->archive_dir, n, n == 1 ? "" : "s", size,
-	    n ? ", oldest " : "", n ? e[0].name : "", n ? ", newest " : "",
-	    n ? e[n - 1].name : "");
-	if (nosum > 0)
-		report_warn(ctx->rep, cfg->archive_dir, "%zu archive%s without "
-		    "a .sha256 sidecar", nosum, nosum == 1 ? "" : "s");
-	json_bool(j, "exists", true);
-	json_uint(j, "count", n);
-	json_uint(j, "size", total);
-	json_str(j, "oldest", n ? e[0].name : NULL);
-	json_str(j, "newest", n ? e[n - 1].name : NULL);
 	json_obj_end(j);
-	arc_list_free(e, n);
-	close(fd);
 }
 
 static void
-st_state(struct evm_ctx *ctx, struct state *state, struct json *j)
+st_state(struct evm_ctx *ctx, const struct mon *m, struct json *j)
 {
 	const struct evm_config	*cfg = ctx->cfg;
-	struct stat		 st;
-	const char		*base;
-	char			*why, *err, *name, *dir, when[40];
-	long			 pid = 0;
-	int			 dfd, held, rc;
 
+	char			 when[40];
+
+	st_when(m->state_written, when, sizeof when);
 	json_obj_begin(j, "state");
 	json_str(j, "path", cfg->state_file);
-	dfd = tree_open_parent(cfg->state_file, NULL, NULL, &base, &why);
-	if (dfd == -1) {
-		report_line(ctx->rep, "state %s: none yet (%s)", cfg->state_file,
-		    why);
-		json_bool(j, "exists", false);
-		json_obj_end(j);
-		free(why);
-		return;
-	}
-	dir = base - 1 == cfg->state_file ? xstrdup("/") :
-	    xstrndup(cfg->state_file, (size_t)(base - 1 - cfg->state_file));
-	if (tree_check_own_fd(dfd, dir, &why) == -1) {
-		report_warn(ctx->rep, NULL, "%s; the next rotate does nothing "
-		    "until it is fixed", why);
-		free(why);
-	}
-	free(dir);
-	if ((rc = state_load(dfd, base, state, &err)) == -2) {
-		report_warn(ctx->rep, cfg->state_file, "cannot be used (%s): the "
-		    "next rotate does nothing until this is fixed", err);
-		free(err);
-	} else if (rc != 0) {
-		report_warn(ctx->rep, cfg->state_file, "unusable (%s): the next "
-		    "rotate treats every log as never rotated", err);
-		free(err);
-	}
-	if (fsx_fstatat(dfd, base, &st) == 0) {
-		st_when(st.st_mtime, when, sizeof when);
-		report_line(ctx->rep, "state %s: %zu log%s recorded, written %s",
-		    cfg->state_file, state->nlogs, state->nlogs == 1 ? "" : "s",
-		    when);
-		json_bool(j, "exists", true);
+	json_bool(j, "exists", m->state_written != 0);
+	if (m->state_written != 0)
 		json_str(j, "written", when);
-	} else {
-		report_line(ctx->rep, "state %s: none yet", cfg->state_file);
-		json_bool(j, "exists", false);
-	}
-	json_uint(j, "logs", state->nlogs);
+	json_uint(j, "logs", m->state.nlogs);
+	json_str(j, "error", m->state_err);
 	json_obj_end(j);
-
-	xasprintf(&name, "%s.lock", base);
+	if (m->state_written == 0)
+		report_line(ctx->rep, "state %s: none yet%s%s", cfg->state_file,
+		    m->state_err ? ", " : "", m->state_err ? m->state_err : "");
+	else
+		report_line(ctx->rep, "state %s: %zu log%s recorded, written "
+		    "%s%s%s", cfg->state_file, m->state.nlogs,
+		    m->state.nlogs == 1 ? "" : "s", when, m->state_err ? ", " :
+		    "", m->state_err ? m->state_err : "");
 	json_obj_begin(j, "lock");
-	held = lock_probe(dfd, name, &pid);
-	if (held == 1 && pid > 0)
+	if (m->lock_held >= 0)
+		json_bool(j, "held", m->lock_held == 1);
+	if (m->lock_held == 1 && m->lock_pid > 0)
+		json_int(j, "pid", m->lock_pid);
+	json_obj_end(j);
+	if (m->lock_held == 1 && m->lock_pid > 0)
 		report_line(ctx->rep, "lock %s.lock: held by pid %ld",
-		    cfg->state_file, pid);
-	else if (held == 1)
+		    cfg->state_file, m->lock_pid);
+	else if (m->lock_held == 1)
 		report_line(ctx->rep, "lock %s.lock: held, by a process that "
 		    "cannot be seen from here (another PID namespace?)",
 		    cfg->state_file);
-	else if (held == 0)
+	else if (m->lock_held == 0)
 		report_line(ctx->rep, "lock %s.lock: free", cfg->state_file);
-	else
-		report_line(ctx->rep, "lock %s.lock: cannot tell (%s)",
-		    cfg->state_file, strerror(errno));
-	if (held >= 0)
-		json_bool(j, "held", held == 1);
-	if (pid > 0)
-		json_int(j, "pid", pid);
-	json_obj_end(j);
-	free(name);
-
-	xasprintf(&name, "%s.journal", base);
-	if (fsx_fstatat(dfd, name, &st) == 0)
-		report_warn(ctx->rep, NULL, "%s.journal exists: %s",
-		    cfg->state_file, held == 1 ? "a rotation is running" :
-		    "a run was interrupted; the next 'evmaint rotate' finishes it");
-	json_bool(j, "journal", fsx_fstatat(dfd, name, &st) == 0);
-	free(name);
-	close(dfd);
+	json_bool(j, "journal", m->journal);
 }
 
-/* Both tools would rotate the same files: say which stanza covers which. */
+/* The warnings, after the table: mon's items, then the rest. */
 static void
-st_logrotate(struct evm_ctx *ctx, struct scan *s, struct json *j)
+st_warnings(struct evm_ctx *ctx, const struct mon *m, struct json *j)
 {
-	const char		*conf = getenv("EVMAINT_LOGROTATE_CONF");
-	struct lr_result	 res;
-	char			**paths;
-	size_t			 i;
+	struct statvfs	 v;
+	size_t		 i, k, tmp = 0;
+	char		 a[32];
 
-	if (conf == NULL || *conf == '\0')
-		conf = LR_MAIN_CONF;
-	paths = xcalloc(s->nlogs ? s->nlogs : 1, sizeof *paths);
-	for (i = 0; i < s->nlogs; i++)
-		xasprintf(&paths[i], "%s/%s", s->tree.root, s->logs[i].rel);
-	memset(&res, 0, sizeof res);
-	(void)lr_scan(conf, (const char *const *)paths, s->nlogs, &res);
+	for (i = 0; i < m->nitems; i++)
+		report_warn(ctx->rep, m->items[i].path, "%s: %s",
+		    m->items[i].kind, m->items[i].msg);
+	if (m->journal && m->journal_bad == NULL)
+		report_warn(ctx->rep, NULL, "%s.journal exists: %s",
+		    ctx->cfg->state_file, m->lock_held == 1 ? "a rotation is "
+		    "running" : "a run was interrupted; the next 'evmaint "
+		    "rotate' finishes it");
 	json_arr_begin(j, "logrotate");
-	for (i = 0; i < res.nhits; i++) {
-		const struct lr_hit *h = &res.hits[i];
+	for (i = 0; i < m->lr.nhits; i++) {
+		const struct lr_hit *h = &m->lr.hits[i];
 
-		char *file = esc_human_dup(h->file);
-		char *pat = esc_human_dup(h->pattern);
-
-		if (h->inactive == NULL)
-			report_warn(ctx->rep, h->path, "also rotated by "
-			    "logrotate (%s:%d, '%s'): both would rotate it; "
-			    "remove or disable that stanza", file, h->line, pat);
-		else
+		if (h->inactive != NULL)
 			report_info(ctx->rep, "%s: matched by logrotate's %s:%d "
-			    "('%s') but not rotated by it: %s", h->path, file,
-			    h->line, pat, h->inactive);
-		free(file);
-		free(pat);
+			    "but not rotated by it: %s", h->path, h->file,
+			    h->line, h->inactive);
 		json_obj_begin(j, NULL);
 		json_str(j, "path", h->path);
 		json_str(j, "file", h->file);
@@ -314,78 +407,110 @@ st_logrotate(struct evm_ctx *ctx, struct scan *s, struct json *j)
 		json_obj_end(j);
 	}
 	json_arr_end(j);
-	for (i = 0; i < res.nnotes; i++) {
-		char *file = esc_human_dup(res.notes[i].file);
-
-		report_info(ctx->rep, "logrotate config %s:%d: %s", file,
-		    res.notes[i].line, res.notes[i].msg);
-		free(file);
+	for (i = 0; i < m->lr.nnotes; i++)
+		report_info(ctx->rep, "logrotate config %s:%d: %s",
+		    m->lr.notes[i].file, m->lr.notes[i].line,
+		    m->lr.notes[i].msg);
+	for (i = 0; i < m->scan.tree.ndirs; i++)
+		for (k = 0; k < m->scan.tree.dirs[i]->nents; k++)
+			tmp += fsx_is_tmp_name(m->scan.tree.dirs[i]->ents[k].name);
+	if (tmp > 0)
+		report_warn(ctx->rep, NULL, "%zu temporary file%s of an "
+		    "interrupted run in the tree; the next rotate removes "
+		    "them", tmp, tmp == 1 ? "" : "s");
+	if (fstatvfs(m->scan.tree.rootfd, &v) == 0 && v.f_blocks > 0 &&
+	    ((uint64_t)v.f_bavail * 100 < (uint64_t)v.f_blocks *
+	    ST_FULL_PERCENT || (uint64_t)v.f_bavail * v.f_frsize <
+	    ST_FULL_BYTES)) {
+		report_size(a, sizeof a, (int64_t)((uint64_t)v.f_bavail *
+		    v.f_frsize));
+		report_warn(ctx->rep, m->scan.tree.root, "filesystem nearly "
+		    "full: %s free", a);
 	}
-	lr_result_free(&res);
-	for (i = 0; i < s->nlogs; i++)
-		free(paths[i]);
-	free(paths);
 }
 
-static void
-st_space(struct evm_ctx *ctx, int fd, const char *what)
+/* People (and --json): the whole picture. */
+static int
+st_human(struct evm_ctx *ctx)
 {
-	struct statvfs	v;
-	uint64_t	avail, total;
-	char		a[32];
+	struct json	*j = report_extra(ctx->rep);
+	struct mon	 m;
+	size_t		 i;
+	char		*why;
+	int		 fd;
 
-	if (fstatvfs(fd, &v) == -1 || v.f_blocks == 0)
-		return;
-	avail = (uint64_t)v.f_bavail * v.f_frsize;
-	total = (uint64_t)v.f_blocks * v.f_frsize;
-	if (avail * 100 < total * ST_FULL_PERCENT || avail < ST_FULL_BYTES) {
-		report_size(a, sizeof a, (int64_t)avail);
-		report_warn(ctx->rep, what, "filesystem nearly full: %s free",
-		    a);
+	/* What a newcomer meets first: say what to do, not which parent. */
+	if ((fd = tree_open_abs(ctx->cfg->root, NULL, NULL, &why)) == -1 &&
+	    errno == ENOENT) {
+		report_error(ctx->rep, NULL, "%s does not exist yet: run "
+		    "'evmaint init' to create the tree", ctx->cfg->root);
+		free(why);
+		return EVM_EXIT_FAIL;
 	}
+	if (fd != -1)
+		close(fd);
+	free(why);
+	mon_collect(&m, ctx, ctx->rep);
+	if (!m.scanned) {
+		mon_free(&m);
+		return EVM_EXIT_FAIL;
+	}
+	report_line(ctx->rep, "evmaint status of %s (config: %s)",
+	    m.scan.tree.root, ctx->cfg->file ? ctx->cfg->file :
+	    "built-in defaults");
+	st_state(ctx, &m, j);
+	st_runs(ctx, &m, j);
+	report_line(ctx->rep, "%s", "");
+	st_table(ctx, &m);
+	json_arr_begin(j, "logs");
+	for (i = 0; i < m.scan.nlogs; i++)
+		st_log_json(&m, &m.scan.logs[i], j);
+	json_arr_end(j);
+	report_line(ctx->rep, "%s", "");
+	st_archive_dir(ctx, &m, j);
+	fflush(stdout);
+	st_warnings(ctx, &m, j);
+	json_str(j, "check", mon_sev_name(mon_worst(&m)));
+	mon_free(&m);
+	return EVM_EXIT_OK;
 }
 
 static int
 cmd_status_exec(struct evm_ctx *ctx, struct cmd_args *args)
 {
-	struct json	*j = report_extra(ctx->rep);
-	struct state	 state;
-	struct scan	 s;
-	size_t		 i, k, tmp = 0;
+	bool		 check = cmd_has(ctx, args, "check");
+	bool		 prom = cmd_has(ctx, args, "prometheus");
+	struct report	*quiet;
+	struct mon	 m;
+	struct sbuf	 b;
+	int		 rc;
 
-	memset(&state, 0, sizeof state);
-	if (scan_tree(&s, ctx->cfg, ctx->rep) != 0)
-		return EVM_EXIT_FAIL;
-	report_line(ctx->rep, "evmaint status of %s (config: %s)", s.tree.root,
-	    ctx->cfg->file ? ctx->cfg->file : "built-in defaults");
-	st_state(ctx, &state, j);
-	report_line(ctx->rep, "%-34s %10s  %-9s %-25s  %-8s %s", "LOG", "SIZE",
-	    "MODE", "LAST ROTATION", "NEXT RUN", "GENERATIONS");
-	json_arr_begin(j, "logs");
-	for (i = 0; i < s.nlogs; i++)
-		st_log(ctx, &s, &state, &s.logs[i], j);
-	json_arr_end(j);
-	st_archive_dir(ctx, j);
-	for (i = 0; i < s.tree.ndirs; i++) {
-		struct tree_dir *d = s.tree.dirs[i];
-
-		if (!st_mode_ok(ctx->cfg, &d->st, ctx->cfg->dir_mode))
-			report_warn(ctx->rep, *d->rel ? d->rel : s.tree.root,
-			    "directory mode %04o owner %ju:%ju, configured "
-			    "%04o %s:%s", (unsigned)(d->st.st_mode & 07777),
-			    (uintmax_t)d->st.st_uid, (uintmax_t)d->st.st_gid,
-			    (unsigned)ctx->cfg->dir_mode, ctx->cfg->owner,
-			    ctx->cfg->group);
-		for (k = 0; k < d->nents; k++)
-			tmp += fsx_is_tmp_name(d->ents[k].name);
+	if ((check || prom) && (ctx->json || (check && prom))) {
+		fprintf(stderr, "evmaint: status: --check, --prometheus and "
+		    "--json exclude each other\n");
+		return EVM_EXIT_USAGE;
 	}
-	if (tmp > 0)
-		report_warn(ctx->rep, NULL, "%zu temporary file%s of an "
-		    "interrupted run in the tree; the next rotate removes "
-		    "them", tmp, tmp == 1 ? "" : "s");
-	st_logrotate(ctx, &s, j);
-	st_space(ctx, s.tree.rootfd, s.tree.root);
-	state_free(&state);
-	scan_free(&s);
-	return EVM_EXIT_OK;
+	if ((rc = cmd_load_config(ctx)) != 0)
+		return check ? check_unknown(stdout, "the configuration cannot "
+		    "be used (evmaint check-config says why)") : rc;
+	if (!check && !prom)
+		return st_human(ctx);
+
+	/* A probe: its findings are its output, not warnings in syslog. */
+	quiet = report_new("status", -1, true, false);
+	report_silent(quiet);
+	mon_collect(&m, ctx, quiet);
+	if (check)
+		rc = check_print(&m, stdout);
+	else {
+		sbuf_init(&b);
+		sbuf_add(&b, "", 0);
+		metrics_format(&m, &b);
+		fputs(b.s, stdout);
+		sbuf_free(&b);
+		rc = EVM_EXIT_OK;
+	}
+	mon_free(&m);
+	report_free(quiet);
+	return rc;
 }

@@ -46,11 +46,8 @@ struct vf_item {
 struct vf_run {
 	struct vf_item	*items;
 	size_t		 n;
-	bool		 progress;
-	pthread_mutex_t	 mu;
-	uint64_t	 done;
 	uint64_t	 total;
-	size_t		 files;
+	struct report_progress progress;
 };
 
 static void
@@ -67,7 +64,7 @@ vf_check(void *arg, size_t i)
 	struct vf_run	*v = arg;
 	struct vf_item	*it = &v->items[i];
 	struct stat	 st;
-	char		 err[256], a[32], b[32];
+	char		 err[256];
 	int		 fd;
 
 	if (it->archive) {
@@ -84,18 +81,7 @@ vf_check(void *arg, size_t i)
 			vf_problem(it, err);
 		close(fd);
 	}
-	if (!v->progress)
-		return;
-	pthread_mutex_lock(&v->mu);
-	v->done += it->size;
-	v->files++;
-	report_size(a, sizeof a, (int64_t)v->done);
-	report_size(b, sizeof b, (int64_t)v->total);
-	fprintf(stderr, "\revmaint: verified %s of %s, %zu/%zu files   ", a, b,
-	    v->files, v->n);
-	if (v->files == v->n)
-		fputc('\n', stderr);
-	pthread_mutex_unlock(&v->mu);
+	report_progress_add(&v->progress, it->size, 1);
 }
 
 static void
@@ -175,7 +161,6 @@ cmd_verify_exec(struct evm_ctx *ctx, struct cmd_args *args)
 	int		 arcfd;
 
 	memset(&v, 0, sizeof v);
-	pthread_mutex_init(&v.mu, NULL);
 	if (scan_tree(&s, ctx->cfg, ctx->rep) != 0)
 		return EVM_EXIT_FAIL;
 	vf_collect_tree(&v, &s.tree);
@@ -187,9 +172,9 @@ cmd_verify_exec(struct evm_ctx *ctx, struct cmd_args *args)
 	} else
 		vf_collect_archives(ctx, &v, arcfd);
 
-	v.progress = isatty(STDERR_FILENO) && !ctx->json &&
-	    ctx->verbosity >= 0 && v.n > 0;
+	report_progress_start(&v.progress, ctx->rep, "verified", v.total, v.n);
 	pool_run(v.n, pool_threads(), vf_check, &v);
+	report_progress_end(&v.progress);
 
 	json_arr_begin(j, "checked");
 	for (i = 0; i < v.n; i++) {
@@ -219,7 +204,6 @@ cmd_verify_exec(struct evm_ctx *ctx, struct cmd_args *args)
 		free(v.items[i].file);
 	}
 	free(v.items);
-	pthread_mutex_destroy(&v.mu);
 	if (arcfd >= 0)
 		close(arcfd);
 	scan_free(&s);

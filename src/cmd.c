@@ -147,6 +147,7 @@ cmd_usage(FILE *fp, const struct evm_cmd *one)
 	    "  1  some logs or archives failed, the rest was done\n"
 	    "  64 usage error   75 another evmaint holds the lock   "
 	    "78 config error\n"
+	    "  status --check: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN\n"
 	    "\nSee evmaint(8) and evmaint.conf(5).\n", EVMAINT_CONF);
 }
 

@@ -80,6 +80,7 @@ struct cz_pass {
 	struct cz_job		 *jobs;
 	struct gz_writer	**w;
 	struct cz_reaper	 *reaper;	/* or NULL: close at once */
+	struct report_progress	  progress;
 };
 
 /*
@@ -371,6 +372,7 @@ cz_job_fn(void *arg, size_t i, int worker)
 	struct cz_pass *p = arg;
 
 	cz_job_run(&p->jobs[i], &p->w[worker], p->reaper);
+	report_progress_add(&p->progress, p->jobs[i].in, 1);
 }
 
 /* Largest first: the longest job starts at once, the small ones fill in. */
@@ -552,6 +554,8 @@ cz_compress(struct rot_run *r)
 {
 	struct cz_pass	 pass;
 	struct cz_job	*jobs;
+	struct stat	 st;
+	uint64_t	 total = 0;
 	size_t		 n, i;
 	int		 nw, k;
 
@@ -576,7 +580,13 @@ cz_compress(struct rot_run *r)
 		    sizeof *pass.w);
 		/* one thread asked for: one thread, one order of calls */
 		pass.reaper = r->nthreads > 1 ? &cz_reaper : NULL;
+		for (i = 0; i < n; i++)
+			if (fsx_fstatat(jobs[i].dirfd, jobs[i].src, &st) == 0)
+				total += (uint64_t)st.st_size;
+		report_progress_start(&pass.progress, r->ctx->rep,
+		    "compressing", total, n);
 		nw = pool_run_w(n, r->nthreads, cz_job_fn, &pass);
+		report_progress_end(&pass.progress);
 		for (k = 0; k < nw; k++)
 			gz_writer_free(pass.w[k]);
 		free(pass.w);

@@ -65,6 +65,13 @@ static const struct conf_key conf_table[K_COUNT] = {
 	  "mode of every directory evmaint creates" },
 	{ K_ARCHIVE_KEEP_DAYS, "archive_keep_days", CT_INT, false, 0, 36500,
 	  "0", "delete archives older than this many days, 0 = never" },
+	{ K_METRICS_FILE, "metrics_file", CT_OPTPATH, false, 0, 0, "",
+	  "Prometheus text file rewritten after every rotate and archive, "
+	  "empty = off" },
+	{ K_CHECK_MAX_AGE, "check_max_age", CT_DURATION, false, 60,
+	  366LL * 86400, "26h",
+	  "status --check is CRITICAL when the last good rotate is older "
+	  "(s, m, h, d)" },
 };
 
 struct conf_parse {
@@ -137,6 +144,7 @@ conf_free(struct evm_config *cfg)
 	free(cfg->logs);
 	free(cfg->owner);
 	free(cfg->group);
+	free(cfg->metrics_file);
 	for (i = 0; i < cfg->nsections; i++)
 		free(cfg->sections[i].path);
 	free(cfg->sections);
@@ -464,6 +472,48 @@ range:
 	return -1;
 }
 
+/* "26h", "90m", "2d", "3600" (seconds). */
+static int
+conf_parse_duration(const char *v, long long min, long long max,
+    long long *out, char **why)
+{
+	char		*end;
+	long long	 x, mult = 1;
+
+	errno = 0;
+	if (!isdigit((unsigned char)v[0]))
+		goto bad;
+	x = strtoll(v, &end, 10);
+	switch (*end) {
+	case '\0': case 's':
+		break;
+	case 'm':
+		mult = 60;
+		break;
+	case 'h':
+		mult = 3600;
+		break;
+	case 'd':
+		mult = 86400;
+		break;
+	default:
+		goto bad;
+	}
+	if (*end != '\0' && end[1] != '\0')
+		goto bad;
+	if (errno == ERANGE || x > max / mult || x * mult < min) {
+		xasprintf(why, "'%s' is out of range (%llds..%llds)", v, min,
+		    max);
+		return -1;
+	}
+	*out = x * mult;
+	return 0;
+bad:
+	xasprintf(why, "'%s' is not a duration (a number with an optional s, "
+	    "m, h or d suffix)", v);
+	return -1;
+}
+
 static int
 conf_parse_mode(const struct conf_key *k, const char *v, mode_t *out,
     char **why)
@@ -543,6 +593,25 @@ conf_set(struct evm_config *cfg, struct evm_section *sec,
 	switch (k->type) {
 	case CT_PATH:
 		return conf_set_path(cfg, k->id, v, why);
+	case CT_OPTPATH:
+		free(cfg->metrics_file);
+		cfg->metrics_file = NULL;
+		if (*v == '\0')
+			return 0;
+		if (conf_check_abspath(v, why) != 0)
+			return -1;
+		if (v[strlen(v) - 1] == '/') {
+			*why = xstrdup("must name a file, not a directory");
+			return -1;
+		}
+		cfg->metrics_file = xstrdup(v);
+		conf_normalise(cfg->metrics_file);
+		return 0;
+	case CT_DURATION:
+		if (conf_parse_duration(v, k->min, k->max, &n, why) != 0)
+			return -1;
+		cfg->check_max_age = n;
+		return 0;
 	case CT_LOGLIST:
 		return conf_set_loglist(cfg, v, why);
 	case CT_INT:
@@ -735,7 +804,7 @@ conf_parse_line(struct conf_parse *p, struct evm_config *cfg, char *s)
 		    "(only in the global part, before any section)", key);
 		return;
 	}
-	if (*val == '\0' && k->type != CT_LOGLIST) {
+	if (*val == '\0' && k->type != CT_LOGLIST && k->type != CT_OPTPATH) {
 		conf_err(p->errs, p->name, p->line, "%s: missing value", key);
 		return;
 	}
@@ -894,6 +963,13 @@ conf_finish(struct evm_config *cfg, struct conf_errors *errs)
 		conf_err(errs, name, cfg->line[K_STATE_FILE],
 		    "state_file %s must not be inside root %s",
 		    cfg->state_file, cfg->root);
+	if (cfg->metrics_file != NULL &&
+	    (conf_path_inside(cfg->metrics_file, cfg->root) ||
+	    conf_path_inside(cfg->metrics_file, cfg->archive_dir) ||
+	    strcmp(cfg->metrics_file, cfg->state_file) == 0))
+		conf_err(errs, name, cfg->line[K_METRICS_FILE],
+		    "metrics_file %s must be outside root and archive_dir, and "
+		    "not the state file", cfg->metrics_file);
 	if (strcmp(cfg->state_file, "/") == 0)
 		conf_err(errs, name, cfg->line[K_STATE_FILE],
 		    "state_file must name a file");
@@ -1063,6 +1139,22 @@ conf_value_str(const struct evm_config *cfg, const struct evm_logopts *o,
 		break;
 	case K_ARCHIVE_KEEP_DAYS:
 		sbuf_addf(&b, "%d", cfg->archive_keep_days);
+		break;
+	case K_METRICS_FILE:
+		if (cfg->metrics_file != NULL)
+			conf_quoted(&b, cfg->metrics_file, quote);
+		else if (quote)
+			sbuf_adds(&b, "\"\"");
+		break;
+	case K_CHECK_MAX_AGE:
+		if (cfg->check_max_age % 86400 == 0)
+			sbuf_addf(&b, "%lldd", cfg->check_max_age / 86400);
+		else if (cfg->check_max_age % 3600 == 0)
+			sbuf_addf(&b, "%lldh", cfg->check_max_age / 3600);
+		else if (cfg->check_max_age % 60 == 0)
+			sbuf_addf(&b, "%lldm", cfg->check_max_age / 60);
+		else
+			sbuf_addf(&b, "%llds", cfg->check_max_age);
 		break;
 	case K_COUNT:
 		break;

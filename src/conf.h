@@ -20,6 +20,8 @@ enum conf_type {
 	CT_MODE,	/* octal */
 	CT_OWNER,
 	CT_GROUP,
+	CT_OPTPATH,	/* an absolute path, or empty for "off" */
+	CT_DURATION,	/* seconds, with s, m, h, d suffixes */
 };
 
 enum conf_id {
@@ -39,6 +41,8 @@ enum conf_id {
 	K_GROUP,
 	K_DIR_MODE,
 	K_ARCHIVE_KEEP_DAYS,
+	K_METRICS_FILE,
+	K_CHECK_MAX_AGE,
 	K_COUNT
 };
 
@@ -86,6 +90,8 @@ struct evm_config {
 	uid_t			 uid;
 	gid_t			 gid;
 	int			 archive_keep_days;
+	char			*metrics_file;	/* NULL: no metrics file */
+	long long		 check_max_age;	/* seconds */
 	struct evm_section	*sections;
 	size_t			 nsections;
 	int			 line[K_COUNT];	/* where each key was set, 0 = default */

@@ -432,6 +432,7 @@ ex_expire(struct rot_run *r)
 			free(rel);
 		}
 		free(rm);
+		report_archived(r->ctx->rep, ok);
 		report_size(size, sizeof size, (int64_t)bytes);
 		report_action(r->ctx->rep, "write", final, (int64_t)bytes, -1,
 		    "archive of %zu generation%s, %s, verified", ok, ok == 1 ?

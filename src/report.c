@@ -36,6 +36,9 @@ struct report {
 	unsigned	 nerrors;
 	bool		 syslog_open;
 	bool		 syslog_none;	/* nobody listens: do not try */
+	bool		 silent;	/* collect only: no stderr, no syslog */
+	bool		 denied;	/* an error came from EACCES/EPERM */
+	struct report_tally tally;
 
 	int		 errlog_dirfd;	/* root, once the tree is open */
 	mode_t		 errlog_mode;
@@ -53,6 +56,7 @@ struct report {
 static void	report_syslog(struct report *, int, const char *);
 static void	report_append_errlog(struct report *, const char *);
 static char	*report_compose(const char *, const char *, va_list);
+static void	report_count(struct report *, const char *, int64_t, int64_t);
 
 struct report *
 report_new(const char *command, int verbosity, bool json, bool dry_run)
@@ -199,6 +203,8 @@ report_action(struct report *r, const char *verb, const char *path,
 		return;
 	}
 	r->changed = true;
+	if (!r->dry_run)
+		report_count(r, verb, before, after);
 	if (r->json) {
 		json_obj_begin(&r->actions, NULL);
 		json_str(&r->actions, "action", verb);
@@ -225,6 +231,7 @@ report_error(struct report *r, const char *path, const char *fmt, ...)
 {
 	char	*msg;
 	va_list	 ap;
+	bool	 denied = errno == EACCES || errno == EPERM;
 
 	va_start(ap, fmt);
 	msg = report_compose(path, fmt, ap);
@@ -232,7 +239,10 @@ report_error(struct report *r, const char *path, const char *fmt, ...)
 
 	pthread_mutex_lock(&r->mu);
 	r->nerrors++;
-	fprintf(stderr, "evmaint: error: %s\n", msg);
+	r->denied |= denied;
+	r->tally.errors++;
+	if (!r->silent)
+		fprintf(stderr, "evmaint: error: %s\n", msg);
 	if (r->json) {
 		json_obj_begin(&r->errors, NULL);
 		if (path != NULL)
@@ -257,7 +267,8 @@ report_warn(struct report *r, const char *path, const char *fmt, ...)
 	va_end(ap);
 
 	pthread_mutex_lock(&r->mu);
-	fprintf(stderr, "evmaint: warning: %s\n", msg);
+	if (!r->silent)
+		fprintf(stderr, "evmaint: warning: %s\n", msg);
 	if (r->json) {
 		json_obj_begin(&r->warnings, NULL);
 		if (path != NULL)
@@ -309,6 +320,12 @@ report_changed(struct report *r)
 }
 
 bool
+report_did_change(const struct report *r)
+{
+	return r->changed;
+}
+
+bool
 report_failed(const struct report *r)
 {
 	return r->nerrors > 0;
@@ -332,6 +349,11 @@ report_finish(struct report *r, int status)
 {
 	if (status == EVM_EXIT_OK && r->nerrors > 0)
 		status = EVM_EXIT_FAIL;
+	/* The first thing a newcomer trying it as himself meets. */
+	if (r->denied && geteuid() != 0 && !r->silent)
+		fprintf(stderr, "evmaint: permission denied: evmaint keeps files "
+		    "only root may change and must run as root (sudo evmaint "
+		    "%s)\n", r->command);
 	if (r->json) {
 		struct sbuf out;
 
@@ -383,6 +405,8 @@ report_syslog_listens(void)
 static void
 report_syslog(struct report *r, int prio, const char *msg)
 {
+	if (r->silent)
+		return;
 	if (!r->syslog_open) {
 		r->syslog_none = !report_syslog_listens();
 		if (!r->syslog_none)
@@ -450,4 +474,148 @@ report_size(char *buf, size_t len, int64_t n)
 		i++;
 	}
 	snprintf(buf, len, "%.1f %s", v, units[i]);
+}
+
+/* Counts an action for the run record; called with the mutex held. */
+static void
+report_count(struct report *r, const char *verb, int64_t before,
+    int64_t after)
+{
+	if (strcmp(verb, "rotate") == 0)
+		r->tally.rotated++;
+	else if (strcmp(verb, "compress") == 0) {
+		r->tally.compressed++;
+		r->tally.bytes_in += before > 0 ? (uint64_t)before : 0;
+		r->tally.bytes_out += after > 0 ? (uint64_t)after : 0;
+	} else if (strcmp(verb, "remove") == 0)
+		r->tally.deleted++;
+	else if (strcmp(verb, "write") == 0)
+		r->tally.archives++;
+}
+
+/* N more files are in a verified archive. */
+void
+report_archived(struct report *r, uint64_t n)
+{
+	pthread_mutex_lock(&r->mu);
+	r->tally.archived += n;
+	pthread_mutex_unlock(&r->mu);
+}
+
+void
+report_tally(struct report *r, struct report_tally *t)
+{
+	pthread_mutex_lock(&r->mu);
+	*t = r->tally;
+	pthread_mutex_unlock(&r->mu);
+}
+
+/*
+ * From now on warnings and errors are only collected (with --json, into
+ * the object), not printed nor sent to syslog: a monitoring probe that runs
+ * every few minutes must not fill syslog with the state it reports.
+ */
+void
+report_silent(struct report *r)
+{
+	r->silent = true;
+}
+
+/* Starts a progress line, if stderr is a terminal and nobody asked for
+ * --json, -q or -n (isatty, never TERM: ansible sets TERM without one). */
+void
+report_progress_start(struct report_progress *p, const struct report *r,
+    const char *verb, uint64_t total, size_t nfiles)
+{
+	memset(p, 0, sizeof *p);
+	pthread_mutex_init(&p->mu, NULL);
+	p->on = isatty(STDERR_FILENO) && !r->json && r->verbosity >= 0 &&
+	    !r->dry_run && !r->silent;
+	p->verb = verb;
+	p->total = total;
+	p->nfiles = nfiles;
+	clock_gettime(CLOCK_MONOTONIC, &p->t0);
+}
+
+static double
+report_secs(const struct timespec *a, const struct timespec *b)
+{
+	return (double)(b->tv_sec - a->tv_sec) +
+	    (double)(b->tv_nsec - a->tv_nsec) / 1e9;
+}
+
+/* Draws the line; the mutex is held. */
+static void
+report_progress_draw(struct report_progress *p)
+{
+	struct timespec	t;
+	char		a[32], b[32], c[32], eta[32];
+	double		secs, rate;
+	bool		done = p->done >= p->total && p->files >= p->nfiles;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	if (!done && p->drawn && report_secs(&p->last, &t) < 0.1)
+		return;
+	p->last = t;
+	secs = report_secs(&p->t0, &t);
+	rate = secs > 0.05 ? (double)p->done / secs : 0;
+	report_size(a, sizeof a, (int64_t)p->done);
+	report_size(b, sizeof b, (int64_t)p->total);
+	report_size(c, sizeof c, (int64_t)rate);
+	if (rate > 0 && p->total > p->done) {
+		long left = (long)((double)(p->total - p->done) / rate + 0.5);
+
+		snprintf(eta, sizeof eta, ", ETA %ld:%02ld", left / 60,
+		    left % 60);
+	} else
+		eta[0] = '\0';
+	fprintf(stderr, "\revmaint: %s %s of %s, %zu/%zu files, %s/s%s\033[K",
+	    p->verb, a, b, p->files, p->nfiles, c, eta);
+	p->drawn = true;
+	p->complete = done;
+}
+
+/* Another `bytes` and `files` done (from any worker thread). */
+void
+report_progress_add(struct report_progress *p, uint64_t bytes, size_t files)
+{
+	if (!p->on)
+		return;
+	pthread_mutex_lock(&p->mu);
+	p->done += bytes;
+	p->files += files;
+	report_progress_draw(p);
+	pthread_mutex_unlock(&p->mu);
+}
+
+/* The same, as arc_write's progress callback reports it: totals so far. */
+void
+report_progress_set(void *arg, uint64_t done, uint64_t total, size_t files,
+    size_t nfiles)
+{
+	struct report_progress *p = arg;
+
+	if (!p->on)
+		return;
+	pthread_mutex_lock(&p->mu);
+	p->done = done;
+	p->total = total;
+	p->files = files;
+	p->nfiles = nfiles;
+	report_progress_draw(p);
+	pthread_mutex_unlock(&p->mu);
+}
+
+/* Ends the line, so that what follows starts on a line of its own. */
+void
+report_progress_end(struct report_progress *p)
+{
+	if (p->on && p->drawn) {
+		pthread_mutex_lock(&p->mu);
+		if (!p->complete)
+			report_progress_draw(p);
+		fputc('\n', stderr);
+		pthread_mutex_unlock(&p->mu);
+	}
+	pthread_mutex_destroy(&p->mu);
 }

@@ -98,7 +98,7 @@ assert_no_grep 'snapshot .* of .*files' "$T/err" "progress printed without a TTY
 need script
 EVMAINT_NOW="2026-11-25 10:01:00" script -qec "$EVMAINT -c $T/evmaint.conf archive" /dev/null </dev/null >"$T/tty.out" 2>&1 ||
 	fail "archive on a TTY failed: $(cat "$T/tty.out")"
-assert_grep 'evmaint: snapshot [0-9.]+ [KMG]?i?B of [0-9.]+ [KMG]?i?B, [0-9.]+ [KMG]?i?B/s, [0-9]+/[0-9]+ files' "$T/tty.out" \
+assert_grep 'evmaint: snapshot [0-9.]+ [KMG]?i?B of [0-9.]+ [KMG]?i?B, [0-9]+/[0-9]+ files, [0-9.]+ [KMG]?i?B/s' "$T/tty.out" \
 	"no progress (bytes of total, rate, files) on a TTY"
 check_snapshot "$ARCH/event-20261125T100100.tar.gz"
 ok "archive on a TTY shows progress (bytes of total, rate, files) on stderr; off a TTY none"

@@ -1,0 +1,550 @@
+/*
+ * Monitoring data (see mon.h): gathered the way status always did, without
+ * the lock, then judged. The conditions and their severities are listed in
+ * evmaint(8), STATUS --check.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/statvfs.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "evmaint.h"
+#include "arc.h"
+#include "conf.h"
+#include "esc.h"
+#include "fsx.h"
+#include "journal.h"
+#include "lock.h"
+#include "mon.h"
+#include "report.h"
+#include "rotate.h"
+#include "tree.h"
+#include "xmalloc.h"
+
+#define MON_FULL_PERCENT	90
+
+static void	mon_item(struct mon *, enum mon_sev, const char *, const char *,
+		    const char *, ...) __attribute__((format(printf, 5, 6)));
+
+bool
+mon_mode_ok(const struct evm_config *cfg, const struct stat *st, mode_t want)
+{
+	return (st->st_mode & 07777) == want && st->st_uid == cfg->uid &&
+	    st->st_gid == cfg->gid;
+}
+
+/* "root:root", from the names (the ids when there are none). */
+char *
+mon_owner_str(uid_t uid, gid_t gid)
+{
+	struct passwd	*pw = getpwuid(uid);
+	struct group	*gr;
+	char		 u[64], *s;
+
+	if (pw != NULL)
+		snprintf(u, sizeof u, "%s", pw->pw_name);
+	else
+		snprintf(u, sizeof u, "%ju", (uintmax_t)uid);
+	if ((gr = getgrgid(gid)) != NULL)
+		xasprintf(&s, "%s:%s", u, gr->gr_name);
+	else
+		xasprintf(&s, "%s:%ju", u, (uintmax_t)gid);
+	return s;
+}
+
+/* "mode 0644 owner www-data:adm, configured 0640 root:root" */
+static void
+mon_drift(struct mon *m, const char *path, const char *what,
+    const struct stat *st, mode_t want)
+{
+	const struct evm_config	*cfg = m->ctx->cfg;
+	char			*own = mon_owner_str(st->st_uid, st->st_gid);
+
+	mon_item(m, MON_WARNING, "drift", path, "%smode %04o owner %s, "
+	    "configured %04o %s:%s", what, (unsigned)(st->st_mode & 07777),
+	    own, (unsigned)want, cfg->owner, cfg->group);
+	free(own);
+}
+
+uint64_t
+mon_gens_bytes(const struct log *l)
+{
+	uint64_t	n = 0;
+	size_t		k;
+
+	for (k = 0; k < l->ngens; k++)
+		n += (uint64_t)l->gens[k].st.st_size;
+	return n;
+}
+
+static void
+mon_item(struct mon *m, enum mon_sev sev, const char *kind, const char *path,
+    const char *fmt, ...)
+{
+	struct mon_item	*it;
+	va_list		 ap;
+
+	m->items = xreallocarray(m->items, m->nitems + 1, sizeof *m->items);
+	it = &m->items[m->nitems++];
+	it->sev = sev;
+	it->kind = kind;
+	it->path = path != NULL ? xstrdup(path) : NULL;
+	va_start(ap, fmt);
+	if (vasprintf(&it->msg, fmt, ap) < 0)
+		it->msg = xstrdup("(out of memory)");
+	va_end(ap);
+}
+
+/* The state, the run records, the lock and the journal. */
+static void
+mon_state(struct mon *m)
+{
+	const struct evm_config	*cfg = m->ctx->cfg;
+	struct journal		 jr;
+	struct stat		 st;
+	const char		*base;
+	char			*why, *name, *err, *dir;
+	int			 dfd;
+
+	dfd = tree_open_parent(cfg->state_file, NULL, NULL, &base, &why);
+	if (dfd == -1) {
+		/* None yet (before init) is no error: nothing is recorded. */
+		if (errno != ENOENT) {
+			m->state_rc = -2;
+			m->state_err = why;
+		} else
+			free(why);
+		return;
+	}
+	dir = base - 1 == cfg->state_file ? xstrdup("/") :
+	    xstrndup(cfg->state_file, (size_t)(base - 1 - cfg->state_file));
+	if (tree_check_own_fd(dfd, dir, &m->state_dir_bad) == 0)
+		m->state_dir_bad = NULL;
+	free(dir);
+	m->state_rc = state_load(dfd, base, &m->state, &m->state_err);
+	if (fsx_fstatat(dfd, base, &st) == 0)
+		m->state_written = st.st_mtime;
+	name = runs_name(base);
+	m->runs_rc = runs_load(dfd, name, &m->runs, &m->runs_err);
+	free(name);
+
+	xasprintf(&name, "%s.lock", base);
+	m->lock_held = lock_probe(dfd, name, &m->lock_pid);
+	free(name);
+
+	xasprintf(&name, "%s.journal", base);
+	memset(&jr, 0, sizeof jr);
+	if (fsx_fstatat(dfd, name, &st) == 0) {
+		m->journal = true;
+		if (journal_load(dfd, name, &jr, &err) != 0)
+			xasprintf(&m->journal_bad, "unusable (%s)", err ? err :
+			    "unreadable");
+		else if (m->scanned && jr.root != NULL &&
+		    strcmp(jr.root, m->scan.tree.root) != 0)
+			xasprintf(&m->journal_bad, "belongs to the tree %s, not "
+			    "%s", jr.root, m->scan.tree.root);
+		free(err);
+		journal_free(&jr);
+	}
+	free(name);
+	close(dfd);
+}
+
+/* archive_dir as rotate opens it: present, trusted, writable; its space. */
+static void
+mon_archive_dir(struct mon *m)
+{
+	const struct evm_config	*cfg = m->ctx->cfg;
+	struct arc_entry	*e = NULL;
+	struct statvfs		 v;
+	size_t			 n = 0, i;
+	int			 fd;
+
+	fd = tree_open_trusted(cfg->archive_dir, NULL, cfg->uid, NULL,
+	    &m->arc_why);
+	if (fd == -1) {
+		if (errno == ENOENT) {
+			char *why = m->arc_why;
+
+			xasprintf(&m->arc_why, "missing (%s)", why);
+			free(why);
+		}
+		return;
+	}
+	m->arc_ok = true;
+	/* Read-only mounts answer EROFS here, even for root. */
+	m->arc_writable = faccessat(fd, ".", W_OK, AT_EACCESS) == 0;
+	if (!m->arc_writable)
+		xasprintf(&m->arc_why, "not writable (%s)", strerror(errno));
+	if (arc_list(fd, &e, &n) == 0) {
+		for (i = 0; i < n; i++) {
+			m->arc_bytes += (uint64_t)e[i].st.st_size;
+			if (e[i].stamp > m->arc_newest)
+				m->arc_newest = e[i].stamp;
+		}
+		m->narc = n;
+		arc_list_free(e, n);
+	}
+	if (fstatvfs(fd, &v) == 0 && v.f_blocks > 0) {
+		m->arc_vfs = true;
+		m->arc_free = (uint64_t)v.f_bavail * v.f_frsize;
+		m->arc_total = (uint64_t)v.f_blocks * v.f_frsize;
+		if (v.f_flag & ST_RDONLY)
+			m->arc_writable = false;
+	}
+	close(fd);
+}
+
+static void
+mon_logrotate(struct mon *m)
+{
+	const char	*conf = getenv("EVMAINT_LOGROTATE_CONF");
+	char		**paths;
+	size_t		 i, n = m->scan.nlogs;
+
+	if (conf == NULL || *conf == '\0')
+		conf = LR_MAIN_CONF;
+	paths = xcalloc(n ? n : 1, sizeof *paths);
+	for (i = 0; i < n; i++)
+		xasprintf(&paths[i], "%s/%s", m->scan.tree.root,
+		    m->scan.logs[i].rel);
+	(void)lr_scan(conf, (const char *const *)paths, n, &m->lr);
+	for (i = 0; i < n; i++)
+		free(paths[i]);
+	free(paths);
+}
+
+/* The start of the local day after t's. */
+static time_t
+mon_next_day(time_t t)
+{
+	struct tm tm;
+
+	localtime_r(&t, &tm);
+	tm.tm_mday++;
+	tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
+	tm.tm_isdst = -1;
+	return mktime(&tm);
+}
+
+/*
+ * When the log is next due: now if it is, the start of the next day if it
+ * was rotated today, 0 if never (refused, missing) and -1 once it has data
+ * (empty with notifempty).
+ */
+time_t
+mon_next_due(const struct mon *m, const struct log *l)
+{
+	const struct state_log	*sl;
+	const char		*why;
+	time_t			 now = m->ctx->now;
+
+	if (rot_log_due(&m->state, l, now, false, &why))
+		return now;
+	if (l->refused != NULL || !l->exists || l->dir == NULL)
+		return 0;
+	if (l->st.st_size == 0 && l->opts->notifempty)
+		return -1;
+	sl = state_get((struct state *)&m->state, l->rel, false);
+	return mon_next_day(sl != NULL && sl->last > now ? sl->last : now);
+}
+
+/*
+ * The newest successful run of COMMAND that is not in the future: one
+ * dated ahead (the clock jumped, then came back) must not hide that the
+ * command stopped succeeding. *future (if not NULL) tells one was skipped.
+ */
+const struct run_rec *
+mon_last_good(const struct mon *m, const char *command, bool *future)
+{
+	size_t i;
+
+	if (future != NULL)
+		*future = false;
+	for (i = m->runs.n; i-- > 0;) {
+		const struct run_rec *r = &m->runs.v[i];
+
+		if (strcmp(r->command, command) != 0 || r->exit_status != 0)
+			continue;
+		if (r->start <= m->ctx->now)
+			return r;
+		if (future != NULL)
+			*future = true;
+	}
+	return NULL;
+}
+
+static void
+mon_judge_rotate(struct mon *m)
+{
+	const struct run_rec	*last = runs_last(&m->runs, "rotate", false);
+	const struct run_rec	*ok;
+	long long		 max = m->ctx->cfg->check_max_age, age;
+	char			 when[40];
+	bool			 future;
+
+	ok = m->last_good = mon_last_good(m, "rotate", &future);
+	if (future)
+		mon_item(m, MON_WARNING, "clock", NULL, "a successful rotate is "
+		    "recorded in the future");
+	if (ok == NULL) {
+		mon_item(m, MON_CRITICAL, "rotate", NULL, "no successful rotate "
+		    "recorded%s%s", last ? "; the last one exited " : "",
+		    last ? (last->exit_status == EVM_EXIT_LOCKED ? "75" :
+		    "non-zero") : "");
+		return;
+	}
+	age = (long long)(m->ctx->now - ok->start);
+	if (age > max) {
+		clock_iso8601(ok->start, when, sizeof when);
+		mon_item(m, MON_CRITICAL, "rotate", NULL, "no successful rotate "
+		    "for %lldh%02lldm (since %s; check_max_age %llds)",
+		    age / 3600, age % 3600 / 60, when, max);
+	}
+}
+
+static void
+mon_judge_archive_dir(struct mon *m)
+{
+	const struct evm_config *cfg = m->ctx->cfg;
+
+	if (!m->arc_ok || !m->arc_writable)
+		mon_item(m, MON_CRITICAL, "archive_dir", cfg->archive_dir, "%s",
+		    m->arc_why ? m->arc_why : "unusable");
+	else if (m->arc_vfs && (m->arc_total - m->arc_free) * 100 >
+	    m->arc_total * MON_FULL_PERCENT)
+		mon_item(m, MON_WARNING, "archive_dir_full", cfg->archive_dir,
+		    "file system %llu%% full",
+		    (unsigned long long)((m->arc_total - m->arc_free) * 100 /
+		    m->arc_total));
+}
+
+/*
+ * A numbered generation missing below the oldest one (deploy.log.2.gz
+ * deleted by hand): the history has a hole that no run will fill.
+ */
+static void
+mon_judge_gap(struct mon *m, const struct log *l)
+{
+	unsigned char	*seen;
+	size_t		 k;
+	int		 max = 0, n;
+
+	for (k = 0; k < l->ngens; k++)
+		if (l->gens[k].gn.form == GEN_NUM && l->gens[k].gn.num > max)
+			max = l->gens[k].gn.num;
+	if (max == 0)
+		return;
+	seen = xcalloc((size_t)max + 1, 1);
+	for (k = 0; k < l->ngens; k++)
+		if (l->gens[k].gn.form == GEN_NUM)
+			seen[l->gens[k].gn.num] = 1;
+	for (n = 1; n <= max && seen[n]; n++)
+		;
+	if (n < max)
+		mon_item(m, MON_WARNING, "gap", l->rel, "generation %d is "
+		    "missing (the oldest is %d): deleted by hand?", n, max);
+	free(seen);
+}
+
+static void
+mon_judge_log(struct mon *m, const struct log *l)
+{
+	const struct evm_config	*cfg = m->ctx->cfg;
+	const struct state_log	*sl;
+	size_t			 k, drift = 0;
+	char			*rel, when[40];
+
+	if (l->refused != NULL)
+		mon_item(m, MON_CRITICAL, "refused", l->rel, "%s", l->refused);
+	for (k = 0; k < l->ngens; k++) {
+		if (l->gens[k].refused != NULL) {
+			rel = tree_join(l->dirrel, l->gens[k].name);
+			mon_item(m, MON_CRITICAL, "refused", rel, "%s",
+			    l->gens[k].refused);
+			free(rel);
+		} else if (!mon_mode_ok(cfg, &l->gens[k].st, cfg->mode))
+			drift++;
+	}
+	if (l->refused == NULL && l->exists &&
+	    !mon_mode_ok(cfg, &l->st, cfg->mode))
+		mon_drift(m, l->rel, "", &l->st, cfg->mode);
+	if (drift > 0)
+		mon_item(m, MON_WARNING, "drift", l->rel, "%zu generation%s with "
+		    "another mode or owner", drift, drift == 1 ? "" : "s");
+	if (l->ngens > (size_t)l->opts->rotate)
+		mon_item(m, MON_WARNING, "backlog", l->rel, "%zu generations, "
+		    "rotate %d: waiting for archive_dir", l->ngens,
+		    l->opts->rotate);
+	mon_judge_gap(m, l);
+	sl = state_get((struct state *)&m->state, l->rel, false);
+	if (sl != NULL && sl->last > m->ctx->now) {
+		clock_iso8601(sl->last, when, sizeof when);
+		mon_item(m, MON_WARNING, "clock", l->rel, "last rotation "
+		    "recorded at %s, in the future", when);
+	}
+}
+
+static void
+mon_judge(struct mon *m)
+{
+	const struct evm_config	*cfg = m->ctx->cfg;
+	size_t			 i;
+
+	mon_judge_rotate(m);
+	if (!m->scanned)
+		mon_item(m, MON_CRITICAL, "root", cfg->root, "cannot be read "
+		    "('evmaint init' creates it)");
+	mon_judge_archive_dir(m);
+	if (m->state_dir_bad != NULL)
+		mon_item(m, MON_CRITICAL, "state", cfg->state_file, "%s; the "
+		    "next rotate does nothing until it is fixed",
+		    m->state_dir_bad);
+	if (m->journal_bad != NULL && m->lock_held != 1)
+		mon_item(m, MON_CRITICAL, "journal", NULL, "%s.journal %s: the "
+		    "next rotate cannot finish the interrupted run",
+		    cfg->state_file, m->journal_bad);
+	for (i = 0; m->scanned && i < m->scan.nlogs; i++)
+		mon_judge_log(m, &m->scan.logs[i]);
+	for (i = 0; m->scanned && i < m->scan.tree.ndirs; i++) {
+		struct tree_dir *d = m->scan.tree.dirs[i];
+
+		if (!mon_mode_ok(cfg, &d->st, cfg->dir_mode))
+			mon_drift(m, *d->rel ? d->rel : m->scan.tree.root,
+			    "directory ", &d->st, cfg->dir_mode);
+	}
+	for (i = 0; i < m->lr.nhits; i++)
+		if (m->lr.hits[i].inactive == NULL)
+			mon_item(m, MON_WARNING, "logrotate", m->lr.hits[i].path,
+			    "also rotated by logrotate (%s:%d)",
+			    m->lr.hits[i].file, m->lr.hits[i].line);
+	for (i = 0; i < m->scripts.n; i++)
+		if (m->scripts.v[i].last_exit != 0)
+			mon_item(m, MON_WARNING, "script", m->scripts.v[i].tag,
+			    "last run exited %d", m->scripts.v[i].last_exit);
+}
+
+static int
+mon_item_cmp(const void *a, const void *b)
+{
+	const struct mon_item *x = a, *y = b;
+
+	return (int)y->sev - (int)x->sev;
+}
+
+void
+mon_collect(struct mon *m, struct evm_ctx *ctx, struct report *rep)
+{
+	size_t i;
+
+	memset(m, 0, sizeof *m);
+	m->ctx = ctx;
+	m->rep = rep;
+	m->scanned = scan_tree(&m->scan, ctx->cfg, rep) == 0;
+	mon_state(m);
+	if (m->state_rc == -2 || m->runs_rc == -2) {
+		mon_item(m, MON_UNKNOWN, "state", ctx->cfg->state_file,
+		    "cannot be read: %s", m->state_rc == -2 ? m->state_err :
+		    m->runs_err);
+		return;
+	}
+	if (m->state_rc == -1)
+		mon_item(m, MON_UNKNOWN, "state", ctx->cfg->state_file,
+		    "unusable: %s", m->state_err);
+	mon_archive_dir(m);
+	if (m->scanned)
+		mon_logrotate(m);
+	if (scripts_load(ctx->cfg, &m->scripts, rep) != 0)
+		mon_item(m, MON_UNKNOWN, "scripts", NULL, "the scripts' runs "
+		    "cannot be read");
+	mon_judge(m);
+	/* stable: each severity keeps the order the items were found in */
+	for (i = 1; i < m->nitems; i++) {
+		struct mon_item	x = m->items[i];
+		size_t		j = i;
+
+		while (j > 0 && mon_item_cmp(&m->items[j - 1], &x) > 0) {
+			m->items[j] = m->items[j - 1];
+			j--;
+		}
+		m->items[j] = x;
+	}
+}
+
+/*
+ * The warnings that matter to whoever just changed the tree (init, rotate
+ * -v or -n), told as status tells them: KINDS is a list like
+ * "logrotate backlog gap clock".
+ */
+void
+mon_warn(struct evm_ctx *ctx, const char *kinds)
+{
+	struct report	*quiet;
+	struct mon	 m;
+	size_t		 i, n;
+	const char	*p;
+
+	quiet = report_new("status", -1, true, false);
+	report_silent(quiet);
+	mon_collect(&m, ctx, quiet);
+	for (i = 0; i < m.nitems; i++) {
+		n = strlen(m.items[i].kind);
+		for (p = strstr(kinds, m.items[i].kind); p != NULL;
+		    p = strstr(p + 1, m.items[i].kind))
+			if ((p == kinds || p[-1] == ' ') &&
+			    (p[n] == ' ' || p[n] == '\0'))
+				break;
+		if (p != NULL)
+			report_warn(ctx->rep, m.items[i].path, "%s: %s",
+			    m.items[i].kind, m.items[i].msg);
+	}
+	mon_free(&m);
+	report_free(quiet);
+}
+
+enum mon_sev
+mon_worst(const struct mon *m)
+{
+	return m->nitems > 0 ? m->items[0].sev : MON_OK;
+}
+
+const char *
+mon_sev_name(enum mon_sev s)
+{
+	static const char *names[] = { "OK", "WARNING", "CRITICAL",
+	    "UNKNOWN" };
+
+	return names[s];
+}
+
+void
+mon_free(struct mon *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->nitems; i++) {
+		free(m->items[i].path);
+		free(m->items[i].msg);
+	}
+	free(m->items);
+	scan_free(&m->scan);	/* also after a failed scan: its root name */
+	state_free(&m->state);
+	runs_free(&m->runs);
+	free(m->state_err);
+	free(m->runs_err);
+	free(m->arc_why);
+	free(m->journal_bad);
+	free(m->state_dir_bad);
+	lr_result_free(&m->lr);
+	scripts_free(&m->scripts);
+	memset(m, 0, sizeof *m);
+}
