@@ -34,6 +34,7 @@ static const struct evm_cmd *cmd_table[] = {
 	&cmd_verify_entry,
 	&cmd_status_entry,
 	&cmd_check_config_entry,
+	&cmd_run_entry,
 	&cmd_help_entry,
 	NULL
 };

@@ -93,6 +93,7 @@ extern const struct evm_cmd cmd_verify_entry;
 extern const struct evm_cmd cmd_status_entry;
 extern const struct evm_cmd cmd_check_config_entry;
 extern const struct evm_cmd cmd_help_entry;
+extern const struct evm_cmd cmd_run_entry;
 
 /* cmd.c */
 void		 cmd_usage(FILE *, const struct evm_cmd *);
