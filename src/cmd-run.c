@@ -72,6 +72,7 @@ const struct evm_cmd cmd_run_entry = {
 
 /* The pid signals are passed on to; 0 before the fork. */
 static volatile sig_atomic_t	cmd_run_child;
+static volatile sig_atomic_t	cmd_run_pending;	/* came before it */
 static struct sigaction		cmd_run_old[NSIG];
 static const int		cmd_run_sigs[] = { SIGINT, SIGTERM, SIGHUP };
 
@@ -85,8 +86,12 @@ cmd_run_forward(int sig, siginfo_t *si, void *uc)
 	int saved = errno;
 
 	(void)uc;
-	if (cmd_run_child > 0 && si->si_code != SI_KERNEL)
+	if (si->si_code == SI_KERNEL)
+		;
+	else if (cmd_run_child > 0)
 		(void)kill((pid_t)cmd_run_child, sig);
+	else
+		cmd_run_pending = sig;
 	errno = saved;
 }
 
@@ -468,8 +473,11 @@ cmd_run_spawn(struct run *r)
 	if ((r->pid = fork()) == 0)
 		cmd_run_child_main(r, op[1], ep[1], rp[1]);
 	e = errno;
-	if (r->pid > 0)
+	if (r->pid > 0) {
 		cmd_run_child = r->pid;
+		if (cmd_run_pending != 0)
+			(void)kill(r->pid, cmd_run_pending);
+	}
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	close(op[1]);
 	close(ep[1]);
@@ -539,6 +547,17 @@ cmd_run_exec(struct evm_ctx *ctx, struct cmd_args *args)
 		report_error(ctx->rep, NULL, "%s", why);
 		free(why);
 		return EVM_EXIT_USAGE;
+	}
+	if (ctx->dry_run) {
+		char *c = esc_human_dup(r.argv[0]);
+
+		report_action(ctx->rep, "run", c, -1, -1, "output to %s "
+		    "(tag %s)", rel, tag);
+		free(c);
+		free(rel);
+		free(tag);
+		rc = EVM_EXIT_OK;
+		goto out;
 	}
 	rc = runlog_open(&r.rl, ctx->cfg, rel, tag, ctx->rep, &why);
 	free(rel);

@@ -35,6 +35,7 @@ static const struct evm_cmd *cmd_table[] = {
 	&cmd_status_entry,
 	&cmd_check_config_entry,
 	&cmd_run_entry,
+	&cmd_report_entry,
 	&cmd_help_entry,
 	NULL
 };

@@ -94,6 +94,7 @@ extern const struct evm_cmd cmd_status_entry;
 extern const struct evm_cmd cmd_check_config_entry;
 extern const struct evm_cmd cmd_help_entry;
 extern const struct evm_cmd cmd_run_entry;
+extern const struct evm_cmd cmd_report_entry;
 
 /* cmd.c */
 void		 cmd_usage(FILE *, const struct evm_cmd *);
