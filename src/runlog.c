@@ -379,7 +379,8 @@ runlog_parse_end(const char *p, size_t len, struct runlog_line *l)
 	if (e - p < 10 || memcmp(p, "duration=", 9) != 0)
 		return -1;
 	p += 9;
-	if ((n = runlog_seconds(p, (size_t)(e - p), &l->duration)) == 0)
+	if ((n = runlog_seconds(p, (size_t)(e - p), &l->duration)) == 0 ||
+	    p + n != e)
 		return -1;
 	return 0;
 }

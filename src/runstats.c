@@ -1,8 +1,7 @@
 /*
- * The scripts' runs summed up (see runstats.h). A run is its END line; its
- * time is its START line's (paired by tag and pid), or the END's less the
- * duration when the START is not there (in an older generation than the
- * window reaches). A run belongs to the window by that start time.
+ * The scripts' runs summed up (see runstats.h). A run is a START line and
+ * the END line of the same tag and pid; it belongs to the window by its
+ * START time.
  */
 #include "config.h"
 
@@ -45,15 +44,24 @@ rs_wanted(const struct runstats *rs, const char *tag, size_t len)
 }
 
 static struct rs_script *
-rs_get(struct runstats *rs, const char *tag, size_t len)
+rs_lookup(struct runstats *rs, const char *tag, size_t len)
 {
-	struct rs_script *s;
 	size_t i;
 
 	for (i = 0; i < rs->n; i++)
 		if (strlen(rs->v[i].tag) == len &&
 		    memcmp(rs->v[i].tag, tag, len) == 0)
 			return &rs->v[i];
+	return NULL;
+}
+
+static struct rs_script *
+rs_get(struct runstats *rs, const char *tag, size_t len)
+{
+	struct rs_script *s;
+
+	if ((s = rs_lookup(rs, tag, len)) != NULL)
+		return s;
 	rs->v = xreallocarray(rs->v, rs->n + 1, sizeof *rs->v);
 	s = &rs->v[rs->n++];
 	memset(s, 0, sizeof *s);
@@ -63,81 +71,102 @@ rs_get(struct runstats *rs, const char *tag, size_t len)
 }
 
 static void
-rs_start(struct rs_script *s, long pid, time_t t)
+rs_commit(struct runstats *rs, struct rs_script *s, const struct rs_open *o)
 {
+	if (!lt_window_has(&rs->w, o->t))
+		return;
+	if (s->ndur == s->capdur) {
+		s->capdur = s->capdur ? s->capdur * 2 : 16;
+		s->dur = xreallocarray(s->dur, s->capdur, sizeof *s->dur);
+	}
+	s->dur[s->ndur++] = o->duration;
+	s->runs++;
+	s->total += o->duration;
+	if (o->t >= s->last_start) {
+		s->last_start = o->t;
+		s->last_exit = o->exit;
+		s->last_sig = o->sig;
+	}
+	if (o->exit != 0) {
+		s->failures++;
+		if (o->t >= s->fail_start) {
+			s->fail_start = o->t;
+			s->fail_exit = o->exit;
+			s->fail_sig = o->sig;
+		}
+	}
+}
+
+/* The runs of s that have their END: final once another run starts. */
+static void
+rs_commit_ended(struct runstats *rs, struct rs_script *s)
+{
+	size_t i, k = 0;
+
+	for (i = 0; i < s->nopen; i++)
+		if (s->open[i].has_end)
+			rs_commit(rs, s, &s->open[i]);
+		else
+			s->open[k++] = s->open[i];
+	s->nopen = k;
+}
+
+static struct rs_open *
+rs_find(struct rs_script *s, long pid)
+{
+	size_t i;
+
+	for (i = s->nopen; i-- > 0;)
+		if (s->open[i].pid == pid)
+			return &s->open[i];
+	return NULL;
+}
+
+static void
+rs_start(struct runstats *rs, struct rs_script *s, const struct runlog_line *l)
+{
+	struct rs_open *o;
+
+	rs_commit_ended(rs, s);
+	/* the script's own "START" line, inside the run: not a new run */
+	if ((o = rs_find(s, l->pid)) != NULL)
+		return;
 	if (s->nopen == RS_OPEN_MAX) {	/* the oldest never ended */
 		memmove(s->open, s->open + 1, (RS_OPEN_MAX - 1) *
 		    sizeof *s->open);
 		s->nopen--;
 	}
 	s->open = xreallocarray(s->open, s->nopen + 1, sizeof *s->open);
-	s->open[s->nopen++] = (struct rs_open){ pid, t };
+	s->open[s->nopen++] = (struct rs_open){ l->pid, l->t, false, 0, 0, 0 };
 }
 
-/* The START time of the run of pid that just ended, or -1. */
-static time_t
-rs_end_start(struct rs_script *s, long pid)
-{
-	size_t	i;
-	time_t	t;
-
-	for (i = s->nopen; i-- > 0;)
-		if (s->open[i].pid == pid) {
-			t = s->open[i].t;
-			memmove(s->open + i, s->open + i + 1,
-			    (s->nopen - i - 1) * sizeof *s->open);
-			s->nopen--;
-			return t;
-		}
-	return -1;
-}
-
-static void
-rs_end(struct rs_script *s, const struct runlog_line *l, time_t start)
-{
-	if (s->ndur == s->capdur) {
-		s->capdur = s->capdur ? s->capdur * 2 : 16;
-		s->dur = xreallocarray(s->dur, s->capdur, sizeof *s->dur);
-	}
-	s->dur[s->ndur++] = l->duration;
-	s->runs++;
-	s->total += l->duration;
-	if (start >= s->last_start) {
-		s->last_start = start;
-		s->last_exit = l->exit;
-		s->last_sig = l->sig;
-	}
-	if (l->exit != 0) {
-		s->failures++;
-		if (start >= s->fail_start) {
-			s->fail_start = start;
-			s->fail_exit = l->exit;
-			s->fail_sig = l->sig;
-		}
-	}
-}
-
-/* One line of a log, in time order; lines run did not write are ignored. */
+/*
+ * One line of a log, in time order; lines run did not write are ignored.
+ * A script may print a line that looks like an END itself; run writes its
+ * END last, so the last END of a pid before the tag's next START counts.
+ * An END without its START (a script that does not use run, or a START
+ * that left the tree) is not a run.
+ */
 void
 rs_line(struct runstats *rs, const char *p, size_t len)
 {
 	struct runlog_line	 l;
 	struct rs_script	*s;
-	time_t			 start;
+	struct rs_open		*o;
 
 	if (runlog_parse(p, len, &l) != 0 || l.kind == RL_OTHER ||
 	    !rs_wanted(rs, l.tag, l.taglen))
 		return;
 	rs->lines++;
-	s = rs_get(rs, l.tag, l.taglen);
-	if (l.kind == RL_START) {
-		rs_start(s, l.pid, l.t);
-		return;
+	if (l.kind == RL_START)
+		rs_start(rs, rs_get(rs, l.tag, l.taglen), &l);
+	else if ((s = rs_lookup(rs, l.tag, l.taglen)) != NULL &&
+	    (o = rs_find(s, l.pid)) != NULL) {
+		o->has_end = true;
+		o->exit = l.exit;
+		o->sig = l.sig;
+		o->duration = l.duration;
 	}
-	if ((start = rs_end_start(s, l.pid)) == -1)
-		start = l.t - (time_t)(l.duration + 0.5);
-	if (lt_window_has(&rs->w, start))
-		rs_end(s, &l, start);
 }
 
 static int
@@ -159,8 +188,19 @@ rs_cmp_dbl(const void *a, const void *b)
 void
 rs_finish(struct runstats *rs)
 {
-	size_t i;
+	size_t i, k;
 
+	for (i = 0, k = 0; i < rs->n; i++) {
+		rs_commit_ended(rs, &rs->v[i]);
+		/* only STARTs (running now, or never ended), and not asked for */
+		if (rs->v[i].runs == 0 && rs->nonly == 0) {
+			free(rs->v[i].tag);
+			free(rs->v[i].dur);
+			free(rs->v[i].open);
+		} else
+			rs->v[k++] = rs->v[i];
+	}
+	rs->n = k;
 	for (i = 0; i < rs->nonly; i++)
 		(void)rs_get(rs, rs->only[i], strlen(rs->only[i]));
 	for (i = 0; i < rs->n; i++)

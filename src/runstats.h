@@ -12,9 +12,13 @@
 
 #include "logtime.h"
 
-struct rs_open {		/* a START waiting for its END */
+struct rs_open {		/* a START, and the last END of its pid so far */
 	long	pid;
 	time_t	t;
+	bool	has_end;
+	int	exit;
+	int	sig;
+	double	duration;
 };
 
 struct rs_script {
