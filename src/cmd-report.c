@@ -2,7 +2,8 @@
  * evmaint report: per script, from the START and END lines `run` wrote,
  * the runs, failures, success rate, last run and its status, last failure,
  * median, 95th percentile and longest duration and the total time, over
- * the whole history of every log or a window of it. Read-only, no lock.
+ * the whole history of every log in the tree (nightly archives, generations,
+ * live file: history.c) or a window of it. Read-only, no lock.
  */
 #include "config.h"
 
@@ -15,8 +16,7 @@
 #include "evmaint.h"
 #include "conf.h"
 #include "esc.h"
-#include "fsx.h"
-#include "gz.h"
+#include "history.h"
 #include "json.h"
 #include "logtime.h"
 #include "report.h"
@@ -25,8 +25,8 @@
 #include "scan.h"
 #include "xmalloc.h"
 
-/* A line longer than this is script output, never a START or END line. */
-#define REPORT_BUF	(2 * RUNLOG_LINE_MAX)
+/* How long after --until the END of a run that began before it may come. */
+#define REPORT_UNTIL_SLACK	(24 * 3600)
 
 static int	cmd_report_exec(struct evm_ctx *, struct cmd_args *);
 
@@ -43,96 +43,26 @@ const struct evm_cmd cmd_report_entry = {
 	cmd_report_opts, 0, -1, false, false, true, cmd_report_exec
 };
 
-struct rep_src {		/* one file of a log's history */
-	const char	*what;	/* for messages */
-	int		 fd;
-	struct gz_reader *gz;	/* NULL: plain */
-};
-
-/* Feeds every line of one file to rs. 0, or -1 (said) on a read error. */
-static int
-cmd_report_feed(struct evm_ctx *ctx, struct runstats *rs, struct rep_src *src)
-{
-	char	*buf = xmalloc(REPORT_BUF), *p, *nl;
-	size_t	 len = 0;
-	ssize_t	 n;
-	bool	 skipping = false;
-
-	for (;;) {
-		n = src->gz != NULL ? gz_reader_read(src->gz, buf + len,
-		    REPORT_BUF - len) : fsx_read(src->fd, buf + len,
-		    REPORT_BUF - len);
-		if (n <= 0)
-			break;
-		len += (size_t)n;
-		for (p = buf; (nl = memchr(p, '\n', len - (size_t)(p - buf))) !=
-		    NULL; p = nl + 1) {
-			if (!skipping)
-				rs_line(rs, p, (size_t)(nl - p + 1));
-			skipping = false;
-		}
-		len -= (size_t)(p - buf);
-		memmove(buf, p, len);
-		if (len == REPORT_BUF) {
-			len = 0;
-			skipping = true;
-		}
-	}
-	if (n == 0 && len > 0 && !skipping)
-		rs_line(rs, buf, len);
-	free(buf);
-	if (n < 0) {
-		report_warn(ctx->rep, src->what, "%s: its runs after that are "
-		    "not counted", src->gz != NULL && gz_reader_error(src->gz) ?
-		    gz_reader_error(src->gz) : strerror(errno));
-		return -1;
-	}
-	return 0;
-}
-
-/* One file of the tree: a generation (decompressed) or the live log. */
+/*
+ * A log's history in time order, from the nightly archives to the live
+ * file. A run counts by its START time, so the history is read a day past
+ * --until for the ENDs of runs that began before it.
+ */
 static void
-cmd_report_file(struct evm_ctx *ctx, struct runstats *rs, struct log *l,
-    const char *name, bool gz)
+cmd_report_log(struct evm_ctx *ctx, struct runstats *rs, const char *rel)
 {
-	struct rep_src	 src;
-	struct stat	 st;
-	char		*rel = tree_join(l->dir->rel, name);
+	struct lt_window	 w = rs->w;
+	struct hist_line	 ln;
+	struct hist		*h;
 
-	src.what = rel;
-	src.gz = NULL;
-	if ((src.fd = fsx_open_read(l->dir->fd, name, &st)) == -1) {
-		if (errno != ENOENT)	/* rotated away meanwhile: in the next */
-			report_warn(ctx->rep, rel, "not read: %s", errno ==
-			    EMLINK ? fsx_refusal(&st) : strerror(errno));
-		free(rel);
+	if (w.has_until)
+		w.until += REPORT_UNTIL_SLACK;
+	if ((h = hist_open(ctx->cfg, rel, &w, ctx->rep)) == NULL)
 		return;
-	}
-	/* A file last written before the window holds nothing in it. */
-	if (!rs->w.has_since || st.st_mtime >= rs->w.since) {
-		if (gz)
-			src.gz = gz_reader_new(src.fd);
-		(void)cmd_report_feed(ctx, rs, &src);
-		gz_reader_free(src.gz);
-	}
-	close(src.fd);
-	free(rel);
-}
-
-/* A log's history in time order: generations, oldest first, then live. */
-static void
-cmd_report_log(struct evm_ctx *ctx, struct runstats *rs, struct log *l)
-{
-	size_t i;
-
-	if (l->dir == NULL || l->refused != NULL)
-		return;
-	for (i = l->ngens; i-- > 0;)
-		if (l->gens[i].refused == NULL)
-			cmd_report_file(ctx, rs, l, l->gens[i].name,
-			    l->gens[i].gn.gz);
-	if (l->exists)
-		cmd_report_file(ctx, rs, l, l->name, false);
+	while (hist_next(h, &ln) == 1)
+		if (!ln.cont)
+			rs_line(rs, ln.text, ln.len);
+	hist_close(h);
 }
 
 /* "2026-11-25T02:00:01+01:00"; on a terminal "2026-11-25 02:00". */
@@ -331,7 +261,9 @@ cmd_report_exec(struct evm_ctx *ctx, struct cmd_args *args)
 		return EVM_EXIT_FAIL;
 	}
 	for (i = 0; i < s.nlogs; i++)
-		cmd_report_log(ctx, &rs, &s.logs[i]);
+		if (s.logs[i].refused == NULL && (s.logs[i].exists ||
+		    s.logs[i].ngens > 0))
+			cmd_report_log(ctx, &rs, s.logs[i].rel);
 	scan_free(&s);
 
 	/* Step 3: the sums. */

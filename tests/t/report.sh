@@ -1,8 +1,8 @@
 #!/bin/bash
 # shellcheck source-path=SCRIPTDIR
 # evmaint report against a known set of runs: 25 runs of "deploy" with
-# durations 1 s .. 25 s spread over two compressed generations and the live
-# log (two failures: exit 3 and TERM), 4 of "backup", a START that never
+# durations 1 s .. 25 s spread over a nightly archive, a compressed
+# generation and the live log (two failures: exit 3 and TERM), 4 of "backup", a START that never
 # ended, and lines run did not write (a script's own "END" included): the
 # counts, success rate, last run and failure, median, 95th percentile, max
 # and total, for the whole history, --since, --until and one SCRIPT; the
@@ -13,7 +13,7 @@ need_root
 need_tzdata
 need python3
 
-t_setup "rotate = 7"
+t_setup "rotate = 1"
 evm_run 0 init
 LOG=$ROOT/deploy/deploy.log
 BLOG=$ROOT/backup/backup.log
@@ -55,9 +55,10 @@ at "2026-11-21 23:00:00" evm_run 0 rotate
 # Day 3, live: deploy 21-25, backup 4.
 runs "$LOG" deploy 2026-11-22 21 25
 runs "$BLOG" backup 2026-11-22 4 4
-for f in "$LOG".1.gz "$LOG".2.gz; do
-	assert_file "$f" "the generations the test needs"
-done
+# rotate = 1: day 1 left the tree for a nightly archive at the second rotation
+assert_file "$LOG.1.gz" "the generation the test needs"
+assert_no_file "$LOG.2.gz" "day 1 is still in the tree"
+ls "$ARCH"/event-*.tar* >/dev/null 2>&1 || fail "no nightly archive holds day 1"
 
 # --- 1. the whole history, JSON
 at "2026-11-22 12:00:00" evm_run 0 --json report
@@ -78,7 +79,7 @@ assert_json "$T/all.json" "$D['last_run'] == '2026-11-22T02:25:00+01:00' and $D[
 assert_json "$T/all.json" "$D['last_failure'] == '2026-11-21T02:17:00+01:00' and $D['last_failure_exit_status'] == 128 + 15" \
 	"deploy: the last failure, killed by TERM"
 assert_json "$T/all.json" "$B['runs'] == 4 and $B['failures'] == 1 and $B['last_exit_status'] == 0" "backup"
-ok "whole history across 2 generations and the live log: counts, rate, median, p95, max, total, last run and failure"
+ok "whole history across an archive, a generation and the live log: counts, rate, median, p95, max, total, last run and failure"
 
 # --- 2. --since, --until, one script
 at "2026-11-22 12:00:00" evm_run 0 --json report --since 2026-11-21
