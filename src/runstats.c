@@ -127,10 +127,13 @@ rs_start(struct runstats *rs, struct rs_script *s, const struct runlog_line *l)
 {
 	struct rs_open *o;
 
-	rs_commit_ended(rs, s);
-	/* the script's own "START" line, inside the run: not a new run */
+	/*
+	 * The script's own "START" line, inside the run: not a new run (nor
+	 * is a new run by the same pid, which a pid reused at once would be).
+	 */
 	if ((o = rs_find(s, l->pid)) != NULL)
 		return;
+	rs_commit_ended(rs, s);
 	if (s->nopen == RS_OPEN_MAX) {	/* the oldest never ended */
 		memmove(s->open, s->open + 1, (RS_OPEN_MAX - 1) *
 		    sizeof *s->open);
