@@ -11,12 +11,14 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <pty.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -45,6 +47,7 @@ struct run {
 	struct evm_ctx		*ctx;
 	struct runlog		 rl;
 	char			**argv;
+	bool			 pty;
 	pid_t			 pid;
 	struct run_stream	 out, err;
 	struct sbuf		 batch;		/* lines for the next append */
@@ -60,6 +63,8 @@ static int	cmd_run_exec(struct evm_ctx *, struct cmd_args *);
 static const struct evm_opt cmd_run_opts[] = {
 	{ "log", 0, "LOG", "the log: a path below root (deploy/deploy.log) or "
 	    "a short name (deploy); default: COMMAND's base name" },
+	{ "pty", 0, NULL, "COMMAND's stdout is a terminal, for programs that "
+	    "buffer their output into a pipe" },
 	{ NULL, 0, NULL, NULL }
 };
 
@@ -260,6 +265,7 @@ cmd_run_read(struct run *r, struct run_stream *s)
 	n = read(s->fd, s->buf + s->len, sizeof s->buf - s->len);
 	if (n == -1 && (errno == EINTR || errno == EAGAIN))
 		return;
+	/* a pty's master reads EIO, not EOF, once the last writer is gone */
 	cmd_run_stamp(r);
 	if (n > 0) {
 		if (r->ctx->verbosity > 0 && !r->ctx->json)
@@ -443,6 +449,36 @@ cmd_run_end(struct run *r, int rc, int sig, int exec_errno, double secs)
 	free(cmd);
 }
 
+/*
+ * A pty for --pty in place of the stdout pipe: op[0] the master, op[1] the
+ * slave, in raw mode so that the bytes come through as written (no \r
+ * added). It is not made the command's controlling terminal: the command
+ * stays in our process group, as with pipes.
+ */
+static int
+cmd_run_openpty(int op[2])
+{
+	struct termios	tio;
+	int		saved;
+
+	if (openpty(&op[0], &op[1], NULL, NULL, NULL) == -1)
+		return -1;
+	if (tcgetattr(op[1], &tio) == -1)
+		goto fail;
+	cfmakeraw(&tio);
+	if (tcsetattr(op[1], TCSANOW, &tio) == -1 ||
+	    fcntl(op[0], F_SETFD, FD_CLOEXEC) == -1 ||
+	    fcntl(op[1], F_SETFD, FD_CLOEXEC) == -1)
+		goto fail;
+	return 0;
+fail:
+	saved = errno;
+	close(op[0]);
+	close(op[1]);
+	errno = saved;
+	return -1;
+}
+
 /* Starts the command; its exec errno (0 when it runs), or -1. */
 static int
 cmd_run_spawn(struct run *r)
@@ -451,7 +487,7 @@ cmd_run_spawn(struct run *r)
 	sigset_t	 all, old;
 	ssize_t		 n;
 
-	if (pipe2(op, O_CLOEXEC) == -1)
+	if (r->pty ? cmd_run_openpty(op) == -1 : pipe2(op, O_CLOEXEC) == -1)
 		return -1;
 	if (pipe2(ep, O_CLOEXEC) == -1) {
 		close(op[0]);
@@ -537,6 +573,7 @@ cmd_run_exec(struct evm_ctx *ctx, struct cmd_args *args)
 	memset(&r, 0, sizeof r);
 	r.ctx = ctx;
 	r.argv = args->argv;
+	r.pty = cmd_has(ctx, args, "pty");
 	r.out.fd = r.err.fd = -1;
 	r.err.is_err = true;
 	sbuf_init(&r.batch);

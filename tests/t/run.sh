@@ -7,7 +7,7 @@
 # partial last line kept, a long line split at 64 KiB; the log and its
 # directory created with the configured mode and owner; a log path that
 # leaves the tree or goes through a symlink refused; cron's surroundings
-# (no terminal, closed fds, PATH=/usr/bin:/bin).
+# (no terminal, closed fds, PATH=/usr/bin:/bin); --pty; --dry-run.
 . "$(dirname "$0")/common.sh"
 
 need_root # the tree is root's, and the configured owner is checked
@@ -144,7 +144,25 @@ assert_grep "deploy\[[0-9]+\]: from-cron$" "$LOG"
 assert_grep "deploy\[[0-9]+\]: stderr: ls: .*nonexistent-evm" "$LOG"
 ok "under cron's surroundings (closed fds, minimal PATH): captured"
 
-# --- 6. bad log paths are refused before anything runs
+# --- 6. --pty: stdout a terminal (for programs that buffer into a pipe),
+# bytes as written (no \r), stderr still a pipe and marked; -n runs nothing
+script ttycheck.sh 'if [ -t 1 ]; then echo stdout-tty; else echo stdout-pipe; fi; if [ -t 2 ]; then echo stderr-tty >&2; else echo stderr-pipe >&2; fi; printf "last"'
+: >"$LOG"
+evm_run 0 run --pty --log deploy -- "$T/bin/ttycheck.sh"
+assert_grep "deploy\[[0-9]+\]: stdout-tty$" "$LOG"
+assert_grep "deploy\[[0-9]+\]: stderr: stderr-pipe$" "$LOG"
+assert_grep "deploy\[[0-9]+\]: last$" "$LOG"
+assert_no_grep $'\r' "$LOG" "a carriage return from the terminal"
+evm_run 0 run --log deploy -- "$T/bin/ttycheck.sh"
+assert_grep "deploy\[[0-9]+\]: stdout-pipe$" "$LOG"
+snap dry "$ROOT"
+evm_run 0 -n run -- touch "$T/ran"
+assert_no_file "$T/ran" "a dry run ran the command"
+assert_fgrep "would run touch: output to touch/touch.log" "$T/out"
+assert_unchanged dry "$ROOT"
+ok "--pty: stdout a terminal, raw; stderr a pipe; -n: nothing run, nothing created"
+
+# --- 7. bad log paths are refused before anything runs
 for bad in ../x.log /tmp/x.log deploy/../x.log deploy/x.txt 'a b'; do
 	evm_run 64 run --log "$bad" -- touch "$T/ran"
 	assert_no_file "$T/ran" "the command ran although --log '$bad' was refused"
