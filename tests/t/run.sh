@@ -57,6 +57,12 @@ assert_grep 'newjob\[[0-9]+\]: one$' "$ROOT/newjob/newjob.log"
 assert_no_tmp "$ROOT"
 ok "a new script's directory and log created with dir_mode, mode and owner"
 
+evm_run 3 --json run --log newjob -- sh -c 'echo hi; exit 3'
+json_check "$T/out"
+assert_json "$T/out" "d['exit'] == 3 and d['exit_status'] == 3 and d['tag'] == 'newjob' and d['log'] == 'newjob/newjob.log' and d['duration_seconds'] >= 0 and d['pid'] > 1" \
+	"--json: one object with the run's log, tag, pid, status and duration"
+ok "--json run"
+
 # --- 2. exit statuses and error.log
 script three.sh 'echo about to fail; exit 3'
 evm_run 3 run --log deploy -- "$T/bin/three.sh"
