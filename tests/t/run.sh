@@ -93,7 +93,8 @@ assert_grep "deploy\[[0-9]+\]: ERROR $T/bin/selfkill.sh killed by signal TERM af
 ok "exit statuses 3, 127, 126 (also without #!), 143 for TERM; failures in error.log"
 
 # --- 3. signals passed on
-script trapper.sh 'trap "echo got-\$SIG; exit 7" $SIG; echo ready; while :; do sleep 0.05; done'
+# (bounded, so that a broken forwarding leaves nothing running for long)
+script trapper.sh 'trap "echo got-\$SIG; exit 7" $SIG; echo ready; i=0; while [ $i -lt 300 ]; do sleep 0.05; i=$((i + 1)); done'
 for sig in TERM HUP INT; do
 	: >"$LOG"
 	set -m # job control: a background job keeps SIGINT (else it is ignored)
@@ -103,19 +104,21 @@ for sig in TERM HUP INT; do
 	T_PIDS+=("$pid")
 	wait_until 10 grep -q ': ready$' "$LOG" || fail "the script did not start"
 	kill -"$sig" "$pid"
+	wait_until 10 grep -q ': END ' "$LOG" || fail "SIG$sig was not passed on: the script still runs"
 	rc=0
 	wait "$pid" || rc=$?
 	assert_eq "$rc" 7 "run's status after SIG$sig passed on to a script that exits 7"
 	assert_grep "deploy\[[0-9]+\]: got-$sig$" "$LOG" "the script saw SIG$sig"
 	assert_grep "deploy\[[0-9]+\]: END exit=7 " "$LOG"
 done
-script sleeper.sh 'echo ready; sleep 30; echo never'
+script sleeper.sh 'echo ready; sleep 20; echo never'
 : >"$LOG"
 "$EVMAINT" -c "$T/evmaint.conf" run --log deploy -- "$T/bin/sleeper.sh" >"$T/out" 2>"$T/err" &
 pid=$!
 T_PIDS+=("$pid")
 wait_until 10 grep -q ': ready$' "$LOG" || fail "the script did not start"
 kill -TERM "$pid"
+wait_until 10 grep -q ': END ' "$LOG" || fail "TERM was not passed on: the script still runs"
 rc=0
 wait "$pid" || rc=$?
 assert_eq "$rc" 143 "run's status after TERM killed the script"
