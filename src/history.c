@@ -30,8 +30,8 @@
 #include "xmalloc.h"
 
 /*
- * A line is stamped a moment before it is written, and a day is told by a
- * file's last write: bounds drawn from days are widened by this much.
+ * Lines from writers running at once reach a file a moment out of their
+ * timestamps' order: reading stops this far past --until.
  */
 #define HIST_SLACK	120
 /* Attempts at a state that holds still while every source is opened. */
@@ -108,6 +108,7 @@ struct hist {
 	char			*line;
 	size_t			 linecap;
 	bool			 split;		/* the last piece was cut */
+	bool			 failed;	/* cur ended in an error */
 	time_t			 rec_time;
 	bool			 rec_timed;
 	bool			 rec_in;	/* the current record is wanted */
@@ -132,8 +133,9 @@ hist_error(struct hist *h, const struct hist_src *s, const char *fmt, ...)
 	if (s != NULL && s->kind == HS_MEMBER) {
 		snprintf(day, sizeof day, "%.4s-%.2s-%.2s", s->tag, s->tag + 4,
 		    s->tag + 6);
-		report_error(h->rep, h->rel, "the day %s (%s): %s; the rest is "
-		    "still read", day, s->display, msg ? msg : "out of memory");
+		report_error(h->rep, h->rel, "the generation rotated on %s (%s): "
+		    "%s; the rest is still read", day, s->display,
+		    msg ? msg : "out of memory");
 	} else if (s != NULL)
 		report_error(h->rep, s->display, "%s; the rest is still read",
 		    msg ? msg : "out of memory");
@@ -349,7 +351,8 @@ hist_day_end(int day)
 {
 	time_t a, b;
 
-	return lt_day_bounds(day, &a, &b) == 0 ? b + HIST_SLACK : (time_t)-1;
+	/* a line is stamped before it is written, so before the rotation */
+	return lt_day_bounds(day, &a, &b) == 0 ? b : (time_t)-1;
 }
 
 static struct hist_src *
@@ -852,6 +855,7 @@ hist_src_close(struct hist *h, struct hist_src *s)
 	}
 	h->open = false;
 	h->split = false;
+	h->failed = false;
 }
 
 /* More bytes of the current source: >0, 0 at its end, -1 (reported). */
@@ -867,6 +871,7 @@ hist_fill(struct hist *h, struct hist_src *s)
 	else
 		n = fsx_read(s->fd, h->ibuf, GZ_BUFSIZE);
 	if (n == -1) {
+		h->failed = true;
 		if (h->gz != NULL)
 			hist_error(h, s, "%s", gz_reader_error(h->gz));
 		else if (s->kind == HS_MEMBER)
@@ -961,6 +966,9 @@ hist_next(struct hist *h, struct hist_line *ln)
 			h->open = true;
 		}
 		if ((len = hist_getline(h, s, &cut)) == -1) {
+			/* lines after the error belong to a record not seen */
+			if (h->failed)
+				h->rec_in = false;
 			hist_src_close(h, s);
 			h->cur++;
 			continue;
