@@ -23,6 +23,7 @@
 #include "gen.h"
 #include "gz.h"
 #include "history.h"
+#include "journal.h"
 #include "logtime.h"
 #include "report.h"
 #include "scan.h"
@@ -89,6 +90,8 @@ struct hist {
 	int			 rootfd;
 	int			 dirfd;		/* -1: no such directory */
 	int			 arcdirfd;	/* -1: none readable */
+	int			 statedirfd;	/* -1: no journal to read */
+	char			*jname;		/* STATE.journal */
 	struct hist_arc		*arcs;
 	size_t			 narcs;
 	struct hist_src		*src;
@@ -290,6 +293,10 @@ hist_state_take(struct hist *h, struct hist_state *s)
 		}
 		arc_list_free(e, n);
 	}
+	/* a journal rewritten is replaced: a new inode */
+	if (h->statedirfd >= 0 && fsx_fstatat(h->statedirfd, h->jname, &st) ==
+	    0)
+		hist_state_add(s, "//journal", &st);
 	if (s->n > 1)
 		qsort(s->v, s->n, sizeof *s->v, hist_ent_cmp);
 	return 0;
@@ -446,15 +453,28 @@ hist_plan_members(struct hist *h)
 	h->nsrc = k;
 }
 
+/*
+ * Whether a tree generation is already in a published archive whose
+ * sources are not removed yet (a rotation under way, or one that stopped
+ * there): its run's journal names the archive and each source's inode.
+ */
 static bool
-hist_in_archive(const struct hist *h, size_t nmembers, const struct stat *st)
+hist_in_archive(const struct hist *h, const struct journal *j,
+    const struct hist_state *st0, const struct stat *st)
 {
-	size_t i;
+	char	*key;
+	bool	 published;
+	size_t	 i;
 
-	for (i = 0; i < nmembers; i++)
-		if (h->src[i].size == (int64_t)st->st_size &&
-		    h->src[i].mtime.tv_sec == st->st_mtim.tv_sec &&
-		    h->src[i].mtime.tv_nsec == st->st_mtim.tv_nsec)
+	if (j->archive == NULL)
+		return false;
+	xasprintf(&key, "/%s", j->archive);
+	published = hist_state_find(st0, key) != NULL;
+	free(key);
+	for (i = 0; published && i < j->nmembers; i++)
+		if (j->members[i].dev == st->st_dev &&
+		    j->members[i].ino == st->st_ino &&
+		    strcmp(j->members[i].dirrel, h->dirrel) == 0)
 			return true;
 	return false;
 }
@@ -468,13 +488,23 @@ hist_in_archive(const struct hist *h, size_t nmembers, const struct stat *st)
 static int
 hist_plan_tree(struct hist *h, const struct hist_state *st0, bool *found)
 {
+	struct journal	 j;
 	struct log	 l;
 	struct gen	*g;
 	struct gen_name	 gn;
 	struct stat	 st;
 	struct hist_src	*s;
-	size_t		 i, nm = h->nsrc;
+	char		*err = NULL;
+	size_t		 i;
 
+	memset(&j, 0, sizeof j);
+	if (h->statedirfd >= 0 && journal_load(h->statedirfd, h->jname, &j,
+	    &err) < 0) {
+		/* then a generation may come twice, never not at all */
+		journal_free(&j);
+		memset(&j, 0, sizeof j);
+	}
+	free(err);
 	memset(&l, 0, sizeof l);
 	l.opts = conf_logopts(h->cfg, h->rel);
 	for (i = 0; i < st0->n; i++) {
@@ -513,7 +543,7 @@ hist_plan_tree(struct hist *h, const struct hist_state *st0, bool *found)
 		}
 		if (!hist_state_has(st0, g->name, s->fd))
 			goto moved;
-		if (hist_in_archive(h, nm, &st)) {
+		if (hist_in_archive(h, &j, st0, &st)) {
 			close(s->fd);
 			free(s->name);
 			free(s->display);
@@ -528,6 +558,7 @@ hist_plan_tree(struct hist *h, const struct hist_state *st0, bool *found)
 	for (i = 0; i < l.ngens; i++)
 		gen_free(&l.gens[i]);
 	free(l.gens);
+	journal_free(&j);
 
 	s = hist_src_add(h, HS_LIVE, h->base);
 	s->display = xstrdup(h->rel);
@@ -552,6 +583,7 @@ moved:
 	for (i = 0; i < l.ngens; i++)
 		gen_free(&l.gens[i]);
 	free(l.gens);
+	journal_free(&j);
 	return 1;
 }
 
@@ -677,7 +709,7 @@ static int
 hist_open_dirs(struct hist *h)
 {
 	struct stat	 st;
-	const char	*bad;
+	const char	*bad, *base = NULL;
 	char		*why = NULL, *p, *comp, *save = NULL;
 	int		 fd;
 
@@ -711,6 +743,11 @@ hist_open_dirs(struct hist *h)
 		}
 	}
 	free(p);
+	h->statedirfd = tree_open_parent(h->cfg->state_file, NULL, NULL,
+	    &base, &why);
+	free(why);
+	why = NULL;
+	xasprintf(&h->jname, "%s.journal", base != NULL ? base : "state");
 	h->arcdirfd = tree_open_abs(h->cfg->archive_dir, NULL, NULL, &why);
 	if (h->arcdirfd == -1 && errno != ENOENT)
 		hist_error(h, NULL, "archive_dir %s: its days are not read",
@@ -736,7 +773,7 @@ hist_open(const struct evm_config *cfg, const char *rel,
 	h->rel = xstrdup(rel);
 	h->dirrel = xstrndup(rel, slash ? (size_t)(slash - rel) : 0);
 	h->base = slash ? slash + 1 : h->rel;
-	h->rootfd = h->dirfd = h->arcdirfd = -1;
+	h->rootfd = h->dirfd = h->arcdirfd = h->statedirfd = -1;
 	h->rec_in = !h->win.has_since;
 	if (hist_open_dirs(h) == -1) {
 		hist_close(h);
@@ -1026,6 +1063,9 @@ hist_close(struct hist *h)
 		close(h->dirfd);
 	if (h->arcdirfd >= 0)
 		close(h->arcdirfd);
+	if (h->statedirfd >= 0)
+		close(h->statedirfd);
+	free(h->jname);
 	free(h->ibuf);
 	free(h->line);
 	free(h->rel);
