@@ -156,7 +156,17 @@ PAGER="sed s/^/PAGED:/" evm_run 0 cat --since 2026-11-07T14:31 deploy
 assert_no_grep "PAGED" "$T/out"
 ok "pager: \$PAGER on a terminal, LESS=FRX unless set, --no-pager, never when piped"
 
-# --- 7. a corrupt archive member: named by log and day, the rest printed
+# --- 7. output: a reader that stops early is no error, a full disk is
+evm cat deploy 2>"$T/err" | head -1 >"$T/out"
+assert_eq "$(cat "$T/out")" "$(head -1 "$T/expect")"
+assert_empty "$T/err" "a closed pipe is not an error"
+RC=0
+"$EVMAINT" -c "$T/evmaint.conf" cat deploy >/dev/full 2>"$T/err" || RC=$?
+assert_eq "$RC" 1 "exit status when the output cannot be written"
+assert_grep "No space left" "$T/err"
+ok "output: head is fine, /dev/full is exit 1"
+
+# --- 8. a corrupt archive member: named by log and day, the rest printed
 arc=
 for a in "$ARCH"/event-*.tar; do
 	if tar -tf "$a" | grep -qx "deploy/deploy.log-20261102.gz"; then
@@ -178,4 +188,27 @@ evm_run 0 cat --since 2026-11-03 deploy
 between "day 3 first" "" >"$T/want"
 assert_same "$T/out" "$T/want" "a window that does not need the corrupt member does not read it"
 ok "a corrupt member: reported with log and day, exit 1, the rest printed"
+
+# --- 9. plain generations (nightly .tar.gz archives), dated names, and a
+#        log with no timestamp on its first lines
+t_setup "rotate = 1" "compress = no" "dateext = yes"
+at "2026-11-01 00:00:00" evm_run 0 init
+D=$ROOT/deploy
+printf 'no timestamp yet\n' | tee "$T/expect" >>"$D/deploy.log"
+for n in 1 2 3 4; do
+	day_lines "$n" | tee -a "$T/expect" >>"$D/deploy.log"
+	at "2026-11-0$((n + 1)) 02:00:00" evm_run 0 rotate
+	day_tail "$n" | tee -a "$T/expect" >>"$D/deploy.log"
+done
+[ "$(find "$ARCH" -name 'event-*.tar.gz' | wc -l)" -ge 2 ] || fail "setup: no .tar.gz nightly archives"
+[ -e "$D/deploy.log-20261105" ] || fail "setup: no plain dated generation"
+evm_run 0 cat deploy
+assert_same "$T/out" "$T/expect" "plain generations, dated names, .tar.gz archives"
+evm_run 0 cat --until 2026-11-01T00:00:00 deploy
+printf 'no timestamp yet\n%s\n' "$(head -2 "$T/expect" | tail -1)" >"$T/want"
+assert_same "$T/out" "$T/want" "lines before the first timestamp count as the oldest"
+evm_run 0 cat --since 2026-11-01T00:00:01 --until 2026-11-02T00:00:00 deploy
+between "day 1 with a trace" "day 2 first" >"$T/want"
+assert_same "$T/out" "$T/want" "a window across a plain archived generation"
+ok "plain generations in .tar.gz nightly archives, dated generations"
 exit 0
