@@ -74,7 +74,7 @@ for i in $(seq 0 89); do
 	touch -d "$day 23:59:59" "$LOG"
 	EVMAINT_NOW="$next 02:00:00" evm rotate >/dev/null
 done
-day_text "$(date -d "2026-08-01 +90 days" +%F)" 90 | head -100 >>"$LOG"
+DAYSIZE=10000 day_text "$(date -d "2026-08-01 +90 days" +%F)" 90 >>"$LOG"
 narc=$(find "$WORK/archives" -name 'event-*.tar' | wc -l)
 ngen=$(find "$WORK/event/deploy" -name 'deploy.log.*' | wc -l)
 hist=$(du -sb "$WORK/archives" "$WORK/event" | awk '{ s += $1 } END { print s }')
