@@ -97,6 +97,10 @@ struct hist {
 	struct hist_src		*src;
 	size_t			 nsrc;
 	unsigned		 errors;
+	/* an attempt's problems, reported once it is the one that holds */
+	bool			 planning;
+	char			**held;		/* path, message, path, ... */
+	size_t			 nheld;
 
 	/* reading */
 	size_t			 cur;		/* source being read */
@@ -119,14 +123,46 @@ struct hist {
 
 static void	hist_state_free(struct hist_state *);
 static void	hist_sources_free(struct hist *);
+static void	hist_say(struct hist *, const char *, char *);
+static void	hist_held_flush(struct hist *, bool);
 static void	hist_error(struct hist *, const struct hist_src *,
 		    const char *, ...) __attribute__((format(printf, 3, 4)));
+
+static void
+hist_say(struct hist *h, const char *path, char *msg)
+{
+	if (!h->planning) {
+		report_error(h->rep, path, "%s", msg);
+		free(msg);
+		return;
+	}
+	h->held = xreallocarray(h->held, h->nheld + 2, sizeof *h->held);
+	h->held[h->nheld++] = xstrdup(path);
+	h->held[h->nheld++] = msg;
+}
+
+/* The held problems: reported (the attempt held) or dropped. */
+static void
+hist_held_flush(struct hist *h, bool report)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < h->nheld; i += 2) {
+		if (report)
+			report_error(h->rep, h->held[i], "%s", h->held[i + 1]);
+		free(h->held[i]);
+		free(h->held[i + 1]);
+	}
+	free(h->held);
+	h->held = NULL;
+	h->nheld = 0;
+}
 
 static void
 hist_error(struct hist *h, const struct hist_src *s, const char *fmt, ...)
 {
 	va_list	 ap;
-	char	*msg, day[16];
+	char	*msg, *full, day[16];
 
 	va_start(ap, fmt);
 	if (vasprintf(&msg, fmt, ap) == -1)
@@ -136,14 +172,16 @@ hist_error(struct hist *h, const struct hist_src *s, const char *fmt, ...)
 	if (s != NULL && s->kind == HS_MEMBER) {
 		snprintf(day, sizeof day, "%.4s-%.2s-%.2s", s->tag, s->tag + 4,
 		    s->tag + 6);
-		report_error(h->rep, h->rel, "the generation rotated on %s (%s): "
-		    "%s; the rest is still read", day, s->display,
+		xasprintf(&full, "the generation rotated on %s (%s): %s; the "
+		    "rest is still read", day, s->display,
 		    msg ? msg : "out of memory");
 	} else if (s != NULL)
-		report_error(h->rep, s->display, "%s; the rest is still read",
+		xasprintf(&full, "%s; the rest is still read",
 		    msg ? msg : "out of memory");
 	else
-		report_error(h->rep, h->rel, "%s", msg ? msg : "out of memory");
+		full = xstrdup(msg ? msg : "out of memory");
+	hist_say(h, s != NULL && s->kind != HS_MEMBER ? s->display : h->rel,
+	    full);
 	free(msg);
 }
 
@@ -675,10 +713,11 @@ hist_plan(struct hist *h, bool *found)
 
 	*found = false;
 	if (hist_state_take(h, &st0) == -1) {
-		hist_error(h, NULL, "cannot read its directory: %s",
+		hist_error(h, NULL, "cannot list its files: %s",
 		    strerror(errno));
 		return -1;
 	}
+	h->planning = true;
 	for (size_t i = 0; i < st0.n && !tree; i++)
 		tree = st0.v[i].name[0] != '/';
 	rc = hist_plan_archives(h, &st0, !tree);
@@ -688,19 +727,22 @@ hist_plan(struct hist *h, bool *found)
 		rc = hist_plan_tree(h, &st0, found);
 	}
 	if (rc == 0) {
-		if (hist_state_take(h, &st1) == -1)
+		if (hist_state_take(h, &st1) == -1) {
+			hist_error(h, NULL, "cannot list its files: %s",
+			    strerror(errno));
 			rc = -1;
-		else if (!hist_state_equal(&st0, &st1))
+		} else if (!hist_state_equal(&st0, &st1))
 			rc = 1;
 		hist_state_free(&st1);
 	}
 	hist_state_free(&st0);
+	h->planning = false;
+	/* a moved attempt's problems come again, or not, in the next one */
+	hist_held_flush(h, rc != 1);
 	if (rc != 0) {
 		hist_sources_free(h);
-		if (rc == 1) {
-			/* its errors come again on the next attempt */
+		if (rc == 1)
 			h->errors = errors;
-		}
 	}
 	return rc;
 }

@@ -169,7 +169,7 @@ ok "output: head is fine, /dev/full is exit 1"
 # --- 8. a corrupt archive member: named by log and day, the rest printed
 arc=
 for a in "$ARCH"/event-*.tar; do
-	if tar -tf "$a" | grep -qx "deploy/deploy.log-20261102.gz"; then
+	if tar -tf "$a" | grep -x "deploy/deploy.log-20261102.gz" >/dev/null; then
 		arc=$a
 	fi
 done
