@@ -88,6 +88,18 @@ at "2026-11-07 12:00:00" evm_run 0 cat --since -2d --until -2d deploy
 [ ! -s "$T/out" ] || fail "--since -2d --until -2d is one second, no line then: $(cat "$T/out")"
 evm_run 0 cat --since 2026-12-01 deploy
 assert_empty "$T/out" "a window after every line"
+if command -v strace >/dev/null 2>&1; then
+	# archives written before the window's start are not even opened
+	# LeakSanitizer cannot work under ptrace
+	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
+		strace -f -e trace=openat -o "$T/strace" "$EVMAINT" -c "$T/evmaint.conf" \
+		cat --since 2026-11-06 deploy >"$T/out" 2>/dev/null
+	between "day 6 first" "" >"$T/want"
+	assert_same "$T/out" "$T/want" "--since 2026-11-06 under strace"
+	assert_no_grep 'event-2026110[45]T' "$T/strace" "an archive from before the window was opened"
+	assert_grep 'event-20261106T' "$T/strace"
+fi
+
 evm_run 64 cat --since 2026-11-31 deploy
 assert_grep "2026-11-31" "$T/err"
 evm_run 64 cat --until yesterday deploy
