@@ -50,6 +50,7 @@ struct cat_log {
 	size_t		 len, cap;
 	time_t		 time;
 	bool		 cont;
+	bool		 more;
 };
 
 struct cat_pager {
@@ -62,14 +63,17 @@ struct cat_out {
 	int	err;
 };
 
+/* A piece of a line; the newline once the line is whole (!more). */
 static void
-cat_put(struct cat_out *o, const char *prefix, const char *text, size_t len)
+cat_put(struct cat_out *o, const char *prefix, const char *text, size_t len,
+    bool more)
 {
 	if (o->failed)
 		return;
 	if ((prefix != NULL && (fputs(prefix, stdout) == EOF ||
 	    fputs(": ", stdout) == EOF)) ||
-	    fwrite(text, 1, len, stdout) != len || putchar('\n') == EOF) {
+	    fwrite(text, 1, len, stdout) != len ||
+	    (!more && putchar('\n') == EOF)) {
 		o->failed = true;
 		o->err = errno;
 	}
@@ -94,6 +98,7 @@ cat_pull(struct cat_log *c)
 	/* lines before any timestamp are the oldest there are */
 	c->time = ln.timed ? ln.time : (time_t)LLONG_MIN;
 	c->cont = ln.cont;
+	c->more = ln.more;
 	c->has = true;
 }
 
@@ -106,6 +111,7 @@ static void
 cat_merge(struct cat_out *o, struct cat_log *v, size_t n)
 {
 	size_t	i, best;
+	bool	more;
 
 	for (i = 0; i < n; i++)
 		cat_pull(&v[i]);
@@ -116,8 +122,12 @@ cat_merge(struct cat_out *o, struct cat_log *v, size_t n)
 				best = i;
 		if (best == n)
 			break;
+		more = false;
 		do {
-			cat_put(o, v[best].prefix, v[best].text, v[best].len);
+			/* the rest of a cut line takes no prefix */
+			cat_put(o, more ? NULL : v[best].prefix, v[best].text,
+			    v[best].len, v[best].more);
+			more = v[best].more;
 			cat_pull(&v[best]);
 		} while (v[best].has && v[best].cont && !o->failed);
 	}
@@ -130,7 +140,7 @@ cat_single(struct cat_out *o, struct hist *h)
 	struct hist_line ln;
 
 	while (!o->failed && hist_next(h, &ln) == 1)
-		cat_put(o, NULL, ln.text, ln.len);
+		cat_put(o, NULL, ln.text, ln.len, ln.more);
 }
 
 /*

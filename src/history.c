@@ -1074,6 +1074,7 @@ hist_next(struct hist *h, struct hist_line *ln)
 		ln->time = h->rec_time;
 		ln->timed = h->rec_timed;
 		ln->cont = !head;
+		ln->more = cut;
 		ln->source = s->display;
 		return 1;
 	}

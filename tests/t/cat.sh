@@ -212,6 +212,9 @@ for n in 1 2 3 4; do
 	at "2026-11-0$((n + 1)) 02:00:00" evm_run 0 rotate
 	day_tail "$n" | tee -a "$T/expect" >>"$D/deploy.log"
 done
+# a line of 2.5 MiB, read in pieces, printed whole
+python3 -c 'import sys; sys.stdout.write("2026-11-05T10:00:00+01:00 deploy[1]: " + "y" * 2621440 + "\n")' |
+	tee -a "$T/expect" >>"$D/deploy.log"
 [ "$(find "$ARCH" -name 'event-*.tar.gz' | wc -l)" -ge 2 ] || fail "setup: no .tar.gz nightly archives"
 [ -e "$D/deploy.log-20261105" ] || fail "setup: no plain dated generation"
 evm_run 0 cat deploy
@@ -222,5 +225,8 @@ assert_same "$T/out" "$T/want" "lines before the first timestamp count as the ol
 evm_run 0 cat --since 2026-11-01T00:00:01 --until 2026-11-02T00:00:00 deploy
 between "day 1 with a trace" "day 2 first" >"$T/want"
 assert_same "$T/out" "$T/want" "a window across a plain archived generation"
-ok "plain generations in .tar.gz nightly archives, dated generations"
+evm_run 0 cat deploy error
+sed -n 's/^deploy: //p' "$T/out" >"$T/got"
+assert_same "$T/got" "$T/expect" "merged, the long line whole and prefixed once"
+ok "plain generations in .tar.gz nightly archives, dated generations, a long line"
 exit 0
