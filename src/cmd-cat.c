@@ -50,23 +50,33 @@ struct cat_log {
 	size_t		 len, cap;
 	time_t		 time;
 	bool		 cont;
+	bool		 more;
 };
 
 struct cat_pager {
 	pid_t	pid;		/* -1: none */
 };
 
-static bool	cat_write_failed;
+/* stdout: once a write fails (the reader went away), nothing more. */
+struct cat_out {
+	bool	failed;
+	int	err;
+};
 
+/* A piece of a line; the newline once the line is whole (!more). */
 static void
-cat_put(const char *prefix, const char *text, size_t len)
+cat_put(struct cat_out *o, const char *prefix, const char *text, size_t len,
+    bool more)
 {
-	if (cat_write_failed)
+	if (o->failed)
 		return;
 	if ((prefix != NULL && (fputs(prefix, stdout) == EOF ||
 	    fputs(": ", stdout) == EOF)) ||
-	    fwrite(text, 1, len, stdout) != len || putchar('\n') == EOF)
-		cat_write_failed = true;
+	    fwrite(text, 1, len, stdout) != len ||
+	    (!more && putchar('\n') == EOF)) {
+		o->failed = true;
+		o->err = errno;
+	}
 }
 
 /* The next line of one log into its waiting slot. */
@@ -88,6 +98,7 @@ cat_pull(struct cat_log *c)
 	/* lines before any timestamp are the oldest there are */
 	c->time = ln.timed ? ln.time : (time_t)LLONG_MIN;
 	c->cont = ln.cont;
+	c->more = ln.more;
 	c->has = true;
 }
 
@@ -97,34 +108,39 @@ cat_pull(struct cat_log *c)
  * order is kept, so the merge is stable.
  */
 static void
-cat_merge(struct cat_log *v, size_t n)
+cat_merge(struct cat_out *o, struct cat_log *v, size_t n)
 {
 	size_t	i, best;
+	bool	more;
 
 	for (i = 0; i < n; i++)
 		cat_pull(&v[i]);
-	while (!cat_write_failed) {
+	while (!o->failed) {
 		best = n;
 		for (i = 0; i < n; i++)
 			if (v[i].has && (best == n || v[i].time < v[best].time))
 				best = i;
 		if (best == n)
 			break;
+		more = false;
 		do {
-			cat_put(v[best].prefix, v[best].text, v[best].len);
+			/* the rest of a cut line takes no prefix */
+			cat_put(o, more ? NULL : v[best].prefix, v[best].text,
+			    v[best].len, v[best].more);
+			more = v[best].more;
 			cat_pull(&v[best]);
-		} while (v[best].has && v[best].cont && !cat_write_failed);
+		} while (v[best].has && v[best].cont && !o->failed);
 	}
 }
 
 /* One log alone: its lines as they come, nothing held back. */
 static void
-cat_single(struct hist *h)
+cat_single(struct cat_out *o, struct hist *h)
 {
 	struct hist_line ln;
 
-	while (!cat_write_failed && hist_next(h, &ln) == 1)
-		cat_put(NULL, ln.text, ln.len);
+	while (!o->failed && hist_next(h, &ln) == 1)
+		cat_put(o, NULL, ln.text, ln.len, ln.more);
 }
 
 /*
@@ -238,6 +254,7 @@ cmd_cat_exec(struct evm_ctx *ctx, struct cmd_args *args)
 	struct lt_window	 w;
 	struct cat_log		*v;
 	struct cat_pager	 pg = { -1 };
+	struct cat_out		 out = { false, 0 };
 	const char		*bad;
 	char			**rels, **pfx = NULL, *why;
 	size_t			 n = 0, i, k;
@@ -285,13 +302,21 @@ cmd_cat_exec(struct evm_ctx *ctx, struct cmd_args *args)
 	if (k > 0 && isatty(STDOUT_FILENO) && !cmd_has(ctx, args, "no-pager"))
 		cat_pager_start(&pg);
 	if (k == 1)
-		cat_single(v[0].h);
+		cat_single(&out, v[0].h);
 	else if (k > 1) {
 		pfx = cat_prefixes(v, k);
-		cat_merge(v, k);
+		cat_merge(&out, v, k);
 	}
-	if (fflush(stdout) == EOF && errno != EPIPE)
-		cat_write_failed = true;
+	if (!out.failed && fflush(stdout) == EOF) {
+		out.failed = true;
+		out.err = errno;
+	}
+	/* a reader that stops early (head, q in less) is no error */
+	if (out.failed && out.err != EPIPE) {
+		report_error(ctx->rep, NULL, "writing the output: %s",
+		    strerror(out.err));
+		rc = EVM_EXIT_FAIL;
+	}
 	for (i = 0; i < k; i++) {
 		if (hist_errors(v[i].h) > 0)
 			rc = EVM_EXIT_FAIL;

@@ -23,6 +23,7 @@
 #include "gen.h"
 #include "gz.h"
 #include "history.h"
+#include "journal.h"
 #include "logtime.h"
 #include "report.h"
 #include "scan.h"
@@ -30,8 +31,8 @@
 #include "xmalloc.h"
 
 /*
- * A line is stamped a moment before it is written, and a day is told by a
- * file's last write: bounds drawn from days are widened by this much.
+ * Lines from writers running at once reach a file a moment out of their
+ * timestamps' order: reading stops this far past --until.
  */
 #define HIST_SLACK	120
 /* Attempts at a state that holds still while every source is opened. */
@@ -89,11 +90,17 @@ struct hist {
 	int			 rootfd;
 	int			 dirfd;		/* -1: no such directory */
 	int			 arcdirfd;	/* -1: none readable */
+	int			 statedirfd;	/* -1: no journal to read */
+	char			*jname;		/* STATE.journal */
 	struct hist_arc		*arcs;
 	size_t			 narcs;
 	struct hist_src		*src;
 	size_t			 nsrc;
 	unsigned		 errors;
+	/* an attempt's problems, reported once it is the one that holds */
+	bool			 planning;
+	char			**held;		/* path, message, path, ... */
+	size_t			 nheld;
 
 	/* reading */
 	size_t			 cur;		/* source being read */
@@ -108,6 +115,7 @@ struct hist {
 	char			*line;
 	size_t			 linecap;
 	bool			 split;		/* the last piece was cut */
+	bool			 failed;	/* cur ended in an error */
 	time_t			 rec_time;
 	bool			 rec_timed;
 	bool			 rec_in;	/* the current record is wanted */
@@ -115,14 +123,46 @@ struct hist {
 
 static void	hist_state_free(struct hist_state *);
 static void	hist_sources_free(struct hist *);
+static void	hist_say(struct hist *, const char *, char *);
+static void	hist_held_flush(struct hist *, bool);
 static void	hist_error(struct hist *, const struct hist_src *,
 		    const char *, ...) __attribute__((format(printf, 3, 4)));
+
+static void
+hist_say(struct hist *h, const char *path, char *msg)
+{
+	if (!h->planning) {
+		report_error(h->rep, path, "%s", msg);
+		free(msg);
+		return;
+	}
+	h->held = xreallocarray(h->held, h->nheld + 2, sizeof *h->held);
+	h->held[h->nheld++] = xstrdup(path);
+	h->held[h->nheld++] = msg;
+}
+
+/* The held problems: reported (the attempt held) or dropped. */
+static void
+hist_held_flush(struct hist *h, bool report)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < h->nheld; i += 2) {
+		if (report)
+			report_error(h->rep, h->held[i], "%s", h->held[i + 1]);
+		free(h->held[i]);
+		free(h->held[i + 1]);
+	}
+	free(h->held);
+	h->held = NULL;
+	h->nheld = 0;
+}
 
 static void
 hist_error(struct hist *h, const struct hist_src *s, const char *fmt, ...)
 {
 	va_list	 ap;
-	char	*msg, day[16];
+	char	*msg, *full, day[16];
 
 	va_start(ap, fmt);
 	if (vasprintf(&msg, fmt, ap) == -1)
@@ -132,13 +172,16 @@ hist_error(struct hist *h, const struct hist_src *s, const char *fmt, ...)
 	if (s != NULL && s->kind == HS_MEMBER) {
 		snprintf(day, sizeof day, "%.4s-%.2s-%.2s", s->tag, s->tag + 4,
 		    s->tag + 6);
-		report_error(h->rep, h->rel, "the day %s (%s): %s; the rest is "
-		    "still read", day, s->display, msg ? msg : "out of memory");
+		xasprintf(&full, "the generation rotated on %s (%s): %s; the "
+		    "rest is still read", day, s->display,
+		    msg ? msg : "out of memory");
 	} else if (s != NULL)
-		report_error(h->rep, s->display, "%s; the rest is still read",
+		xasprintf(&full, "%s; the rest is still read",
 		    msg ? msg : "out of memory");
 	else
-		report_error(h->rep, h->rel, "%s", msg ? msg : "out of memory");
+		full = xstrdup(msg ? msg : "out of memory");
+	hist_say(h, s != NULL && s->kind != HS_MEMBER ? s->display : h->rel,
+	    full);
 	free(msg);
 }
 
@@ -288,6 +331,10 @@ hist_state_take(struct hist *h, struct hist_state *s)
 		}
 		arc_list_free(e, n);
 	}
+	/* a journal rewritten is replaced: a new inode */
+	if (h->statedirfd >= 0 && fsx_fstatat(h->statedirfd, h->jname, &st) ==
+	    0)
+		hist_state_add(s, "//journal", &st);
 	if (s->n > 1)
 		qsort(s->v, s->n, sizeof *s->v, hist_ent_cmp);
 	return 0;
@@ -349,7 +396,8 @@ hist_day_end(int day)
 {
 	time_t a, b;
 
-	return lt_day_bounds(day, &a, &b) == 0 ? b + HIST_SLACK : (time_t)-1;
+	/* a line is stamped before it is written, so before the rotation */
+	return lt_day_bounds(day, &a, &b) == 0 ? b : (time_t)-1;
 }
 
 static struct hist_src *
@@ -443,15 +491,28 @@ hist_plan_members(struct hist *h)
 	h->nsrc = k;
 }
 
+/*
+ * Whether a tree generation is already in a published archive whose
+ * sources are not removed yet (a rotation under way, or one that stopped
+ * there): its run's journal names the archive and each source's inode.
+ */
 static bool
-hist_in_archive(const struct hist *h, size_t nmembers, const struct stat *st)
+hist_in_archive(const struct hist *h, const struct journal *j,
+    const struct hist_state *st0, const struct stat *st)
 {
-	size_t i;
+	char	*key;
+	bool	 published;
+	size_t	 i;
 
-	for (i = 0; i < nmembers; i++)
-		if (h->src[i].size == (int64_t)st->st_size &&
-		    h->src[i].mtime.tv_sec == st->st_mtim.tv_sec &&
-		    h->src[i].mtime.tv_nsec == st->st_mtim.tv_nsec)
+	if (j->archive == NULL)
+		return false;
+	xasprintf(&key, "/%s", j->archive);
+	published = hist_state_find(st0, key) != NULL;
+	free(key);
+	for (i = 0; published && i < j->nmembers; i++)
+		if (j->members[i].dev == st->st_dev &&
+		    j->members[i].ino == st->st_ino &&
+		    strcmp(j->members[i].dirrel, h->dirrel) == 0)
 			return true;
 	return false;
 }
@@ -465,13 +526,23 @@ hist_in_archive(const struct hist *h, size_t nmembers, const struct stat *st)
 static int
 hist_plan_tree(struct hist *h, const struct hist_state *st0, bool *found)
 {
+	struct journal	 j;
 	struct log	 l;
 	struct gen	*g;
 	struct gen_name	 gn;
 	struct stat	 st;
 	struct hist_src	*s;
-	size_t		 i, nm = h->nsrc;
+	char		*err = NULL;
+	size_t		 i;
 
+	memset(&j, 0, sizeof j);
+	if (h->statedirfd >= 0 && journal_load(h->statedirfd, h->jname, &j,
+	    &err) < 0) {
+		/* then a generation may come twice, never not at all */
+		journal_free(&j);
+		memset(&j, 0, sizeof j);
+	}
+	free(err);
 	memset(&l, 0, sizeof l);
 	l.opts = conf_logopts(h->cfg, h->rel);
 	for (i = 0; i < st0->n; i++) {
@@ -510,7 +581,7 @@ hist_plan_tree(struct hist *h, const struct hist_state *st0, bool *found)
 		}
 		if (!hist_state_has(st0, g->name, s->fd))
 			goto moved;
-		if (hist_in_archive(h, nm, &st)) {
+		if (hist_in_archive(h, &j, st0, &st)) {
 			close(s->fd);
 			free(s->name);
 			free(s->display);
@@ -525,6 +596,7 @@ hist_plan_tree(struct hist *h, const struct hist_state *st0, bool *found)
 	for (i = 0; i < l.ngens; i++)
 		gen_free(&l.gens[i]);
 	free(l.gens);
+	journal_free(&j);
 
 	s = hist_src_add(h, HS_LIVE, h->base);
 	s->display = xstrdup(h->rel);
@@ -549,6 +621,7 @@ moved:
 	for (i = 0; i < l.ngens; i++)
 		gen_free(&l.gens[i]);
 	free(l.gens);
+	journal_free(&j);
 	return 1;
 }
 
@@ -640,10 +713,11 @@ hist_plan(struct hist *h, bool *found)
 
 	*found = false;
 	if (hist_state_take(h, &st0) == -1) {
-		hist_error(h, NULL, "cannot read its directory: %s",
+		hist_error(h, NULL, "cannot list its files: %s",
 		    strerror(errno));
 		return -1;
 	}
+	h->planning = true;
 	for (size_t i = 0; i < st0.n && !tree; i++)
 		tree = st0.v[i].name[0] != '/';
 	rc = hist_plan_archives(h, &st0, !tree);
@@ -653,19 +727,22 @@ hist_plan(struct hist *h, bool *found)
 		rc = hist_plan_tree(h, &st0, found);
 	}
 	if (rc == 0) {
-		if (hist_state_take(h, &st1) == -1)
+		if (hist_state_take(h, &st1) == -1) {
+			hist_error(h, NULL, "cannot list its files: %s",
+			    strerror(errno));
 			rc = -1;
-		else if (!hist_state_equal(&st0, &st1))
+		} else if (!hist_state_equal(&st0, &st1))
 			rc = 1;
 		hist_state_free(&st1);
 	}
 	hist_state_free(&st0);
+	h->planning = false;
+	/* a moved attempt's problems come again, or not, in the next one */
+	hist_held_flush(h, rc != 1);
 	if (rc != 0) {
 		hist_sources_free(h);
-		if (rc == 1) {
-			/* its errors come again on the next attempt */
+		if (rc == 1)
 			h->errors = errors;
-		}
 	}
 	return rc;
 }
@@ -674,7 +751,7 @@ static int
 hist_open_dirs(struct hist *h)
 {
 	struct stat	 st;
-	const char	*bad;
+	const char	*bad, *base = NULL;
 	char		*why = NULL, *p, *comp, *save = NULL;
 	int		 fd;
 
@@ -708,6 +785,11 @@ hist_open_dirs(struct hist *h)
 		}
 	}
 	free(p);
+	h->statedirfd = tree_open_parent(h->cfg->state_file, NULL, NULL,
+	    &base, &why);
+	free(why);
+	why = NULL;
+	xasprintf(&h->jname, "%s.journal", base != NULL ? base : "state");
 	h->arcdirfd = tree_open_abs(h->cfg->archive_dir, NULL, NULL, &why);
 	if (h->arcdirfd == -1 && errno != ENOENT)
 		hist_error(h, NULL, "archive_dir %s: its days are not read",
@@ -733,7 +815,7 @@ hist_open(const struct evm_config *cfg, const char *rel,
 	h->rel = xstrdup(rel);
 	h->dirrel = xstrndup(rel, slash ? (size_t)(slash - rel) : 0);
 	h->base = slash ? slash + 1 : h->rel;
-	h->rootfd = h->dirfd = h->arcdirfd = -1;
+	h->rootfd = h->dirfd = h->arcdirfd = h->statedirfd = -1;
 	h->rec_in = !h->win.has_since;
 	if (hist_open_dirs(h) == -1) {
 		hist_close(h);
@@ -852,6 +934,7 @@ hist_src_close(struct hist *h, struct hist_src *s)
 	}
 	h->open = false;
 	h->split = false;
+	h->failed = false;
 }
 
 /* More bytes of the current source: >0, 0 at its end, -1 (reported). */
@@ -867,6 +950,7 @@ hist_fill(struct hist *h, struct hist_src *s)
 	else
 		n = fsx_read(s->fd, h->ibuf, GZ_BUFSIZE);
 	if (n == -1) {
+		h->failed = true;
 		if (h->gz != NULL)
 			hist_error(h, s, "%s", gz_reader_error(h->gz));
 		else if (s->kind == HS_MEMBER)
@@ -961,6 +1045,9 @@ hist_next(struct hist *h, struct hist_line *ln)
 			h->open = true;
 		}
 		if ((len = hist_getline(h, s, &cut)) == -1) {
+			/* lines after the error belong to a record not seen */
+			if (h->failed)
+				h->rec_in = false;
 			hist_src_close(h, s);
 			h->cur++;
 			continue;
@@ -987,6 +1074,7 @@ hist_next(struct hist *h, struct hist_line *ln)
 		ln->time = h->rec_time;
 		ln->timed = h->rec_timed;
 		ln->cont = !head;
+		ln->more = cut;
 		ln->source = s->display;
 		return 1;
 	}
@@ -1018,6 +1106,9 @@ hist_close(struct hist *h)
 		close(h->dirfd);
 	if (h->arcdirfd >= 0)
 		close(h->arcdirfd);
+	if (h->statedirfd >= 0)
+		close(h->statedirfd);
+	free(h->jname);
 	free(h->ibuf);
 	free(h->line);
 	free(h->rel);

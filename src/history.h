@@ -41,7 +41,7 @@ struct hist;
  * A line of the history. text is the line without its newline, followed by
  * a NUL (the line may hold NULs of its own: use len); it stays valid until
  * the next hist_next or hist_close. A line longer than HIST_LINE_MAX comes
- * in pieces, each after the first marked cont.
+ * in pieces: each but the last marked more, each after the first cont.
  */
 struct hist_line {
 	const char	*text;
@@ -49,6 +49,7 @@ struct hist_line {
 	time_t		 time;	/* its own, or for cont the line's it is with */
 	bool		 timed;	/* false: no timestamped line came before it */
 	bool		 cont;	/* no timestamp of its own */
+	bool		 more;	/* cut: the line goes on in the next piece */
 	const char	*source;/* where it was read, for messages */
 };
 
