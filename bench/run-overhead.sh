@@ -9,8 +9,9 @@
 #
 #   bench/run-overhead.sh [-e EVMAINT] [-n RUNS] [-l LINES] [-o RESULTS.md]
 #
-# Needs hyperfine. Prints hyperfine's Markdown table (mean, min, max; the
-# medians are in the JSON, summed up below the table).
+# Needs hyperfine. Prints hyperfine's Markdown table (mean, min, max), then
+# the medians of wall time and the mean CPU time (user + system, children
+# included), which a busy machine disturbs less.
 set -euo pipefail
 export LC_ALL=C
 
@@ -62,12 +63,14 @@ python3 - "$W/h.json" "$LINES" <<'PY' >"$W/summary.md"
 import json, sys
 r = {x["command"]: x for x in json.load(open(sys.argv[1]))["results"]}
 n = int(sys.argv[2])
-print("| writer | direct median | evmaint run median | overhead | per line |")
-print("| --- | --- | --- | --- | --- |")
+print("| writer | direct median | evmaint run median | overhead | per line | CPU direct | CPU evmaint run |")
+print("| --- | --- | --- | --- | --- | --- | --- |")
 for w in ("buffered", "line per write"):
-    d, e = r["direct, " + w]["median"], r["evmaint run, " + w]["median"]
-    print("| %s | %.3f s | %.3f s | %+.3f s (%.2fx) | %.2f µs |" % (
-        w, d, e, e - d, e / d, (e - d) / n * 1e6))
+    a, b = r["direct, " + w], r["evmaint run, " + w]
+    d, e = a["median"], b["median"]
+    print("| %s | %.3f s | %.3f s | %+.3f s (%.2fx) | %.2f µs | %.3f s | %.3f s |" % (
+        w, d, e, e - d, e / d, (e - d) / n * 1e6,
+        a["user"] + a["system"], b["user"] + b["system"]))
 PY
 {
 	echo "### evmaint run overhead, $LINES lines, $(date -u +%Y-%m-%d) on $(nproc) cores"
