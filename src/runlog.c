@@ -218,7 +218,7 @@ runlog_open(struct runlog *rl, const struct evm_config *cfg, const char *rel,
 	rl->rootfd = fd;
 	path = xstrdup(rel);
 	sofar = xstrdup(rel);
-	fd = dup(rl->rootfd);
+	fd = fcntl(rl->rootfd, F_DUPFD_CLOEXEC, 0);
 	for (comp = path; (next = strchr(comp, '/')) != NULL; comp = next + 1) {
 		*next = '\0';
 		sofar[next - path] = '\0';
