@@ -176,6 +176,9 @@ for bad in ../x.log /tmp/x.log deploy/../x.log deploy/x.txt 'a b'; do
 	evm_run 64 run --log "$bad" -- touch "$T/ran"
 	assert_no_file "$T/ran" "the command ran although --log '$bad' was refused"
 done
+printf 'bogus = 1\n' >"$T/bad.conf"
+evm_raw 78 -c "$T/bad.conf" run -- touch "$T/ran"
+assert_no_file "$T/ran" "the command ran with a bad configuration"
 mkdir -p "$T/elsewhere"
 ln -s "$T/elsewhere" "$ROOT/evil"
 evm_run 1 run --log evil/evil.log -- touch "$T/ran"
@@ -191,6 +194,6 @@ assert_fgrep "through-symlink" "$T/err" "the line not written to the log goes to
 mkdir -m 0777 "$ROOT/open"
 evm_run 1 run --log open/open.log -- touch "$T/ran"
 assert_no_file "$T/ran"
-ok "--log outside the tree, with '..', not .log, through a symlink, or in a world-writable directory: refused"
+ok "a bad config (78); --log outside the tree, with '..', not .log, through a symlink, or in a world-writable directory: refused, nothing run"
 
 exit 0
