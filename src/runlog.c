@@ -249,6 +249,43 @@ runlog_close(struct runlog *rl)
 }
 
 /*
+ * fsx_publish_file with a temporary name of this process's own: run takes
+ * no lock, and two runs may create one log (or replace one record) at the
+ * same instant; with a shared name each would remove the other's file.
+ */
+int
+runlog_publish(int dfd, const char *name, const char *buf, size_t len,
+    mode_t mode, uid_t uid, gid_t gid, bool replace)
+{
+	char	*mine, *tmp;
+	int	 fd, rc, saved;
+
+	xasprintf(&mine, "%s.%ld", name, (long)getpid());
+	fd = fsx_create_tmp(dfd, mine, mode, uid, gid, &tmp);
+	free(mine);
+	if (fd == -1)
+		return -1;
+	rc = fsx_write_all(fd, buf, len);
+	if (rc == 0)
+		rc = fsx_fsync(fd);
+	saved = errno;
+	if (close(fd) == -1 && rc == 0) {
+		rc = -1;
+		saved = errno;
+	}
+	if (rc == 0 && (rc = replace ? fsx_rename_replace(dfd, tmp, dfd,
+	    name) : fsx_rename_noreplace(dfd, tmp, dfd, name)) == -1)
+		saved = errno;
+	if (rc == -1)
+		(void)fsx_unlink(dfd, tmp);
+	else if ((rc = fsx_fsync(dfd)) == -1)
+		saved = errno;
+	free(tmp);
+	errno = saved;
+	return rc;
+}
+
+/*
  * Appends BUF (whole lines) to NAME in dirfd with one write, then closes
  * it, so that after a rotation the next append lands in the new live log.
  * A missing file is created holding BUF, at its final mode and owner; a
@@ -259,16 +296,21 @@ runlog_append_at(int dirfd, const char *name, const char *buf, size_t len,
     mode_t mode, uid_t uid, gid_t gid)
 {
 	struct stat	st;
-	int		fd, rc, saved;
+	int		fd, rc, saved, tries;
 
-	fd = fsx_open_append(dirfd, name);
-	if (fd == -1 && errno == ENOENT) {
-		if (fsx_publish_file(dirfd, name, buf, len, mode, uid, gid,
+	/*
+	 * Another writer may create the log meanwhile (EEXIST: append to
+	 * it), or a rotation remove our temporary file (ENOENT: again).
+	 */
+	for (tries = 0; tries < 3; tries++) {
+		if ((fd = fsx_open_append(dirfd, name)) != -1 ||
+		    errno != ENOENT)
+			break;
+		if (runlog_publish(dirfd, name, buf, len, mode, uid, gid,
 		    false) == 0)
 			return 0;
-		if (errno != EEXIST)
+		if (errno != EEXIST && errno != ENOENT)
 			return -1;
-		fd = fsx_open_append(dirfd, name);	/* another writer made it */
 	}
 	if (fd == -1)
 		return -1;

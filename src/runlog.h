@@ -55,6 +55,8 @@ void	runlog_close(struct runlog *);
 int	runlog_append(const struct runlog *, const char *, size_t);
 int	runlog_append_at(int, const char *, const char *, size_t, mode_t,
 	    uid_t, gid_t);
+int	runlog_publish(int, const char *, const char *, size_t, mode_t, uid_t,
+	    gid_t, bool);
 const char *runlog_tag_bad(const char *);
 int	runlog_parse(const char *, size_t, struct runlog_line *);
 const char *runlog_signame(int);

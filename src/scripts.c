@@ -139,7 +139,7 @@ scripts_record(const struct evm_config *cfg, const char *tag,
 	esc_pct(&b, rel);
 	sbuf_addf(&b, " %lld %.3f %d %lld\n", (long long)start, secs, status,
 	    (long long)success);
-	if (fsx_publish_file(dfd, name, b.s, b.len, EVM_META_MODE(cfg->mode),
+	if (runlog_publish(dfd, name, b.s, b.len, EVM_META_MODE(cfg->mode),
 	    geteuid(), cfg->gid, true) == -1)
 		report_info(rep, "script record %s not kept: %s", name,
 		    strerror(errno));

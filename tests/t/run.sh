@@ -57,6 +57,23 @@ assert_grep 'newjob\[[0-9]+\]: one$' "$ROOT/newjob/newjob.log"
 assert_no_tmp "$ROOT"
 ok "a new script's directory and log created with dir_mode, mode and owner"
 
+# eight runs creating one new log at once: each one's lines are there
+pids=()
+for i in 1 2 3 4 5 6 7 8; do
+	"$EVMAINT" -q -c "$T/evmaint.conf" run --log crowd -- echo "hello $i" >"$T/crowd.$i" 2>&1 &
+	pids+=("$!")
+done
+for p in "${pids[@]}"; do
+	wait "$p" || fail "a concurrent run failed: $(cat "$T"/crowd.*)"
+done
+for i in 1 2 3 4 5 6 7 8; do
+	assert_grep "crowd\[[0-9]+\]: hello $i$" "$ROOT/crowd/crowd.log" "run $i's line"
+	assert_empty "$T/crowd.$i" "run $i said something"
+done
+assert_eq "$(grep -c ': END exit=0 ' "$ROOT/crowd/crowd.log")" 8 "END lines of 8 concurrent runs"
+assert_no_tmp "$ROOT"
+ok "8 runs creating one log at the same time: every line kept"
+
 evm_run 3 --json run --log newjob -- sh -c 'echo hi; exit 3'
 json_check "$T/out"
 assert_json "$T/out" "d['exit'] == 3 and d['exit_status'] == 3 and d['tag'] == 'newjob' and d['log'] == 'newjob/newjob.log' and d['duration_seconds'] >= 0 and d['pid'] > 1" \
