@@ -159,6 +159,15 @@ printf '%s\n' "a 65536 16" "b 65536 1" "c 1 1" "c 65536 1" >"$T/want"
 assert_same "$T/want" "$T/shape" "1 MiB split into 16 lines of 64 KiB, 64 KiB kept whole, 64 KiB + 1 split"
 ok "a partial last line written; a 1 MiB line split at 64 KiB"
 
+# a background process that keeps the pipes open does not hold run up
+: >"$LOG"
+t0=$(now_s)
+evm_run 0 run --log deploy -- sh -c 'sleep 10 & echo left-behind'
+assert_lt "$(elapsed "$t0")" 5 "run waited for the background process"
+assert_grep "deploy\[[0-9]+\]: left-behind$" "$LOG"
+assert_grep "END exit=0" <(tail -n 1 "$LOG")
+ok "a background process holding the pipes: run ends with its command"
+
 # --- 5. cron: no terminal, fds 0-2 closed, PATH=/usr/bin:/bin, cwd /
 : >"$LOG"
 rc=0
