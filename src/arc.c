@@ -1487,3 +1487,149 @@ arc_cleanup(int dirfd, const char *dirpath, bool dry_run, struct report *rep)
 	if (removed && !dry_run)
 		(void)fsx_fsync(dirfd);
 }
+
+/*
+ * The reader (see arc.h). Header reads ask the file for a few KiB only,
+ * data reads for GZ_BUFSIZE: listing an archive of large members then
+ * reads little more than its headers.
+ */
+#define ARC_READER_HDR	4096
+
+struct arc_reader {
+	struct archive		*a;
+	int			 fd;
+	struct gz_reader	*gz;
+	unsigned char		*buf;
+	size_t			 want;
+	char			*err;
+	struct archive_entry	*e;
+	bool			 failed;
+};
+
+static la_ssize_t
+arc_reader_read(struct archive *a, void *arg, const void **bufp)
+{
+	struct arc_reader	*r = arg;
+	ssize_t			 n;
+
+	*bufp = r->buf;
+	if (r->gz != NULL) {
+		if ((n = gz_reader_read(r->gz, r->buf, GZ_BUFSIZE)) == -1)
+			archive_set_error(a, EIO, "gzip: %s",
+			    gz_reader_error(r->gz));
+		return n;
+	}
+	if ((n = fsx_read(r->fd, r->buf, r->want)) == -1)
+		archive_set_error(a, errno, "read: %s", strerror(errno));
+	return n;
+}
+
+static la_int64_t
+arc_reader_skip(struct archive *a, void *arg, la_int64_t request)
+{
+	struct arc_reader *r = arg;
+
+	(void)a;
+	if (r->gz != NULL)
+		return 0;	/* libarchive reads through instead */
+	if (lseek(r->fd, (off_t)request, SEEK_CUR) == (off_t)-1)
+		return 0;
+	return request;
+}
+
+static void
+arc_reader_fail(struct arc_reader *r, const char *what)
+{
+	const char *msg = archive_error_string(r->a);
+
+	free(r->err);
+	r->err = esc_human_dup(msg != NULL ? msg : what);
+	r->failed = true;
+}
+
+struct arc_reader *
+arc_reader_open(int fd, bool gz)
+{
+	struct arc_reader	*r = xcalloc(1, sizeof *r);
+	locale_t		 loc;
+
+	r->fd = fd;
+	r->buf = xmalloc(GZ_BUFSIZE);
+	r->want = ARC_READER_HDR;
+	if (gz)
+		r->gz = gz_reader_new(fd);
+	loc = arc_locale_enter();
+	r->a = archive_read_new();
+	archive_read_support_format_tar(r->a);
+	if (archive_read_set_read_callback(r->a, arc_reader_read) !=
+	    ARCHIVE_OK ||
+	    archive_read_set_skip_callback(r->a, arc_reader_skip) !=
+	    ARCHIVE_OK ||
+	    archive_read_set_callback_data(r->a, r) != ARCHIVE_OK ||
+	    archive_read_open1(r->a) != ARCHIVE_OK)
+		arc_reader_fail(r, "not a tar archive");
+	arc_locale_leave(loc);
+	return r;
+}
+
+int
+arc_reader_next(struct arc_reader *r, struct arc_reader_entry *out)
+{
+	locale_t	loc;
+	int		rc;
+
+	if (r->failed)
+		return -1;
+	r->want = ARC_READER_HDR;
+	loc = arc_locale_enter();
+	rc = archive_read_next_header(r->a, &r->e);
+	arc_locale_leave(loc);
+	if (rc == ARCHIVE_EOF)
+		return 0;
+	if (rc < ARCHIVE_WARN) {
+		arc_reader_fail(r, "bad tar header");
+		return -1;
+	}
+	if ((out->name = archive_entry_pathname(r->e)) == NULL &&
+	    (out->name = archive_entry_pathname_utf8(r->e)) == NULL)
+		out->name = "";
+	out->size = archive_entry_size_is_set(r->e) ?
+	    archive_entry_size(r->e) : -1;
+	out->mtime.tv_sec = archive_entry_mtime(r->e);
+	out->mtime.tv_nsec = archive_entry_mtime_nsec(r->e);
+	return 1;
+}
+
+ssize_t
+arc_reader_data(struct arc_reader *r, void *buf, size_t len)
+{
+	la_ssize_t n;
+
+	if (r->failed)
+		return -1;
+	r->want = GZ_BUFSIZE;
+	if ((n = archive_read_data(r->a, buf, len)) < 0) {
+		arc_reader_fail(r, "read error");
+		return -1;
+	}
+	return (ssize_t)n;
+}
+
+const char *
+arc_reader_error(const struct arc_reader *r)
+{
+	return r->err != NULL ? r->err : "no error";
+}
+
+void
+arc_reader_close(struct arc_reader *r)
+{
+	if (r == NULL)
+		return;
+	archive_read_free(r->a);
+	gz_reader_free(r->gz);
+	fsx_close(r->fd);
+	free(r->buf);
+	free(r->err);
+	free(r);
+}

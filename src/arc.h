@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/stat.h>
+#include <sys/types.h>
 #include <time.h>
 
 #include "hash.h"
@@ -88,5 +89,28 @@ void	 arc_list_free(struct arc_entry *, size_t);
 bool	 arc_parse_name(const char *, time_t *, int *, bool *);
 bool	 arc_member_name_safe(const char *);
 void	 arc_cleanup(int, const char *, bool, struct report *);
+
+/*
+ * Reading an archive's members back, one after the other, from an open fd
+ * (which arc_reader_open takes over). A plain .tar skips the data of a
+ * member not read by seeking, so listing one costs a few reads per member;
+ * a .tar.gz is decompressed as it goes. arc_reader_next: 1 with the next
+ * member's name, size and mtime (valid until the next call), 0 at the end,
+ * -1 on an error; arc_reader_data: bytes of the current member's data, 0
+ * at its end, -1 on an error. arc_reader_error says what.
+ */
+struct arc_reader;
+
+struct arc_reader_entry {
+	const char	*name;
+	int64_t		 size;
+	struct timespec	 mtime;
+};
+
+struct arc_reader *arc_reader_open(int, bool);
+int		 arc_reader_next(struct arc_reader *, struct arc_reader_entry *);
+ssize_t		 arc_reader_data(struct arc_reader *, void *, size_t);
+const char	*arc_reader_error(const struct arc_reader *);
+void		 arc_reader_close(struct arc_reader *);
 
 #endif

@@ -34,9 +34,12 @@ static const struct evm_cmd *cmd_table[] = {
 	&cmd_init_entry,
 	&cmd_rotate_entry,
 	&cmd_archive_entry,
+	&cmd_cat_entry,
 	&cmd_verify_entry,
 	&cmd_status_entry,
 	&cmd_check_config_entry,
+	&cmd_run_entry,
+	&cmd_report_entry,
 	&cmd_help_entry,
 	NULL
 };

@@ -89,10 +89,13 @@ struct evm_cmd {
 extern const struct evm_cmd cmd_init_entry;
 extern const struct evm_cmd cmd_rotate_entry;
 extern const struct evm_cmd cmd_archive_entry;
+extern const struct evm_cmd cmd_cat_entry;
 extern const struct evm_cmd cmd_verify_entry;
 extern const struct evm_cmd cmd_status_entry;
 extern const struct evm_cmd cmd_check_config_entry;
 extern const struct evm_cmd cmd_help_entry;
+extern const struct evm_cmd cmd_run_entry;
+extern const struct evm_cmd cmd_report_entry;
 
 /* cmd.c */
 void		 cmd_usage(FILE *, const struct evm_cmd *);

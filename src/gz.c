@@ -72,6 +72,8 @@ struct gz_inf {
 struct gz_reader {
 	struct gz_inf	 gi;
 	int		 fd;
+	gz_source_fn	*fn;		/* or NULL: read from fd */
+	void		*fnarg;
 	hash_ctx	*raw;
 	unsigned char	*buf;
 	const unsigned char *p;
@@ -520,6 +522,20 @@ gz_reader_new(int fd)
 	return r;
 }
 
+/* A reader whose compressed bytes come from fn (a member in an archive). */
+struct gz_reader *
+gz_reader_new_fn(gz_source_fn *fn, void *arg)
+{
+	struct gz_reader *r = xcalloc(1, sizeof *r);
+
+	gz_inf_init(&r->gi);
+	r->fd = -1;
+	r->fn = fn;
+	r->fnarg = arg;
+	r->buf = xmalloc(GZ_BUFSIZE);
+	return r;
+}
+
 ssize_t
 gz_reader_read(struct gz_reader *r, void *buf, size_t len)
 {
@@ -534,7 +550,9 @@ gz_reader_read(struct gz_reader *r, void *buf, size_t len)
 		len = SSIZE_MAX;
 	for (;;) {
 		if (r->avail == 0 && !r->eof) {
-			got = fsx_read(r->fd, r->buf, GZ_BUFSIZE);
+			got = r->fn != NULL ?
+			    r->fn(r->fnarg, r->buf, GZ_BUFSIZE) :
+			    fsx_read(r->fd, r->buf, GZ_BUFSIZE);
 			if (got == -1)
 				return gz_inf_fail(&r->gi,
 				    "read error after %ju bytes: %s",

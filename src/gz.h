@@ -58,6 +58,9 @@ void		  gz_writebehind(int, uint64_t *, size_t, bool *);
  * -1 on a read error or corruption, with gz_reader_error saying what.
  */
 struct gz_reader *gz_reader_new(int);
+/* The same over another source: fn returns bytes, 0 at the end, or -1. */
+typedef ssize_t	  gz_source_fn(void *, void *, size_t);
+struct gz_reader *gz_reader_new_fn(gz_source_fn *, void *);
 ssize_t		  gz_reader_read(struct gz_reader *, void *, size_t);
 const char	 *gz_reader_error(const struct gz_reader *);
 uint64_t	  gz_reader_in(const struct gz_reader *);

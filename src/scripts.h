@@ -29,5 +29,7 @@ struct script_runs {
 int	scripts_load(const struct evm_config *, struct script_runs *,
 	    struct report *);
 void	scripts_free(struct script_runs *);
+void	scripts_record(const struct evm_config *, const char *, const char *,
+	    time_t, double, int, struct report *);
 
 #endif
