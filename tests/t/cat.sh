@@ -149,7 +149,15 @@ evm_run 1 cat linked
 assert_no_grep "secret" "$T/out"
 assert_grep "symlink" "$T/err"
 rm "$ROOT/sneaky" "$ROOT/linked.log"
-ok "missing logs and symlinks: exit 1 with a message"
+# a directory another user owns could be swapped under the reader
+mkdir "$ROOT/planted"
+printf '2026-11-01T00:00:00+01:00 planted\n' >"$ROOT/planted/planted.log"
+chown -R nobody "$ROOT/planted"
+evm_run 1 cat planted
+assert_no_grep "planted" "$T/out"
+assert_grep "owned by uid" "$T/err"
+rm -r "$ROOT/planted"
+ok "missing logs, symlinks, another user's directory: exit 1 with a message"
 
 # --- 6. the pager: on a terminal only, as git does
 tty_cat() {
