@@ -103,6 +103,8 @@ fi
 evm_run 64 cat --since 2026-11-31 deploy
 assert_grep "2026-11-31" "$T/err"
 evm_run 64 cat --until yesterday deploy
+evm_run 64 --json cat deploy
+assert_no_grep "day 1" "$T/out"
 ok "window edges: a day, a minute, a second, relative, empty, invalid"
 
 # --- 3. several logs merged by time, stable, prefixed
