@@ -123,11 +123,11 @@ table=$(python3 - "$WORK/h.json" <<'EOF'
 import json, sys
 r = json.load(open(sys.argv[1]))["results"]
 base = r[2]["median"]
-print("| command | median | min | max | vs zcat\\|awk |")
-print("| --- | --- | --- | --- | --- |")
+print("| command | median | min | max | CPU (user+sys, mean) | vs zcat\\|awk |")
+print("| --- | --- | --- | --- | --- | --- |")
 for x in r:
-    print("| %s | %.3f s | %.3f s | %.3f s | %.1fx |" % (x["command"], x["median"],
-          x["min"], x["max"], base / x["median"]))
+    print("| %s | %.3f s | %.3f s | %.3f s | %.3f s | %.1fx |" % (x["command"].replace("|", "\\|"), x["median"],
+          x["min"], x["max"], x["user"] + x["system"], base / x["median"]))
 EOF
 )
 rss=$( { /usr/bin/time -f %M "$EVMAINT" -c "$WORK/evmaint.conf" cat deploy >/dev/null; } 2>&1 | tail -1)

@@ -260,6 +260,12 @@ cmd_cat_exec(struct evm_ctx *ctx, struct cmd_args *args)
 	size_t			 n = 0, i, k;
 	int			 rc = EVM_EXIT_OK;
 
+	/* the output is the log's own lines: no JSON object around them */
+	if (ctx->json) {
+		report_error(ctx->rep, NULL, "cat prints a log's lines; --json "
+		    "is not for it");
+		return EVM_EXIT_USAGE;
+	}
 	if (lt_window_set(&w, cmd_get(ctx, args, "since"),
 	    cmd_get(ctx, args, "until"), ctx->now, &bad) == -1) {
 		fprintf(stderr, "evmaint: cat: bad TIME '%s': expected "

@@ -517,112 +517,165 @@ hist_in_archive(const struct hist *h, const struct journal *j,
 	return false;
 }
 
-/*
- * The tree's generations, oldest first (the reverse of the scanner's age
- * order), then the live log. A plain generation and its .gz (compression
- * under way) are one slot: the plain one is read. One also in an archive
- * (the archive published, the source not removed yet) is read there.
- */
-static int
-hist_plan_tree(struct hist *h, const struct hist_state *st0, bool *found)
+/* The journal of a rotation under way or stopped, or an empty one. */
+static void
+hist_journal(struct hist *h, struct journal *j)
 {
-	struct journal	 j;
-	struct log	 l;
-	struct gen	*g;
-	struct gen_name	 gn;
-	struct stat	 st;
-	struct hist_src	*s;
-	char		*err = NULL;
-	size_t		 i;
+	char *err = NULL;
 
-	memset(&j, 0, sizeof j);
-	if (h->statedirfd >= 0 && journal_load(h->statedirfd, h->jname, &j,
+	memset(j, 0, sizeof *j);
+	if (h->statedirfd >= 0 && journal_load(h->statedirfd, h->jname, j,
 	    &err) < 0) {
-		/* then a generation may come twice, never not at all */
-		journal_free(&j);
-		memset(&j, 0, sizeof j);
+		/* unreadable: a generation may then come twice, never not
+		   at all */
+		journal_free(j);
+		memset(j, 0, sizeof *j);
 	}
 	free(err);
-	memset(&l, 0, sizeof l);
-	l.opts = conf_logopts(h->cfg, h->rel);
+}
+
+/* The log's generations in the state, in the scanner's age order. */
+static void
+hist_tree_gens(struct hist *h, const struct hist_state *st0, struct log *l)
+{
+	struct gen_name	 gn;
+	struct gen	*g;
+	size_t		 i;
+
+	memset(l, 0, sizeof *l);
+	l->opts = conf_logopts(h->cfg, h->rel);
 	for (i = 0; i < st0->n; i++) {
 		const char *name = st0->v[i].name;
 
 		if (name[0] == '/' || strcmp(name, h->base) == 0 ||
 		    !hist_is_ours(h, name, &gn))
 			continue;
-		l.gens = xreallocarray(l.gens, l.ngens + 1, sizeof *l.gens);
-		g = &l.gens[l.ngens++];
+		l->gens = xreallocarray(l->gens, l->ngens + 1, sizeof *l->gens);
+		g = &l->gens[l->ngens++];
 		memset(g, 0, sizeof *g);
 		g->name = xstrdup(name);
 		g->gn = gn;
 	}
-	scan_gens_sort(&l);
-	for (i = l.ngens; i-- > 0;) {
+	scan_gens_sort(l);
+}
+
+static void
+hist_src_drop(struct hist *h, struct hist_src *s)
+{
+	if (s->fd >= 0)
+		close(s->fd);
+	free(s->name);
+	free(s->display);
+	h->nsrc--;
+}
+
+/*
+ * Opens one tree generation as a source. 0, or 1 when it moved since the
+ * state was taken.
+ */
+static int
+hist_plan_gen(struct hist *h, const struct hist_state *st0,
+    const struct journal *j, const struct gen *g, bool *found)
+{
+	struct hist_src	*s;
+	struct stat	 st;
+	time_t		 tag;
+
+	*found = true;
+	s = hist_src_add(h, HS_GEN, g->name);
+	s->display = tree_join(h->dirrel, g->name);
+	s->gn = g->gn;
+	s->gz = g->gn.gz;
+	if ((s->fd = fsx_open_read(h->dirfd, g->name, &st)) == -1) {
+		if (errno == ENOENT)
+			return 1;
+		hist_error(h, s, "cannot open: %s", errno == EMLINK ?
+		    fsx_refusal(&st) : errno == ELOOP ? "a symlink" :
+		    strerror(errno));
+		hist_src_drop(h, s);
+		return 0;
+	}
+	if (!hist_state_has(st0, g->name, s->fd))
+		return 1;
+	if (hist_in_archive(h, j, st0, &st)) {
+		hist_src_drop(h, s);
+		return 0;
+	}
+	/* its last write; a dated one's name may say later */
+	s->hi = hist_day_end(clock_day(st.st_mtime));
+	if (g->gn.form == GEN_DATE &&
+	    (tag = hist_day_end(gen_tag_day(g->gn.tag))) > s->hi)
+		s->hi = tag;
+	return 0;
+}
+
+/*
+ * The tree's generations, oldest first (the reverse of the scanner's age
+ * order). A plain generation and its .gz (compression under way) are one
+ * slot: the plain one is read. One also in an archive (the archive
+ * published, the source not removed yet) is read there. 0, or 1 when
+ * something moved.
+ */
+static int
+hist_plan_gens(struct hist *h, const struct hist_state *st0, bool *found)
+{
+	struct journal	 j;
+	struct log	 l;
+	struct gen	*g;
+	size_t		 i;
+	int		 rc = 0;
+
+	hist_journal(h, &j);
+	hist_tree_gens(h, st0, &l);
+	for (i = l.ngens; rc == 0 && i-- > 0;) {
 		g = &l.gens[i];
 		if (i > 0 && l.gens[i - 1].gn.form == g->gn.form &&
 		    l.gens[i - 1].gn.num == g->gn.num &&
 		    strcmp(l.gens[i - 1].gn.tag, g->gn.tag) == 0)
 			continue;	/* the .gz of a pair */
-		*found = true;
-		s = hist_src_add(h, HS_GEN, g->name);
-		s->display = tree_join(h->dirrel, g->name);
-		s->gn = g->gn;
-		s->gz = g->gn.gz;
-		if ((s->fd = fsx_open_read(h->dirfd, g->name, &st)) == -1) {
-			if (errno == ENOENT)
-				goto moved;
-			hist_error(h, s, "cannot open: %s", errno == EMLINK ?
-			    fsx_refusal(&st) : strerror(errno));
-			h->nsrc--;
-			free(s->name);
-			free(s->display);
-			continue;
-		}
-		if (!hist_state_has(st0, g->name, s->fd))
-			goto moved;
-		if (hist_in_archive(h, &j, st0, &st)) {
-			close(s->fd);
-			free(s->name);
-			free(s->display);
-			h->nsrc--;
-			continue;
-		}
-		s->hi = hist_day_end(clock_day(st.st_mtime));
-		if (g->gn.form == GEN_DATE && hist_day_end(gen_tag_day(
-		    g->gn.tag)) > s->hi)
-			s->hi = hist_day_end(gen_tag_day(g->gn.tag));
+		rc = hist_plan_gen(h, st0, &j, g, found);
 	}
 	for (i = 0; i < l.ngens; i++)
 		gen_free(&l.gens[i]);
 	free(l.gens);
 	journal_free(&j);
+	return rc;
+}
 
+/* The live log, last. 0, or 1 when it moved. */
+static int
+hist_plan_live(struct hist *h, const struct hist_state *st0, bool *found)
+{
+	struct hist_src	*s;
+	struct stat	 st;
+
+	if (h->dirfd < 0)
+		return 0;
 	s = hist_src_add(h, HS_LIVE, h->base);
 	s->display = xstrdup(h->rel);
-	if (h->dirfd < 0 ||
-	    (s->fd = fsx_open_read(h->dirfd, h->base, &st)) == -1) {
-		if (h->dirfd >= 0 && errno != ENOENT)
-			hist_error(h, s, "cannot open: %s", errno == EMLINK ?
-			    fsx_refusal(&st) : errno == ELOOP ? "a symlink" :
-			    strerror(errno));
-		else if (h->dirfd >= 0 && hist_state_find(st0, h->base) != NULL)
-			return 1;	/* gone since: a rotation moved it */
-		h->nsrc--;
-		free(s->name);
-		free(s->display);
-		return 0;
+	if ((s->fd = fsx_open_read(h->dirfd, h->base, &st)) == -1) {
+		int err = errno;
+
+		if (err != ENOENT)
+			hist_error(h, s, "cannot open: %s", err == EMLINK ?
+			    fsx_refusal(&st) : err == ELOOP ? "a symlink" :
+			    strerror(err));
+		hist_src_drop(h, s);
+		/* gone since the state was taken: a rotation moved it */
+		return err == ENOENT && hist_state_find(st0, h->base) != NULL;
 	}
 	*found = true;
-	if (!hist_state_has(st0, h->base, s->fd))
-		return 1;
-	return 0;
-moved:
-	for (i = 0; i < l.ngens; i++)
-		gen_free(&l.gens[i]);
-	free(l.gens);
-	journal_free(&j);
-	return 1;
+	return hist_state_has(st0, h->base, s->fd) ? 0 : 1;
+}
+
+static int
+hist_plan_tree(struct hist *h, const struct hist_state *st0, bool *found)
+{
+	int rc;
+
+	if ((rc = hist_plan_gens(h, st0, found)) != 0)
+		return rc;
+	return hist_plan_live(h, st0, found);
 }
 
 /*

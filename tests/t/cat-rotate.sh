@@ -25,6 +25,7 @@ L=$ROOT/deploy/deploy.log
 		for ((k = 0; k < 25; k++)); do
 			seq=$((seq + 1))
 			printf '2026-11-01T00:00:00+01:00 deploy[1]: seq %06d\n' "$seq" >>"$L"
+			printf '2026-11-01T00:00:00+01:00 e[1]: seq %06d\n' "$seq" >>"$ROOT/error.log"
 		done
 		echo "$seq" >"$T/count.tmp" && mv "$T/count.tmp" "$T/count"
 		EVMAINT_NOW="@$((base + i * 600))" "$EVMAINT" -c "$T/evmaint.conf" \
@@ -51,7 +52,19 @@ runs=0
 while [ ! -e "$T/done" ] || [ "$runs" -lt 5 ]; do
 	before=$(cat "$T/count" 2>/dev/null || echo 0)
 	RC=0
-	"$EVMAINT" -c "$T/evmaint.conf" cat deploy >"$T/c.out" 2>"$T/c.err" || RC=$?
+	# every other time both logs merged: error.log is in root, whose
+	# journal records name the directory "."
+	if [ $((runs % 2)) = 0 ]; then
+		"$EVMAINT" -c "$T/evmaint.conf" cat deploy >"$T/c.out" 2>"$T/c.err" || RC=$?
+	else
+		"$EVMAINT" -c "$T/evmaint.conf" cat deploy error >"$T/c.all" 2>"$T/c.err" || RC=$?
+		sed -n 's/^error: //p' "$T/c.all" >"$T/c.error"
+		sed -n 's/^deploy: //p' "$T/c.all" >"$T/c.out"
+		why=$(check "$T/c.error" "$before") || {
+			cp "$T/c.all" "$T/c.bad"
+			fail "cat run $runs during rotations, error.log: $why (KEEP=1 keeps $T/c.bad)"
+		}
+	fi
 	[ "$RC" = 0 ] || fail "cat exited $RC during rotations: $(cat "$T/c.err")"
 	assert_empty "$T/c.err" "cat's stderr during rotations"
 	why=$(check "$T/c.out" "$before") || {
@@ -66,6 +79,8 @@ if [ -s "$T/rot.err" ]; then
 	fail "the rotations failed: $(head -5 "$T/rot.err")"
 fi
 narc=$(find "$ARCH" -name 'event-*.tar' | wc -l)
+evm_run 0 cat error
+check "$T/out" "$(cat "$T/count")" >/dev/null || fail "error.log after the rotations"
 [ "$narc" -ge $((ROUNDS - 3)) ] || fail "only $narc archives after $ROUNDS rounds"
 evm_run 0 cat deploy
 check "$T/out" "$(cat "$T/count")" >/dev/null ||

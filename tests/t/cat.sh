@@ -103,6 +103,8 @@ fi
 evm_run 64 cat --since 2026-11-31 deploy
 assert_grep "2026-11-31" "$T/err"
 evm_run 64 cat --until yesterday deploy
+evm_run 64 --json cat deploy
+assert_no_grep "day 1" "$T/out"
 ok "window edges: a day, a minute, a second, relative, empty, invalid"
 
 # --- 3. several logs merged by time, stable, prefixed
@@ -149,7 +151,15 @@ evm_run 1 cat linked
 assert_no_grep "secret" "$T/out"
 assert_grep "symlink" "$T/err"
 rm "$ROOT/sneaky" "$ROOT/linked.log"
-ok "missing logs and symlinks: exit 1 with a message"
+# a directory another user owns could be swapped under the reader
+mkdir "$ROOT/planted"
+printf '2026-11-01T00:00:00+01:00 planted\n' >"$ROOT/planted/planted.log"
+chown -R nobody "$ROOT/planted"
+evm_run 1 cat planted
+assert_no_grep "planted" "$T/out"
+assert_grep "owned by uid" "$T/err"
+rm -r "$ROOT/planted"
+ok "missing logs, symlinks, another user's directory: exit 1 with a message"
 
 # --- 6. the pager: on a terminal only, as git does
 tty_cat() {
