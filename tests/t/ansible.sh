@@ -1,6 +1,7 @@
 #!/bin/bash
 # shellcheck source-path=SCRIPTDIR
-# The ansible example, run by the real ansible-playbook (connection local)
+# The ansible role (ansible/roles/evmaint) through its playbook, run by the
+# real ansible-playbook (connection local)
 # against a temporary tree: --check on a bare host reports changes and makes
 # none; the first run installs the config and builds the tree (changed); the
 # second changes nothing (changed=0); after drift and a new setting, --check
@@ -13,17 +14,19 @@ need_root # the play installs the config owned by root
 need ansible-playbook
 
 SRC=$(cd "$srcdir" && pwd)
-PLAYBOOK=$SRC/examples/ansible/evmaint.yml
-assert_file "$PLAYBOOK" "the ansible example is missing"
+PLAYBOOK=$SRC/ansible/evmaint.yml
+assert_file "$PLAYBOOK" "the ansible playbook is missing"
 
 t_setup
 mkdir -p "$T/etc" "$T/home" "$T/tmp"
 CONF=$T/etc/evmaint.conf
 
-# The play's settings: this test's tree, a per-log section, and the host's
-# systemd left alone (where systemd runs, the play would enable the timer).
+# The play's settings: this build's program (installed by nobody), this
+# test's tree, a per-log section, and the host's systemd left alone (where
+# systemd runs, the play would enable the timer).
 cat >"$T/vars.json" <<EOF
 {
+  "evmaint_install": "none",
   "evmaint_bin": "$EVMAINT",
   "evmaint_conf": "$CONF",
   "evmaint_root": "$ROOT",
@@ -74,7 +77,7 @@ $(tail -60 "$T/play.out")"
 
 # task_result NAME: changed/ok/skipping/fatal of the task NAME in the output.
 task_result() {
-	awk -v t="TASK [$1]" 'index($0, t) == 1 { f = 1; next }
+	awk -v t="TASK [evmaint : $1]" 'index($0, t) == 1 { f = 1; next }
 		f && /^(changed|ok|skipping|fatal):/ { sub(/:.*/, ""); print; exit }' "$T/play.out"
 }
 
