@@ -23,5 +23,6 @@ $(tail -40 "$T/lint.out")
 exit status"
 assert_grep 'Passed with production profile: 0 failure\(s\), 0 warning\(s\)' "$T/lint.out" \
 	"ansible-lint did not pass cleanly"
-ok "ansible-lint $(ansible-lint --version 2>/dev/null | head -1 | awk '{print $2}'): $(grep 'Passed with' "$T/lint.out")"
+version=$(ansible-lint --version 2>/dev/null </dev/null | sed -n '1s/^ansible-lint \([^ ]*\).*/\1/p') || true
+ok "ansible-lint ${version:-?}: $(grep 'Passed with' "$T/lint.out")"
 exit 0
