@@ -25,13 +25,6 @@ SRC=$(cd "$srcdir" && pwd)
 V=$EVMAINT_VERSION
 SUITE=bookworm
 CACHE=${EVM_PKG_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/evmaint-check-package}
-START=$SECONDS
-
-# step MESSAGE: what is being done now, with the time since the start, so
-# that a run of minutes shows where it is.
-step() {
-	printf '[%4ds] %s\n' $((SECONDS - START)) "$*"
-}
 
 # mirror: the Debian archive this host's apt uses (deb822 or one-line
 # sources), so the chroot reaches what the host reaches.
@@ -51,7 +44,7 @@ cl=$(dpkg-parsechangelog -l "$SRC/debian/changelog" -S Version)
 assert_eq "$cl" "$V" "debian/changelog's version (configure.ac's is $V)"
 
 # --- 2. build, from the files the distribution tarball holds
-step "building the package (dpkg-buildpackage -us -uc -b)"
+progress "building the package (dpkg-buildpackage -us -uc -b)"
 B=$T/build
 mkdir -p "$B"
 env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL "${EVM_MAKE:-make}" -s -C "$abs_top_builddir" \
@@ -71,7 +64,7 @@ assert_grep '^# PASS: +[1-9]' "$T/build.log" "the package build ran no unit test
 ok "built $(basename "$DEB") ($(stat -c %s "$DEB") bytes), its unit tests passing: $(grep -E '^# (TOTAL|FAIL)' "$T/build.log" | tr -s ' ' | paste -sd' ' -)"
 
 # --- 3. lintian: no error, no warning; an override only with its reason
-step "lintian"
+progress "lintian"
 for o in "$SRC"/debian/*lintian-overrides "$SRC"/debian/source/lintian-overrides; do
 	[ -e "$o" ] || continue
 	awk 'NF && $1 !~ /^#/ && prev !~ /^#/ { print FILENAME ":" FNR ": " $0; bad = 1 }
@@ -107,7 +100,7 @@ ok "the package holds the program, config, cron job, units, manual, README and t
 # --- 5. a fresh bookworm chroot: the base from the cache, or debootstrap
 BASE=$CACHE/$SUITE-minbase
 if [ ! -e "$BASE/.evmaint-complete" ]; then
-	step "debootstrap --variant=minbase $SUITE from $(mirror) into $BASE (cached for the next run)"
+	progress "debootstrap --variant=minbase $SUITE from $(mirror) into $BASE (cached for the next run)"
 	rm -rf "$BASE" "$BASE.tmp"
 	mkdir -p "$CACHE"
 	debootstrap --variant=minbase "$SUITE" "$BASE.tmp" "$(mirror)" >"$T/debootstrap.log" 2>&1 ||
@@ -116,7 +109,7 @@ if [ ! -e "$BASE/.evmaint-complete" ]; then
 	touch "$BASE.tmp/.evmaint-complete"
 	mv "$BASE.tmp" "$BASE"
 fi
-step "copying the base system"
+progress "copying the base system"
 R=$T/root
 cp -a "$BASE" "$R"
 rm -f "$R/.evmaint-complete"
@@ -133,7 +126,7 @@ in_root() {
 		LC_ALL=C.UTF-8 DEBIAN_FRONTEND=noninteractive "$@"
 }
 
-step "apt-get install ./$(basename "$DEB") in the chroot"
+progress "apt-get install ./$(basename "$DEB") in the chroot"
 cp "$DEB" "$R/tmp/"
 in_root dpkg-query -W -f '${Package}\n' | sort >"$T/pkgs-before"
 rc=0
@@ -151,7 +144,7 @@ assert_eq "$(in_root dpkg-query -W -f '${Status}' evmaint)" "install ok installe
 ok "apt installed evmaint in a fresh $SUITE chroot, pulling from the archive: $pulled"
 
 # --- 6. the files, as installed
-step "checking the installed files"
+progress "checking the installed files"
 in_root /usr/sbin/evmaint --version >"$T/out"
 assert_grep "^evmaint $V" "$T/out" "the installed program does not run"
 in_root /usr/sbin/evmaint check-config >"$T/settings" ||
@@ -171,7 +164,7 @@ zcat "$R/usr/share/man/man5/evmaint.conf.5.gz" | grep -q '/etc/evmaint\.conf' ||
 ok "/usr/sbin/evmaint $(head -1 "$T/out" | cut -d' ' -f2) runs; /etc/evmaint.conf passes check-config; conffiles registered; manual names /usr/sbin and /etc"
 
 # --- 7. exactly one nightly job, with or without systemd
-step "checking the nightly job"
+progress "checking the nightly job"
 # Every scheduler entry in the chroot that names evmaint.
 jobs=$(cd "$R" && grep -l -r -s evmaint etc/cron.d etc/cron.daily etc/cron.hourly \
 	etc/cron.weekly etc/crontab var/spool/cron 2>/dev/null | paste -sd' ' -) || true
@@ -213,7 +206,7 @@ assert_eq "$(zcat "$R/srv/service/event/deploy/deploy.log.1.gz" | wc -l)" 1000 "
 ok "one nightly job: /etc/cron.d/evmaint (1 line) and evmaint.timer (enabled); with /run/systemd/system the cron job steps aside, without it it rotates"
 
 # --- 8. a local edit of the conffile survives a reinstall
-step "reinstalling over an edited /etc/evmaint.conf"
+progress "reinstalling over an edited /etc/evmaint.conf"
 printf '\n# local edit\nrotate = 9\n' >>"$R/etc/evmaint.conf"
 cp -p "$R/etc/evmaint.conf" "$T/edited.conf"
 in_root dpkg -i "/tmp/$(basename "$DEB")" >"$T/dpkg.log" 2>&1 ||
@@ -227,7 +220,7 @@ in_root /usr/sbin/evmaint -q archive
 ls "$R/srv/service/backups/logs_archives/"event-*.tar.gz >/dev/null ||
 	fail "evmaint archive wrote no snapshot in the chroot"
 snap data -t "$R/srv"
-step "apt-get remove, then purge"
+progress "apt-get remove, then purge"
 in_root apt-get -q -y remove evmaint >"$T/remove.log" 2>&1 ||
 	fail "apt-get remove failed: $(tail -20 "$T/remove.log")"
 assert_no_file "$R/usr/sbin/evmaint" "remove left the program"
@@ -246,5 +239,5 @@ for f in /etc/evmaint.conf /etc/cron.d/evmaint /var/lib/evmaint \
 done
 assert_unchanged data -t "$R/srv"
 ok "remove keeps the conffiles; purge removes every file of the package, the conffiles, the timer's link and /var/lib/evmaint; the tree and the archives are untouched"
-step "done"
+progress "done"
 exit 0
