@@ -1,10 +1,10 @@
 #!/bin/bash
-# shellcheck source-path=SCRIPTDIR
+# shellcheck source-path=SCRIPTDIR disable=SC2016 # dpkg-query's ${Field}s
 # make check-package: the Debian package, end to end. Builds it from the
 # distribution's files with dpkg-buildpackage -us -uc -b, runs lintian (no
-# error, no warning, every override with a reason), checks its contents,
-# then installs it with apt into a fresh Debian 12 (bookworm) chroot, which
-# pulls its dependencies from the archive: the files, the conffiles (a local
+# error, no warning, every override with a reason; info and pedantic tags
+# shown), checks its contents, then installs it with apt into a fresh
+# Debian 12 (bookworm) chroot, which pulls its dependencies from the archive: the files, the conffiles (a local
 # edit survives a reinstall), exactly one nightly job with and without
 # systemd (the cron job, run as cron would, steps aside where systemd runs;
 # the timer is enabled), and a purge that removes the package's files, its
@@ -18,8 +18,9 @@
 
 need_root # dpkg-buildpackage as root (fakeroot is not needed), chroot
 need dpkg-buildpackage dh lintian debootstrap chroot apt-get
-[ -n "${abs_top_builddir-}" ] && [ -n "${EVMAINT_VERSION-}" ] ||
+if [ -z "${abs_top_builddir-}" ] || [ -z "${EVMAINT_VERSION-}" ]; then
 	skip "needs the build tree (run it through make check-package)"
+fi
 
 SRC=$(cd "$srcdir" && pwd)
 V=$EVMAINT_VERSION
@@ -58,7 +59,9 @@ assert_eq "$rc" 0 "dpkg-buildpackage failed:
 $(tail -40 "$T/build.log")
 exit status"
 DEB=$(find "$B" -maxdepth 1 -name "evmaint_${V}_*.deb")
-[ -n "$DEB" ] && [ "$(echo "$DEB" | wc -l)" = 1 ] || fail "expected one evmaint_${V}_*.deb, found: $DEB"
+if [ -z "$DEB" ] || [ "$(echo "$DEB" | wc -l)" != 1 ]; then
+	fail "expected one evmaint_${V}_*.deb, found: $DEB"
+fi
 CHANGES=$(find "$B" -maxdepth 1 -name "evmaint_${V}_*.changes")
 assert_grep '^# PASS: +[1-9]' "$T/build.log" "the package build ran no unit test"
 ok "built $(basename "$DEB") ($(stat -c %s "$DEB") bytes), its unit tests passing: $(grep -E '^# (TOTAL|FAIL)' "$T/build.log" | tr -s ' ' | paste -sd' ' -)"
@@ -72,7 +75,7 @@ for o in "$SRC"/debian/*lintian-overrides "$SRC"/debian/source/lintian-overrides
 		fail "a lintian override without a comment giving its reason (above)"
 done
 rc=0
-lintian --fail-on error,warning --info "$CHANGES" >"$T/lintian.out" 2>&1 || rc=$?
+lintian --fail-on error,warning --display-info --pedantic "$CHANGES" >"$T/lintian.out" 2>&1 || rc=$?
 echo "lintian $(lintian --version | awk '{print $2}') on $(basename "$CHANGES"):"
 sed 's/^/  | /' "$T/lintian.out"
 assert_eq "$rc" 0 "lintian's exit status"
@@ -231,7 +234,9 @@ in_root dpkg --purge evmaint >"$T/purge.log" 2>&1 ||
 assert_eq "$(in_root dpkg-query -W -f '${Status}' evmaint 2>/dev/null || true)" "" "dpkg still knows evmaint after the purge"
 while IFS= read -r f; do
 	[ -d "$R$f" ] && continue
-	[ ! -e "$R$f" ] && [ ! -L "$R$f" ] || fail "the purge left $f"
+	if [ -e "$R$f" ] || [ -L "$R$f" ]; then
+		fail "the purge left $f"
+	fi
 done <"$T/contents"
 for f in /etc/evmaint.conf /etc/cron.d/evmaint /var/lib/evmaint \
 	/etc/systemd/system/timers.target.wants/evmaint.timer /usr/share/doc/evmaint; do
