@@ -119,6 +119,19 @@ for l in deploy/deploy.log backup/backup.log config_update/config_update.log err
 done
 assert_dir "$ARCH"
 assert_dir "$(dirname "$STATE")"
+# The role's defaults are evmaint's built-in ones, every key written out:
+# the global settings are an empty config's, but for the paths set above.
+: >"$T/empty.conf"
+globals() {
+	"$EVMAINT" -c "$1" check-config | sed -e 1d -e '/^\[/,$d' -e '/^$/d' |
+		grep -v -E '^(root|archive_dir|state_file) = '
+}
+globals "$T/empty.conf" >"$T/builtin"
+globals "$CONF" >"$T/role"
+assert_same "$T/builtin" "$T/role" "the role's defaults differ from evmaint's"
+while IFS=' ' read -r key _; do
+	assert_grep "^$key = " "$CONF" "the role does not write the key $key"
+done <"$T/builtin"
 FIRST_RECAP=$RECAP
 ok "first run: $RECAP; config installed, tree built"
 

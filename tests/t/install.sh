@@ -66,11 +66,15 @@ paths() {
 		-e "s|/usr/share/doc/evmaint|$EVM_DOCDIR|g" \
 		${EVM_UNITDIR:+-e "s| /lib/systemd/system/evmaint| $EVM_UNITDIR/evmaint|g"} "$1"
 }
-paths "$SRC/man/evmaint.8" | assert_same - "$D$EVM_MANDIR/man8/evmaint.8"
-paths "$SRC/man/evmaint.conf.5" | assert_same - "$D$EVM_MANDIR/man5/evmaint.conf.5"
-(cd "$SRC" && find ansible -type f) | while IFS= read -r f; do
-	paths "$SRC/$f" | assert_same - "$D$EVM_EXAMPLEDIR/${f#ansible/}"
-done
+paths "$SRC/man/evmaint.8" >"$T/want"
+assert_same "$T/want" "$D$EVM_MANDIR/man8/evmaint.8"
+paths "$SRC/man/evmaint.conf.5" >"$T/want"
+assert_same "$T/want" "$D$EVM_MANDIR/man5/evmaint.conf.5"
+(cd "$SRC" && find ansible -type f) >"$T/examples"
+while IFS= read -r f; do
+	paths "$SRC/$f" >"$T/want"
+	assert_same "$T/want" "$D$EVM_EXAMPLEDIR/${f#ansible/}"
+done <"$T/examples"
 if [ "$EVM_SBINDIR" != /usr/sbin ]; then
 	assert_no_grep '/usr/sbin/evmaint' "$D$EVM_MANDIR/man8/evmaint.8" \
 		"the installed manual names /usr/sbin/evmaint, not where this build installs"
