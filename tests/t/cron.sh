@@ -231,6 +231,7 @@ sed "s/^$min $hour /$((10#$nmin)) $((10#$nhour)) /" "$CRONFILE" |
 	sed "s|$BIN|$T/sbin/evmaint|g" >"$T/cron.d/evmaint"
 chmod 0644 "$T/cron.d/evmaint"
 assert_grep "^$((10#$nmin)) $((10#$nhour)) " "$T/cron.d/evmaint" "could not move the job's time"
+progress "cron(8) started; the job is due at $((10#$nhour)):$nmin, up to 70 s from now"
 rc=0
 # shellcheck disable=SC2016 # expanded by the inner bash
 unshare -m bash -c '
