@@ -166,6 +166,18 @@ state_dir_names | assert_same "$T/statedir" - "files appeared beside the state f
 DRIFT_RECAP=$RECAP
 ok "--check after drift: $RECAP; tree and config untouched"
 
+# --check with the install from a .deb: the copy and the install are
+# reported, nothing is written (a real install is tests/package/deb.sh's).
+echo "not a package" >"$T/evmaint_0_all.deb"
+play_ok --check -e evmaint_install=deb -e "evmaint_deb=$T/evmaint_0_all.deb" \
+	-e "evmaint_deb_dir=$T/debs"
+assert_eq "$(task_result "Copy the .deb to the host")" changed "the copy of the .deb in check mode"
+assert_eq "$(task_result "Install the .deb and its dependencies")" skipping \
+	"the install of a .deb not yet copied, in check mode"
+assert_no_file "$T/debs" "--check made the .deb's directory"
+assert_unchanged drift -t "$T/srv" "$T/etc"
+ok "--check with evmaint_install=deb: $RECAP; nothing copied or installed"
+
 # ... and a run repairs both
 play_ok -e evmaint_rotate=5
 [ "$CHANGED" -ge 2 ] || fail "the repairing run reported changed=$CHANGED"
