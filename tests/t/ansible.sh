@@ -1,6 +1,7 @@
 #!/bin/bash
 # shellcheck source-path=SCRIPTDIR
-# The ansible example, run by the real ansible-playbook (connection local)
+# The ansible role (ansible/roles/evmaint) through its playbook, run by the
+# real ansible-playbook (connection local)
 # against a temporary tree: --check on a bare host reports changes and makes
 # none; the first run installs the config and builds the tree (changed); the
 # second changes nothing (changed=0); after drift and a new setting, --check
@@ -13,17 +14,19 @@ need_root # the play installs the config owned by root
 need ansible-playbook
 
 SRC=$(cd "$srcdir" && pwd)
-PLAYBOOK=$SRC/examples/ansible/evmaint.yml
-assert_file "$PLAYBOOK" "the ansible example is missing"
+PLAYBOOK=$SRC/ansible/evmaint.yml
+assert_file "$PLAYBOOK" "the ansible playbook is missing"
 
 t_setup
 mkdir -p "$T/etc" "$T/home" "$T/tmp"
 CONF=$T/etc/evmaint.conf
 
-# The play's settings: this test's tree, a per-log section, and the host's
-# systemd left alone (where systemd runs, the play would enable the timer).
+# The play's settings: this build's program (installed by nobody), this
+# test's tree, a per-log section, and the host's systemd left alone (where
+# systemd runs, the play would enable the timer).
 cat >"$T/vars.json" <<EOF
 {
+  "evmaint_install": "none",
   "evmaint_bin": "$EVMAINT",
   "evmaint_conf": "$CONF",
   "evmaint_root": "$ROOT",
@@ -74,7 +77,7 @@ $(tail -60 "$T/play.out")"
 
 # task_result NAME: changed/ok/skipping/fatal of the task NAME in the output.
 task_result() {
-	awk -v t="TASK [$1]" 'index($0, t) == 1 { f = 1; next }
+	awk -v t="TASK [evmaint : $1]" 'index($0, t) == 1 { f = 1; next }
 		f && /^(changed|ok|skipping|fatal):/ { sub(/:.*/, ""); print; exit }' "$T/play.out"
 }
 
@@ -116,6 +119,19 @@ for l in deploy/deploy.log backup/backup.log config_update/config_update.log err
 done
 assert_dir "$ARCH"
 assert_dir "$(dirname "$STATE")"
+# The role's defaults are evmaint's built-in ones, every key written out:
+# the global settings are an empty config's, but for the paths set above.
+: >"$T/empty.conf"
+globals() {
+	"$EVMAINT" -c "$1" check-config | sed -e 1d -e '/^\[/,$d' -e '/^$/d' |
+		grep -v -E '^(root|archive_dir|state_file) = '
+}
+globals "$T/empty.conf" >"$T/builtin"
+globals "$CONF" >"$T/role"
+assert_same "$T/builtin" "$T/role" "the role's defaults differ from evmaint's"
+while IFS=' ' read -r key _; do
+	assert_grep "^$key = " "$CONF" "the role does not write the key $key"
+done <"$T/builtin"
 FIRST_RECAP=$RECAP
 ok "first run: $RECAP; config installed, tree built"
 
@@ -149,6 +165,18 @@ assert_unchanged drift -t "$T/srv" "$T/etc"
 state_dir_names | assert_same "$T/statedir" - "files appeared beside the state file"
 DRIFT_RECAP=$RECAP
 ok "--check after drift: $RECAP; tree and config untouched"
+
+# --check with the install from a .deb: the copy and the install are
+# reported, nothing is written (a real install is tests/package/deb.sh's).
+echo "not a package" >"$T/evmaint_0_all.deb"
+play_ok --check -e evmaint_install=deb -e "evmaint_deb=$T/evmaint_0_all.deb" \
+	-e "evmaint_deb_dir=$T/debs"
+assert_eq "$(task_result "Copy the .deb to the host")" changed "the copy of the .deb in check mode"
+assert_eq "$(task_result "Install the .deb and its dependencies")" skipping \
+	"the install of a .deb not yet copied, in check mode"
+assert_no_file "$T/debs" "--check made the .deb's directory"
+assert_unchanged drift -t "$T/srv" "$T/etc"
+ok "--check with evmaint_install=deb: $RECAP; nothing copied or installed"
 
 # ... and a run repairs both
 play_ok -e evmaint_rotate=5

@@ -71,8 +71,19 @@ skip() {
 	exit 77
 }
 
+# Past a minute, each result also says how long the test has run, so that
+# "tail -f" of a long test's .log shows it moving; progress says so between.
 ok() {
-	echo "ok: $*"
+	if [ "$SECONDS" -ge 60 ]; then
+		echo "ok: [${SECONDS}s] $*"
+	else
+		echo "ok: $*"
+	fi
+}
+
+# progress MESSAGE: the step a long test is at, with the seconds it has run.
+progress() {
+	printf '[%4ds] %s\n' "$SECONDS" "$*"
 }
 
 # An unexpected failing command is a failure (exit 1), never a stray 77/99.

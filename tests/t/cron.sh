@@ -5,8 +5,9 @@
 # cron.daily; its command, run as cron runs it (env -i with cron's HOME,
 # LOGNAME, PATH and SHELL, cwd /, stdin closed, no terminal, output into a
 # pipe), rotates a tree and prints nothing at all, let alone escape codes,
-# errors included. It steps aside while the systemd timer is active and
-# only then, and a removed program leaves it silent. Last, the real cron
+# errors included. Where systemd runs it steps aside (evmaint.timer does the
+# night's pass), as logrotate's cron.daily script does, without asking
+# systemctl, and a removed program leaves it silent. Last, the real cron
 # daemon reads the file from a cron.d directory and runs the job.
 #
 # The command names $(sbindir)/evmaint, the configured path, which holds no
@@ -52,7 +53,7 @@ case $cmd in
 esac
 assert_fgrep "-x $BIN" "$T/jobs" "no 'test -x' guard on the installed program"
 assert_fgrep " $BIN -q" "$T/jobs" "the job does not run $BIN -q by its full path"
-assert_fgrep "systemctl --quiet is-active evmaint.timer" "$T/jobs" "the job does not step aside for the timer"
+assert_fgrep "if [ -d /run/systemd/system ]; then :;" "$T/jobs" "the job does not step aside where systemd runs"
 ok "cron file: name '$name', one job at $(printf '%02d:%02d' "$hour" "$min") as root, $BIN by full path, guarded"
 
 # --- running it as cron does
@@ -167,28 +168,21 @@ assert_plain "$ROOT/error.log"
 assert_errlog 'archive'
 ok "with archive_dir missing the job exits 1 and says so in plain text: $(head -1 "$T/cron.out")"
 
-# --- 4. systemd with evmaint.timer active: the job steps aside
-setup_tree
-fake_systemctl 0
-before=$(sha256sum <"$ROOT/deploy/deploy.log")
-as_cron yes "$(cron_cmd "$T/sbin/evmaint")"
-assert_eq "$CRON_RC" 0 "exit status of the job while the timer is active"
-assert_eq "$(cat "$T/systemctl.args")" "--quiet is-active evmaint.timer" "what the job asked systemctl"
-assert_no_file "$T/ran" "the job ran evmaint while evmaint.timer is active"
-assert_eq "$(sha256sum <"$ROOT/deploy/deploy.log")" "$before" "deploy.log changed"
-assert_no_file "$ROOT/deploy/deploy.log.1.gz"
-assert_empty "$T/cron.out" "the job printed something while stepping aside"
-ok "with systemd and evmaint.timer active the job asks systemctl and steps aside, silently"
-
-# --- 5. systemd running but the timer not active: the job does the work
-setup_tree
-fake_systemctl 3
-as_cron yes "$(cron_cmd "$T/sbin/evmaint")"
-assert_eq "$CRON_RC" 0 "exit status of the job with the timer inactive"
-assert_file "$T/systemctl.args" "the job did not ask systemctl about the timer"
-assert_file "$ROOT/deploy/deploy.log.1.gz" "the job did not rotate with the timer inactive"
-assert_empty "$T/cron.out"
-ok "with systemd but the timer not active the job rotates"
+# --- 4. systemd running: the job steps aside, whatever the timer's state
+# (a systemctl that would say "active" or "inactive" is never asked)
+for sysrc in 0 3; do
+	setup_tree
+	fake_systemctl $sysrc
+	before=$(sha256sum <"$ROOT/deploy/deploy.log")
+	as_cron yes "$(cron_cmd "$T/sbin/evmaint")"
+	assert_eq "$CRON_RC" 0 "exit status of the job where systemd runs"
+	assert_no_file "$T/systemctl.args" "the job asked systemctl"
+	assert_no_file "$T/ran" "the job ran evmaint where systemd runs"
+	assert_eq "$(sha256sum <"$ROOT/deploy/deploy.log")" "$before" "deploy.log changed"
+	assert_no_file "$ROOT/deploy/deploy.log.1.gz"
+	assert_empty "$T/cron.out" "the job printed something while stepping aside"
+done
+ok "where systemd runs the job steps aside, silently, without asking systemctl"
 
 # --- 6. the program removed: nothing runs, nothing printed
 setup_tree
@@ -237,6 +231,7 @@ sed "s/^$min $hour /$((10#$nmin)) $((10#$nhour)) /" "$CRONFILE" |
 	sed "s|$BIN|$T/sbin/evmaint|g" >"$T/cron.d/evmaint"
 chmod 0644 "$T/cron.d/evmaint"
 assert_grep "^$((10#$nmin)) $((10#$nhour)) " "$T/cron.d/evmaint" "could not move the job's time"
+progress "cron(8) started; the job is due at $((10#$nhour)):$nmin, up to 70 s from now"
 rc=0
 # shellcheck disable=SC2016 # expanded by the inner bash
 unshare -m bash -c '
