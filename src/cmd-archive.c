@@ -109,7 +109,7 @@ cmd_archive_exec(struct evm_ctx *ctx, struct cmd_args *args)
 	rc = cmd_archive_snapshot(ctx);
 	if (ctx->dry_run)
 		return rc;
-	dfd = tree_open_parent_trusted(ctx->cfg->state_file, NULL, geteuid(),
+	dfd = tree_open_parent_trusted(ctx->cfg->state_file, NULL,
 	    ctx->rep, &base, &why);
 	if (dfd == -1) {
 		report_error(ctx->rep, NULL, "state directory: %s", why);

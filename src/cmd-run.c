@@ -28,6 +28,7 @@
 #include "fsx.h"
 #include "json.h"
 #include "report.h"
+#include "metrics.h"
 #include "runlog.h"
 #include "scripts.h"
 #include "xmalloc.h"
@@ -648,6 +649,7 @@ cmd_run_exec(struct evm_ctx *ctx, struct cmd_args *args)
 	cmd_run_end(&r, rc, sig, e, secs);
 	scripts_record(ctx->cfg, r.rl.tag, r.rl.rel, r.start, secs, rc,
 	    ctx->rep);
+	(void)metrics_update(ctx);
 	if (ctx->json)
 		cmd_run_json(&r, rc, sig, secs);
 out:

@@ -121,7 +121,7 @@ scripts_record(const struct evm_config *cfg, const char *tag,
 	time_t			 success;
 	int			 dfd;
 
-	if ((dfd = tree_open_parent_trusted(cfg->state_file, &mk, geteuid(),
+	if ((dfd = tree_open_parent_trusted(cfg->state_file, &mk,
 	    rep, &base, &why)) == -1) {
 		report_info(rep, "script record not kept: %s", why ? why :
 		    strerror(errno));
@@ -262,7 +262,7 @@ scripts_load(const struct evm_config *cfg, struct script_runs *sr,
 
 	sr->v = NULL;
 	sr->n = 0;
-	dfd = tree_open_parent_trusted(cfg->state_file, NULL, geteuid(), NULL,
+	dfd = tree_open_parent_trusted(cfg->state_file, NULL, NULL,
 	    &base, &why);
 	if (dfd == -1 && errno != ENOENT) {
 		report_warn(rep, cfg->state_file, "script runs: %s", why);
