@@ -151,6 +151,8 @@ cmd_usage(FILE *fp, const struct evm_cmd *one)
 	    "  64 usage error   75 another evmaint holds the lock   "
 	    "78 config error\n"
 	    "  status --check: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN\n"
+	    "  run: its command's status (128+N after signal N, 127 not found, "
+	    "126 not executable)\n"
 	    "\nSee evmaint(8) and evmaint.conf(5).\n", EVMAINT_CONF);
 }
 
