@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "evmaint.h"
+#include "esc.h"
 #include "fsx.h"
 #include "xmalloc.h"
 
@@ -521,5 +522,53 @@ fsx_writers_absent(int fd)
 	if (fcntl(fd, F_SETLEASE, F_RDLCK) == -1)
 		return errno == EAGAIN ? 0 : -1;
 	(void)fcntl(fd, F_SETLEASE, F_UNLCK);
+	return 1;
+}
+
+/*
+ * Reads one of evmaint's own small files (state, journal, run records)
+ * whole into b, refusing one it does not own (fsx_open_own) and one over
+ * max bytes. 1 read, 0 missing; -1 when what is there is no usable file
+ * (not regular, linked, too big: the caller may start afresh); -2 when it
+ * cannot be read or is refused, so nothing is known. *err says why.
+ */
+int
+fsx_slurp_own(int dirfd, const char *name, size_t max, struct sbuf *b,
+    char **err)
+{
+	struct stat	 st;
+	char		 buf[65536];
+	ssize_t		 n;
+	int		 fd;
+
+	*err = NULL;
+	if ((fd = fsx_open_own(dirfd, name, O_RDONLY, &st)) == -1) {
+		if (errno == ENOENT)
+			return 0;
+		/* Someone else's file here is refused, never replaced. */
+		if (errno == EPERM) {
+			xasprintf(err, "%s: refusing it", fsx_own_refusal(&st));
+			return -2;
+		}
+		xasprintf(err, "%s", errno == EMLINK ? "not a regular file "
+		    "with one link" : strerror(errno));
+		return errno == EMLINK || errno == ELOOP ? -1 : -2;
+	}
+	sbuf_init(b);
+	sbuf_add(b, "", 0);
+	while ((n = fsx_read(fd, buf, sizeof buf)) > 0) {
+		if (b->len + (size_t)n > max) {
+			n = -1;
+			errno = EFBIG;
+			break;
+		}
+		sbuf_add(b, buf, (size_t)n);
+	}
+	close(fd);
+	if (n < 0) {
+		xasprintf(err, "%s", strerror(errno));
+		sbuf_free(b);
+		return errno == EFBIG ? -1 : -2;
+	}
 	return 1;
 }

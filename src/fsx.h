@@ -40,6 +40,9 @@ const char	*fsx_refusal(const struct stat *);
 const char	*fsx_own_refusal(const struct stat *);
 const char	*fsx_user_name(uid_t, char *, size_t);
 int		 fsx_open_own(int, const char *, int, struct stat *);
+struct sbuf;
+int		 fsx_slurp_own(int, const char *, size_t, struct sbuf *,
+		    char **);
 const char	*fsx_type_name(mode_t);
 bool		 fsx_is_tmp_name(const char *);
 bool		 fsx_is_tmp_name_of(const char *, const char *);

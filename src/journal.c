@@ -333,42 +333,13 @@ journal_parse(struct journal *j, const char *text, size_t len, char **err)
 int
 journal_load(int dirfd, const char *name, struct journal *j, char **err)
 {
-	struct stat	 st;
 	struct sbuf	 b;
-	char		 buf[65536];
-	ssize_t		 n;
-	int		 fd, rc;
+	int		 rc;
 
 	memset(j, 0, sizeof *j);
 	*err = NULL;
-	if ((fd = fsx_open_own(dirfd, name, O_RDONLY, &st)) == -1) {
-		if (errno == ENOENT)
-			return 0;
-		/* Someone else's file here is refused, never replaced. */
-		if (errno == EPERM) {
-			xasprintf(err, "%s: refusing it", fsx_own_refusal(&st));
-			return -2;
-		}
-		xasprintf(err, "%s", errno == EMLINK ? "not a regular file "
-		    "with one link" : strerror(errno));
-		return errno == EMLINK || errno == ELOOP ? -1 : -2;
-	}
-	sbuf_init(&b);
-	sbuf_add(&b, "", 0);
-	while ((n = fsx_read(fd, buf, sizeof buf)) > 0) {
-		if (b.len + (size_t)n > JOURNAL_MAX_BYTES) {
-			n = -1;
-			errno = EFBIG;
-			break;
-		}
-		sbuf_add(&b, buf, (size_t)n);
-	}
-	close(fd);
-	if (n < 0) {
-		xasprintf(err, "%s", strerror(errno));
-		sbuf_free(&b);
-		return errno == EFBIG ? -1 : -2;
-	}
+	if ((rc = fsx_slurp_own(dirfd, name, JOURNAL_MAX_BYTES, &b, err)) != 1)
+		return rc;
 	rc = journal_parse(j, b.s, b.len, err);
 	sbuf_free(&b);
 	return rc == 0 ? 1 : -1;

@@ -174,37 +174,13 @@ runs_format(const struct runs *rs, struct sbuf *b)
 int
 runs_load(int dirfd, const char *name, struct runs *rs, char **err)
 {
-	struct stat	 st;
 	struct sbuf	 b;
-	char		 buf[16384];
-	ssize_t		 n;
-	int		 fd, rc;
+	int		 rc;
 
 	memset(rs, 0, sizeof *rs);
 	*err = NULL;
-	if ((fd = fsx_open_read(dirfd, name, &st)) == -1) {
-		if (errno == ENOENT)
-			return 0;
-		xasprintf(err, "%s", errno == EMLINK ? "not a regular file "
-		    "with one link" : strerror(errno));
-		return errno == EMLINK || errno == ELOOP ? -1 : -2;
-	}
-	sbuf_init(&b);
-	sbuf_add(&b, "", 0);
-	while ((n = fsx_read(fd, buf, sizeof buf)) > 0) {
-		if (b.len + (size_t)n > RUNS_MAX_BYTES) {
-			n = -1;
-			errno = EFBIG;
-			break;
-		}
-		sbuf_add(&b, buf, (size_t)n);
-	}
-	close(fd);
-	if (n < 0) {
-		xasprintf(err, "%s", strerror(errno));
-		sbuf_free(&b);
-		return errno == EFBIG ? -1 : -2;
-	}
+	if ((rc = fsx_slurp_own(dirfd, name, RUNS_MAX_BYTES, &b, err)) != 1)
+		return rc;
 	rc = runs_parse(rs, b.s, b.len, err);
 	sbuf_free(&b);
 	return rc;

@@ -313,42 +313,13 @@ state_format(const struct state *s, struct sbuf *b)
 int
 state_load(int dirfd, const char *name, struct state *s, char **err)
 {
-	struct stat	 st;
 	struct sbuf	 b;
-	char		 buf[65536];
-	ssize_t		 n;
-	int		 fd, rc;
+	int		 rc;
 
 	memset(s, 0, sizeof *s);
 	*err = NULL;
-	if ((fd = fsx_open_own(dirfd, name, O_RDONLY, &st)) == -1) {
-		if (errno == ENOENT)
-			return 0;
-		/* Someone else's file here is refused, never replaced. */
-		if (errno == EPERM) {
-			xasprintf(err, "%s: refusing it", fsx_own_refusal(&st));
-			return -2;
-		}
-		xasprintf(err, "%s", errno == EMLINK ? "not a regular file "
-		    "with one link" : strerror(errno));
-		return errno == EMLINK || errno == ELOOP ? -1 : -2;
-	}
-	sbuf_init(&b);
-	sbuf_add(&b, "", 0);
-	while ((n = fsx_read(fd, buf, sizeof buf)) > 0) {
-		if (b.len + (size_t)n > STATE_MAX_BYTES) {
-			n = -1;
-			errno = EFBIG;
-			break;
-		}
-		sbuf_add(&b, buf, (size_t)n);
-	}
-	close(fd);
-	if (n < 0) {
-		xasprintf(err, "%s", strerror(errno));
-		sbuf_free(&b);
-		return errno == EFBIG ? -1 : -2;
-	}
+	if ((rc = fsx_slurp_own(dirfd, name, STATE_MAX_BYTES, &b, err)) != 1)
+		return rc;
 	rc = state_parse(s, b.s, b.len, err);
 	sbuf_free(&b);
 	return rc;
