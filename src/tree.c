@@ -513,6 +513,8 @@ tree_scan(struct tree *t, const char *root, uid_t owner, mode_t dir_mode,
 	if ((fd = tree_open_abs(root, NULL, rep, &why)) == -1) {
 		report_error(rep, NULL, "root %s", why);
 		free(why);
+		free(t->root);
+		t->root = NULL;	/* a failed scan leaves nothing to free */
 		return -1;
 	}
 	t->rootfd = fd;
