@@ -314,7 +314,7 @@ arc_id_name(struct arc_ids *ids, unsigned long id, bool group)
 	for (i = 0; i < ids->n; i++)
 		if (ids->v[i].id == id)
 			return ids->v[i].name;
-	ids->v = xreallocarray(ids->v, ids->n + 1, sizeof ids->v[0]);
+	ids->v = xgrowarray(ids->v, ids->n + 1, sizeof ids->v[0]);
 	ids->v[ids->n].id = id;
 	ids->v[ids->n].name = NULL;
 	if (group) {
@@ -1063,7 +1063,7 @@ arc_problem(struct arc_scan *s, const char *fmt, ...)
 	if (vasprintf(&msg, fmt, ap) == -1)
 		msg = NULL;
 	va_end(ap);
-	s->problems = xreallocarray(s->problems, s->nproblems + 1,
+	s->problems = xgrowarray(s->problems, s->nproblems + 1,
 	    sizeof *s->problems);
 	/* names inside libarchive's messages are bytes too */
 	s->problems[s->nproblems++] = esc_human_dup(msg != NULL ? msg :
@@ -1394,7 +1394,7 @@ arc_list(int dirfd, struct arc_entry **entries, size_t *nentries)
 		    fsx_fstatat(dirfd, de->d_name, &st) == -1 ||
 		    !S_ISREG(st.st_mode))
 			continue;
-		v = xreallocarray(v, n + 1, sizeof *v);
+		v = xgrowarray(v, n + 1, sizeof *v);
 		x = &v[n++];
 		x->name = xstrdup(de->d_name);
 		x->stamp = t;

@@ -39,7 +39,7 @@ static void
 cmd_archive_add(struct arc_member **m, size_t *n, char **names,
     struct tree_dir *d, const char *file, bool live)
 {
-	*m = xreallocarray(*m, *n + 1, sizeof **m);
+	*m = xgrowarray(*m, *n + 1, sizeof **m);
 	memset(&(*m)[*n], 0, sizeof **m);
 	names[*n] = tree_join(d->rel, file);
 	(*m)[*n].name = names[*n];

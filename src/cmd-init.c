@@ -277,7 +277,7 @@ cmd_init_plan_missing_root(struct evm_ctx *ctx)
 					report_action(ctx->rep, "create", prefix,
 					    -1, -1, "directory (%04o)",
 					    (unsigned)cfg->dir_mode);
-					said = xreallocarray(said, nsaid + 1,
+					said = xgrowarray(said, nsaid + 1,
 					    sizeof *said);
 					said[nsaid++] = prefix;
 				} else

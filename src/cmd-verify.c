@@ -53,7 +53,7 @@ struct vf_run {
 static void
 vf_problem(struct vf_item *it, const char *msg)
 {
-	it->problems = xreallocarray(it->problems, it->nproblems + 1,
+	it->problems = xgrowarray(it->problems, it->nproblems + 1,
 	    sizeof *it->problems);
 	it->problems[it->nproblems++] = xstrdup(msg);
 }
@@ -90,7 +90,7 @@ vf_add(struct vf_run *v, const char *show, int dirfd, const char *file,
 {
 	struct vf_item *it;
 
-	v->items = xreallocarray(v->items, v->n + 1, sizeof *v->items);
+	v->items = xgrowarray(v->items, v->n + 1, sizeof *v->items);
 	it = &v->items[v->n++];
 	memset(it, 0, sizeof *it);
 	it->show = xstrdup(show);

@@ -411,7 +411,7 @@ cz_collect(struct rot_run *r, size_t *np)
 			    l->gens[k + 1].gn.num == g->gn.num &&
 			    strcmp(l->gens[k + 1].gn.tag, g->gn.tag) == 0)
 				continue;	/* an unresolved pair */
-			jobs = xreallocarray(jobs, n + 1, sizeof *jobs);
+			jobs = xgrowarray(jobs, n + 1, sizeof *jobs);
 			j = &jobs[n++];
 			memset(j, 0, sizeof *j);
 			j->log = l;

@@ -183,7 +183,7 @@ conf_err(struct conf_errors *e, const char *name, int line, const char *fmt,
 	/* a value quoted from the file may hold control bytes */
 	esc_human(&b, msg ? msg : "out of memory");
 	free(msg);
-	e->msg = xreallocarray(e->msg, e->n + 1, sizeof *e->msg);
+	e->msg = xgrowarray(e->msg, e->n + 1, sizeof *e->msg);
 	e->msg[e->n++] = sbuf_steal(&b);
 }
 
@@ -333,6 +333,8 @@ conf_set_loglist(struct evm_config *cfg, const char *v, char **why)
 	while (cap / 2 < ntok)
 		cap *= 2;
 	set = xcalloc(cap, sizeof *set);
+	/* sized once: growing by one entry copies the list 60,000 times */
+	logs = xreallocarray(NULL, ntok, sizeof *logs);
 	sbuf_init(&err);
 	copy = xstrdup(v);
 	for (tok = strtok_r(copy, " \t", &save); tok != NULL;
@@ -355,7 +357,6 @@ conf_set_loglist(struct evm_config *cfg, const char *v, char **why)
 			    (int)(base - tok), tok, (int)gn.baselen, base);
 			continue;
 		}
-		logs = xreallocarray(logs, n + 1, sizeof *logs);
 		logs[n] = xstrdup(tok);
 		if (conf_seen(set, cap, logs, tok, n)) {
 			sbuf_addf(&err, "%s'%s' is listed twice", err.len ?
@@ -754,7 +755,7 @@ conf_parse_section(struct conf_parse *p, struct evm_config *cfg, char *s)
 			    cfg->sections[i].line);
 			return;
 		}
-	cfg->sections = xreallocarray(cfg->sections, cfg->nsections + 1,
+	cfg->sections = xgrowarray(cfg->sections, cfg->nsections + 1,
 	    sizeof *cfg->sections);
 	sec = &cfg->sections[cfg->nsections++];
 	memset(sec, 0, sizeof *sec);

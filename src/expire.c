@@ -157,7 +157,7 @@ ex_collect(struct rot_run *r, size_t *np)
 				    sizeof tag);
 				name = ex_member_name(r, l, g, tag);
 			}
-			items = xreallocarray(items, n + 1, sizeof *items);
+			items = xgrowarray(items, n + 1, sizeof *items);
 			items[n].log = l;
 			items[n].gen = g;
 			items[n].name = name;

@@ -280,7 +280,7 @@ hist_is_ours(const struct hist *h, const char *name, struct gen_name *gn)
 static void
 hist_state_add(struct hist_state *s, const char *name, const struct stat *st)
 {
-	s->v = xreallocarray(s->v, s->n + 1, sizeof *s->v);
+	s->v = xgrowarray(s->v, s->n + 1, sizeof *s->v);
 	s->v[s->n].name = xstrdup(name);
 	s->v[s->n].dev = st->st_dev;
 	s->v[s->n].ino = st->st_ino;
@@ -405,7 +405,7 @@ hist_src_add(struct hist *h, enum hist_kind kind, const char *name)
 {
 	struct hist_src *s;
 
-	h->src = xreallocarray(h->src, h->nsrc + 1, sizeof *h->src);
+	h->src = xgrowarray(h->src, h->nsrc + 1, sizeof *h->src);
 	s = &h->src[h->nsrc++];
 	memset(s, 0, sizeof *s);
 	s->kind = kind;
@@ -550,7 +550,7 @@ hist_tree_gens(struct hist *h, const struct hist_state *st0, struct log *l)
 		if (name[0] == '/' || strcmp(name, h->base) == 0 ||
 		    !hist_is_ours(h, name, &gn))
 			continue;
-		l->gens = xreallocarray(l->gens, l->ngens + 1, sizeof *l->gens);
+		l->gens = xgrowarray(l->gens, l->ngens + 1, sizeof *l->gens);
 		g = &l->gens[l->ngens++];
 		memset(g, 0, sizeof *g);
 		g->name = xstrdup(name);
@@ -711,7 +711,7 @@ hist_plan_archives(struct hist *h, const struct hist_state *st0, bool all)
 			    fsx_refusal(&st) : strerror(errno));
 			continue;
 		}
-		h->arcs = xreallocarray(h->arcs, h->narcs + 1,
+		h->arcs = xgrowarray(h->arcs, h->narcs + 1,
 		    sizeof *h->arcs);
 		a = &h->arcs[h->narcs++];
 		a->name = xstrdup(name);

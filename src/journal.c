@@ -78,7 +78,7 @@ journal_add_log(struct journal *j, const char *rel)
 {
 	struct jr_log *l;
 
-	j->logs = xreallocarray(j->logs, j->nlogs + 1, sizeof *j->logs);
+	j->logs = xgrowarray(j->logs, j->nlogs + 1, sizeof *j->logs);
 	l = &j->logs[j->nlogs++];
 	memset(l, 0, sizeof *l);
 	l->rel = xstrdup(rel);
@@ -92,7 +92,7 @@ journal_add_step(struct jr_log *l, enum jr_kind kind, const char *a,
 {
 	struct jr_step *s;
 
-	l->steps = xreallocarray(l->steps, l->nsteps + 1, sizeof *l->steps);
+	l->steps = xgrowarray(l->steps, l->nsteps + 1, sizeof *l->steps);
 	s = &l->steps[l->nsteps++];
 	s->kind = kind;
 	s->a = xstrdup(a);
@@ -108,7 +108,7 @@ journal_add_member(struct journal *j, const char *dirrel, const char *file,
 {
 	struct jr_member *m;
 
-	j->members = xreallocarray(j->members, j->nmembers + 1,
+	j->members = xgrowarray(j->members, j->nmembers + 1,
 	    sizeof *j->members);
 	m = &j->members[j->nmembers++];
 	m->dirrel = xstrdup(dirrel);

@@ -93,7 +93,7 @@ mon_item(struct mon *m, enum mon_sev sev, const char *kind, const char *path,
 	struct mon_item	*it;
 	va_list		 ap;
 
-	m->items = xreallocarray(m->items, m->nitems + 1, sizeof *m->items);
+	m->items = xgrowarray(m->items, m->nitems + 1, sizeof *m->items);
 	it = &m->items[m->nitems++];
 	it->sev = sev;
 	it->kind = kind;

@@ -153,7 +153,7 @@ report_said(struct report *r, const char *line)
 	for (i = 0; i < r->nsaid; i++)
 		if (strcmp(r->said[i], line) == 0)
 			return true;
-	r->said = xreallocarray(r->said, r->nsaid + 1, sizeof *r->said);
+	r->said = xgrowarray(r->said, r->nsaid + 1, sizeof *r->said);
 	r->said[r->nsaid++] = xstrdup(line);
 	return false;
 }

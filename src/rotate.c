@@ -425,7 +425,7 @@ rot_rescan(struct rot_run *r)
 
 	for (i = 0; i < r->scan.nlogs; i++)
 		if (r->scan.logs[i].recovered) {
-			recovered = xreallocarray(recovered, n + 1,
+			recovered = xgrowarray(recovered, n + 1,
 			    sizeof *recovered);
 			recovered[n++] = xstrdup(r->scan.logs[i].rel);
 		}
@@ -801,7 +801,7 @@ rot_adopt(struct rot_run *r, struct log *l)
 				break;
 		}
 		sl = state_get(&r->state, l->rel, true);
-		sl->gens = xreallocarray(sl->gens, sl->ngens + 1,
+		sl->gens = xgrowarray(sl->gens, sl->ngens + 1,
 		    sizeof *sl->gens);
 		sl->gens[sl->ngens].num = g->gn.num;
 		snprintf(sl->gens[sl->ngens].tag, EVM_TAG_MAX, "%s", tag);
@@ -890,9 +890,9 @@ rot_plan(struct rot_run *r, struct log *l, const char *why)
 			}
 			journal_add_step(jl, JR_RENAME, g->name, dst,
 			    g->st.st_dev, g->st.st_ino);
-			gone = xreallocarray(gone, ngone + 1, sizeof *gone);
+			gone = xgrowarray(gone, ngone + 1, sizeof *gone);
 			gone[ngone++] = g->name;
-			taken = xreallocarray(taken, ntaken + 1, sizeof *taken);
+			taken = xgrowarray(taken, ntaken + 1, sizeof *taken);
 			taken[ntaken++] = dst;
 		}
 		if (first && rot_tag_used(sl, l, tag))
@@ -1063,7 +1063,7 @@ rot_simulate(struct rot_plan *p)
 		free(g->name);
 		g->name = gen_name_num(l->name, ++g->gn.num, g->gn.gz);
 	}
-	l->gens = xreallocarray(l->gens, l->ngens + 1, sizeof *l->gens);
+	l->gens = xgrowarray(l->gens, l->ngens + 1, sizeof *l->gens);
 	g = &l->gens[l->ngens++];
 	memset(g, 0, sizeof *g);
 	g->name = xstrdup(p->slot);
@@ -1115,7 +1115,7 @@ rot_rotate(struct rot_run *r)
 		}
 		if ((p = rot_plan(r, l, why)) == NULL)
 			continue;
-		plans = xreallocarray(plans, n + 1, sizeof *plans);
+		plans = xgrowarray(plans, n + 1, sizeof *plans);
 		plans[n++] = p;
 	}
 	if (n == 0 || r->ctx->dry_run) {

@@ -133,7 +133,7 @@ runs_parse(struct runs *rs, const char *text, size_t len, char **err)
 		}
 		if (*line == '\0' || *line == '#')
 			continue;
-		rs->v = xreallocarray(rs->v, rs->n + 1, sizeof *rs->v);
+		rs->v = xgrowarray(rs->v, rs->n + 1, sizeof *rs->v);
 		if (runs_parse_line(line, &rs->v[rs->n]) != 0) {
 			xasprintf(err, "line %d: expected 'run COMMAND START "
 			    "DURATION_MS EXIT [COUNTER=N]...'", lineno);
@@ -231,7 +231,7 @@ runs_append(int dirfd, const char *name, const struct run_rec *rec,
 		return -1;
 	}
 	free(err);
-	rs.v = xreallocarray(rs.v, rs.n + 1, sizeof *rs.v);
+	rs.v = xgrowarray(rs.v, rs.n + 1, sizeof *rs.v);
 	rs.v[rs.n++] = *rec;
 	memset(&out, 0, sizeof out);
 	out.v = xreallocarray(NULL, rs.n, sizeof *out.v);

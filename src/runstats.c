@@ -62,7 +62,7 @@ rs_get(struct runstats *rs, const char *tag, size_t len)
 
 	if ((s = rs_lookup(rs, tag, len)) != NULL)
 		return s;
-	rs->v = xreallocarray(rs->v, rs->n + 1, sizeof *rs->v);
+	rs->v = xgrowarray(rs->v, rs->n + 1, sizeof *rs->v);
 	s = &rs->v[rs->n++];
 	memset(s, 0, sizeof *s);
 	s->tag = xstrndup(tag, len);
@@ -139,7 +139,7 @@ rs_start(struct runstats *rs, struct rs_script *s, const struct runlog_line *l)
 		    sizeof *s->open);
 		s->nopen--;
 	}
-	s->open = xreallocarray(s->open, s->nopen + 1, sizeof *s->open);
+	s->open = xgrowarray(s->open, s->nopen + 1, sizeof *s->open);
 	s->open[s->nopen++] = (struct rs_open){ l->pid, l->t, false, 0, 0, 0 };
 }
 

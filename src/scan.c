@@ -124,7 +124,7 @@ scan_gen_add(struct log *l, const char *name, const struct gen_name *gn)
 {
 	struct gen *g;
 
-	l->gens = xreallocarray(l->gens, l->ngens + 1, sizeof *l->gens);
+	l->gens = xgrowarray(l->gens, l->ngens + 1, sizeof *l->gens);
 	g = &l->gens[l->ngens++];
 	memset(g, 0, sizeof *g);
 	g->name = xstrdup(name);

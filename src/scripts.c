@@ -157,7 +157,7 @@ scripts_get(struct script_runs *sr, const char *tag, size_t taglen)
 		if (strlen(sr->v[i].tag) == taglen &&
 		    memcmp(sr->v[i].tag, tag, taglen) == 0)
 			return &sr->v[i];
-	sr->v = xreallocarray(sr->v, sr->n + 1, sizeof *sr->v);
+	sr->v = xgrowarray(sr->v, sr->n + 1, sizeof *sr->v);
 	sr->v[sr->n] = (struct script_run){ xstrndup(tag, taglen), -1, 0, 0,
 	    -1 };
 	return &sr->v[sr->n++];
@@ -285,7 +285,7 @@ scripts_load(const struct evm_config *cfg, struct script_runs *sr,
 			if (strncmp(de->d_name, prefix, plen) != 0 ||
 			    scripts_read(dfd, de->d_name, &r) != 0)
 				continue;
-			sr->v = xreallocarray(sr->v, sr->n + 1, sizeof *sr->v);
+			sr->v = xgrowarray(sr->v, sr->n + 1, sizeof *sr->v);
 			sr->v[sr->n++] = r;
 		}
 		closedir(dp);

@@ -160,7 +160,7 @@ state_parse_gens(struct state_log *l, const char *s)
 		n = comma ? (size_t)(comma - colon - 1) : strlen(colon + 1);
 		if (n == 0 || n >= EVM_TAG_MAX)
 			return -1;
-		l->gens = xreallocarray(l->gens, l->ngens + 1, sizeof *l->gens);
+		l->gens = xgrowarray(l->gens, l->ngens + 1, sizeof *l->gens);
 		l->gens[l->ngens].num = (int)num;
 		memcpy(l->gens[l->ngens].tag, colon + 1, n);
 		l->gens[l->ngens].tag[n] = '\0';
