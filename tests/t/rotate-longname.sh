@@ -38,7 +38,8 @@ for n in "$L240" "$L250"; do
 done
 assert_no_tmp "$ROOT"
 assert_no_tmp "$ARCH"
-tar -tf "$ARCH"/event-20261105T020000.tar | grep -qF "deploy/$L250-20261103.gz" ||
+tar -tf "$ARCH"/event-20261105T020000.tar >"$T/members"
+grep -qF "deploy/$L250-20261103.gz" "$T/members" ||
 	fail "the 250-byte log's expired generation is not in the archive"
 ok "240- and 250-byte logs: rotated, compressed, shifted and archived"
 
