@@ -35,46 +35,10 @@ crash_restore() {
 	cp -a "$T/init/srv" "$T/init/var" "$T/"
 }
 
-# Content as the scripts wrote it: evmaint's own error lines (a faulted run
-# reports into error.log, as it should) are left out of the comparison.
-crash_content() {
-	case $1 in
-	*.gz) zcat "$1" ;;
-	*) cat "$1" ;;
-	esac | { grep -a -v -E ' evmaint\[[0-9]+\]: ERROR ' || true; } |
-		sha256sum | cut -c1-16
-}
-
-# crash_listing: what a run left, as text, for comparing two runs.
+# crash_listing: what a run left, as text, for comparing two runs (one
+# python3 process: see crash_listing.py).
 crash_listing() {
-	local f a x
-	(cd "$ROOT" && find . -print | LC_ALL=C sort) | while IFS= read -r f; do
-		if [ -L "$ROOT/$f" ] || [ ! -f "$ROOT/$f" ]; then
-			echo "tree $f $(stat -c %F "$ROOT/$f")"
-			continue
-		fi
-		echo "tree $f $(stat -c %a "$ROOT/$f") $(crash_content "$ROOT/$f")"
-	done
-	for a in "$ARCH"/*; do
-		[ -e "$a" ] || continue
-		case $a in
-		*.sha256)
-			echo "sidecar ${a##*/} $(cd "$ARCH" && sha256sum -c --quiet "${a##*/}" && echo ok)"
-			continue
-			;;
-		esac
-		x=$T/x
-		rm -rf "$x"
-		mkdir "$x"
-		tar -xf "$a" -C "$x"
-		(cd "$x" && find . -type f | LC_ALL=C sort | while IFS= read -r f; do
-			echo "archive ${a##*/} $f $(crash_content "$f")"
-		done)
-		rm -rf "$x"
-	done
-	echo "state $(cat "$STATE")"
-	[ ! -e "$STATE.journal" ] || echo "JOURNAL LEFT"
-	find "$T/srv" "$T/var" -name '.evmaint-tmp.*' -printf 'TEMP LEFT %p\n'
+	python3 "$TESTDIR/crash_listing.py" "$ROOT" "$ARCH" "$STATE" "$T"
 }
 
 # crash_lines: every line written, as found in live logs, generations and
