@@ -51,8 +51,9 @@ done
 day_tail 7 | tee -a "$T/expect" >>"$D/deploy.log"
 narc=$(find "$ARCH" -name 'event-*.tar' | wc -l)
 ngen=$(find "$D" -name 'deploy.log.*' | wc -l)
-[ "$narc" -ge 3 ] && [ "$ngen" = 2 ] ||
+if [ "$narc" -lt 3 ] || [ "$ngen" != 2 ]; then
 	fail "setup: $narc nightly archives, $ngen generations in the tree"
+fi
 snap before -t "$ROOT" "$ARCH"
 
 # --- 1. every line once, in order, across archives, generations, live log
@@ -170,7 +171,7 @@ assert_grep "^PAGED:2026-11-07T14:31:00" "$T/tty"
 PAGER="sed s/^/PAGED:/" tty_cat cat --no-pager --since 2026-11-07T14:31 deploy >"$T/tty"
 assert_grep "^2026-11-07T14:31:00" "$T/tty"
 assert_no_grep "PAGED" "$T/tty"
-(unset LESS; PAGER=env tty_cat cat deploy) >"$T/tty"
+(unset LESS; PAGER="env" tty_cat cat deploy) >"$T/tty"
 assert_grep "^LESS=FRX$" "$T/tty"
 LESS=S PAGER=env tty_cat cat deploy >"$T/tty"
 assert_grep "^LESS=S$" "$T/tty"

@@ -77,9 +77,9 @@ has_sample "$M" evmaint_archive_newest_timestamp_seconds ''
 at "2026-11-25 03:00:00" evm_run 0 status --prometheus
 cp "$T/out" "$T/stdout.prom"
 promcheck "$T/stdout.prom"
-for m in $(sed -n 's/^# TYPE \([a-z_]*\) .*/\1/p' "$M"); do
+while read -r m; do
 	assert_grep "^# TYPE $m gauge" "$T/stdout.prom" "status --prometheus lacks $m"
-done
+done < <(sed -n 's/^# TYPE \([a-z_]*\) .*/\1/p' "$M")
 ok "rotate and archive rewrite metrics_file (0644 under umask 077, no temporary left, not on -n); promtool accepts it and status --prometheus"
 
 # --- 2. the run records: status, --json, the last 30
@@ -101,7 +101,7 @@ assert_eq "$(json_get runs.rotate.last_success.start)" 2026-11-25T02:00:00+01:00
 assert_eq "$(json_get runs.rotate.last.errors)" 1 "--json: the failed run's errors"
 at "2026-11-26 04:00:00" evm_run 0 status
 assert_grep '^last good rotate: +2026-11-25T02:00:00\+01:00' "$T/out" "status: the last good rotate after a failed one"
-for i in $(seq 1 34); do
+for _ in $(seq 1 34); do
 	at "2026-11-26 05:00:00" evm_run 1 rotate -f
 done
 assert_eq "$(grep -c '^run ' "$STATE.runs")" 32 "records kept: the last 30, and the last success of rotate and of archive"
@@ -136,6 +136,7 @@ port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0));
 t_bg "$NE" --web.listen-address="127.0.0.1:$port" --collector.disable-defaults \
 	--collector.textfile --collector.textfile.directory="$PROM" >"$T/ne.log" 2>&1
 NE_PID=$BG_PID
+# shellcheck disable=SC2317 # called by wait_until
 scrape() {
 	curl -sf "http://127.0.0.1:$port/metrics" >"$T/scrape" 2>/dev/null
 }

@@ -68,31 +68,31 @@ D='[s for s in d["scripts"] if s["script"] == "deploy"][0]'
 B='[s for s in d["scripts"] if s["script"] == "backup"][0]'
 assert_json "$T/all.json" "sorted(s['script'] for s in d['scripts']) == ['backup', 'deploy']" \
 	"only the tags of runs: not 'someone', an END without a START (in error.log)"
-assert_json "$T/all.json" "$D['runs'] == 25 and $D['failures'] == 2" "deploy: runs and failures"
-assert_json "$T/all.json" "$D['success_rate'] == 0.92" "deploy: success rate"
-assert_json "$T/all.json" "$D['duration_median_seconds'] == 13 and $D['duration_p95_seconds'] == 24" \
+assert_json "$T/all.json" "${D}['runs'] == 25 and ${D}['failures'] == 2" "deploy: runs and failures"
+assert_json "$T/all.json" "${D}['success_rate'] == 0.92" "deploy: success rate"
+assert_json "$T/all.json" "${D}['duration_median_seconds'] == 13 and ${D}['duration_p95_seconds'] == 24" \
 	"deploy: median 13 s (of 1..25), p95 24 s (nearest rank: the 24th of 25)"
-assert_json "$T/all.json" "$D['duration_max_seconds'] == 25 and $D['duration_total_seconds'] == 325" \
+assert_json "$T/all.json" "${D}['duration_max_seconds'] == 25 and ${D}['duration_total_seconds'] == 325" \
 	"deploy: max and total"
-assert_json "$T/all.json" "$D['last_run'] == '2026-11-22T02:25:00+01:00' and $D['last_exit_status'] == 0" \
+assert_json "$T/all.json" "${D}['last_run'] == '2026-11-22T02:25:00+01:00' and ${D}['last_exit_status'] == 0" \
 	"deploy: the last run, at its START time"
-assert_json "$T/all.json" "$D['last_failure'] == '2026-11-21T02:17:00+01:00' and $D['last_failure_exit_status'] == 128 + 15" \
+assert_json "$T/all.json" "${D}['last_failure'] == '2026-11-21T02:17:00+01:00' and ${D}['last_failure_exit_status'] == 128 + 15" \
 	"deploy: the last failure, killed by TERM"
-assert_json "$T/all.json" "$B['runs'] == 4 and $B['failures'] == 1 and $B['last_exit_status'] == 0" "backup"
+assert_json "$T/all.json" "${B}['runs'] == 4 and ${B}['failures'] == 1 and ${B}['last_exit_status'] == 0" "backup"
 ok "whole history across an archive, a generation and the live log: counts, rate, median, p95, max, total, last run and failure"
 
 # --- 2. --since, --until, one script
 at "2026-11-22 12:00:00" evm_run 0 --json report --since 2026-11-21
-assert_json "$T/out" "$D['runs'] == 15 and $D['failures'] == 1" "--since: deploy runs 11..25"
-assert_json "$T/out" "$D['duration_median_seconds'] == 18 and $D['duration_p95_seconds'] == 25" \
+assert_json "$T/out" "${D}['runs'] == 15 and ${D}['failures'] == 1" "--since: deploy runs 11..25"
+assert_json "$T/out" "${D}['duration_median_seconds'] == 18 and ${D}['duration_p95_seconds'] == 25" \
 	"--since: median of 11..25 is 18, p95 the 15th of 15"
 assert_json "$T/out" "d['since'] == '2026-11-21T00:00:00+01:00'" "--since echoed"
 at "2026-11-22 12:00:00" evm_run 0 --json report --until 2026-11-20
-assert_json "$T/out" "$D['runs'] == 10 and $D['failures'] == 1 and $D['duration_total_seconds'] == 55" "--until: day 1 only"
+assert_json "$T/out" "${D}['runs'] == 10 and ${D}['failures'] == 1 and ${D}['duration_total_seconds'] == 55" "--until: day 1 only"
 at "2026-11-22 12:00:00" evm_run 0 --json report --since 2026-11-21T02:15 --until 2026-11-21T02:17
-assert_json "$T/out" "$D['runs'] == 3" "--since/--until to the minute: runs 15, 16, 17"
+assert_json "$T/out" "${D}['runs'] == 3" "--since/--until to the minute: runs 15, 16, 17"
 at "2026-11-22 12:00:00" evm_run 0 --json report --since -1d
-assert_json "$T/out" "$D['runs'] == 5 and d['since'] == '2026-11-21T12:00:00+01:00'" "--since -1d at noon on the 22nd: day 3's runs only"
+assert_json "$T/out" "${D}['runs'] == 5 and d['since'] == '2026-11-21T12:00:00+01:00'" "--since -1d at noon on the 22nd: day 3's runs only"
 at "2026-11-22 12:00:00" evm_run 0 --json report backup
 assert_json "$T/out" "[s['script'] for s in d['scripts']] == ['backup']" "SCRIPT: only backup"
 at "2026-11-22 12:00:00" evm_run 0 --json report nosuchscript
@@ -122,6 +122,7 @@ fi
 
 # --- 5. runs made by evmaint run itself
 mkdir "$T/bin"
+# shellcheck disable=SC2016 # the script's own $1
 printf '#!/bin/sh\necho working\nexit "$1"\n' >"$T/bin/job.sh"
 chmod 0755 "$T/bin/job.sh"
 for st in 0 0 5; do
@@ -129,8 +130,8 @@ for st in 0 0 5; do
 done
 at "2026-11-22 12:00:00" evm_run 0 --json report job
 J='d["scripts"][0]'
-assert_json "$T/out" "$J['script'] == 'job' and $J['runs'] == 3 and $J['failures'] == 1 and $J['last_exit_status'] == 5" \
+assert_json "$T/out" "${J}['script'] == 'job' and ${J}['runs'] == 3 and ${J}['failures'] == 1 and ${J}['last_exit_status'] == 5" \
 	"the runs evmaint run wrote"
-assert_json "$T/out" "$J['last_run'] == '2026-11-22T10:00:00+01:00' and 0 < $J['duration_max_seconds'] < 30" "their time and duration"
+assert_json "$T/out" "${J}['last_run'] == '2026-11-22T10:00:00+01:00' and 0 < ${J}['duration_max_seconds'] < 30" "their time and duration"
 ok "runs written by evmaint run are reported"
 exit 0

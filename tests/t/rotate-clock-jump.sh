@@ -26,7 +26,7 @@ clk() {
 }
 
 archives() {
-	(cd "$ARCH" && ls | grep -E '^event-.*\.tar$' || true)
+	find "$ARCH" -maxdepth 1 -name 'event-*.tar' -printf '%f\n' | LC_ALL=C sort
 }
 
 t_setup "archive_keep_days = 5" "rotate = 1" "[backup/backup.log]" "maxsize = 1k"

@@ -19,6 +19,7 @@ conf_add "metrics_file = $PROM/evmaint.prom"
 M=$PROM/evmaint.prom
 evm_run 0 init
 evm_run 0 rotate
+# shellcheck disable=SC2016 # the script's own $1
 printf '#!/bin/sh\necho backing up\nexit "${1:-0}"\n' >"$T/bin/backup.sh"
 chmod 0755 "$T/bin/backup.sh"
 
@@ -56,8 +57,9 @@ assert_eq "$(sample "$M" evmaint_script_last_exit_status '{script="backup"}')" 0
 	"the successful run's exit status"
 ts=$(sample "$M" evmaint_script_last_success_timestamp_seconds '{script="backup"}')
 now=$(date +%s)
-[ "${ts%.*}" -ge $((now - 120)) ] && [ "${ts%.*}" -le $((now + 5)) ] ||
+if [ "${ts%.*}" -lt $((now - 120)) ] || [ "${ts%.*}" -gt $((now + 5)) ]; then
 	fail "last success $ts is not this run's time ($now)"
+fi
 evm_run 0 status --check
 assert_grep '^EVMAINT OK' "$T/out" "the check is not OK after a good run"
 ok "a successful run: exit 0, last success now, status --check OK"

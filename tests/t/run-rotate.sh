@@ -40,6 +40,7 @@ pid=$!
 T_PIDS+=("$pid")
 base=$(date -d '2026-11-25 02:00:00' +%s)
 wait_until 10 grep -q 'line 0-1$' "$LOG" || fail "the script did not start writing"
+# shellcheck disable=SC2317 # called by wait_until
 seen() { # BURST: its last line is in the live log or a generation
 	{ zcat -f "$ROOT"/deploy/deploy.log* 2>/dev/null || true; } | grep -q "line $1-1000\$"
 }

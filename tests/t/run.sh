@@ -23,6 +23,7 @@ script() { # NAME BODY: an executable sh script in $T/bin
 }
 
 # --- 1. line format, stderr marking, the log created on the fly
+# shellcheck disable=SC2016 # the scripts' own $1
 script deploy.sh 'echo "fetching release $1"; echo "warning: cache cold" >&2; echo done'
 evm_run 0 run -- "$T/bin/deploy.sh" 41 --prod
 LOG=$ROOT/deploy/deploy.log
@@ -111,6 +112,7 @@ ok "exit statuses 3, 127, 126 (also without #!), 143 for TERM; failures in error
 
 # --- 3. signals passed on
 # (bounded, so that a broken forwarding leaves nothing running for long)
+# shellcheck disable=SC2016 # $SIG and $i are the script's
 script trapper.sh 'trap "echo got-\$SIG; exit 7" $SIG; echo ready; i=0; while [ $i -lt 300 ]; do sleep 0.05; i=$((i + 1)); done'
 for sig in TERM HUP INT; do
 	: >"$LOG"

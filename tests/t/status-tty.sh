@@ -29,7 +29,7 @@ tty() {
 t_setup
 at "2026-11-24 12:00:00" evm_run 0 init
 mkdir -p "$ROOT/a-script-with-a-rather-long-name"
-L=a-script-with-a-rather-long-name/a-script-with-a-rather-long-name.log
+L="a-script-with-a-rather-long-name/a-script-with-a-rather-long-name.log"
 seq 1 200000 | sed 's/^/2026-11-24T10:00:00+01:00 deploy[1]: line /' >"$ROOT/deploy/deploy.log"
 seq 1 1000 >"$ROOT/$L"
 chmod 0640 "$ROOT/$L"

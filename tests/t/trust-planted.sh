@@ -9,8 +9,9 @@
 
 need_root # the victim is root's evmaint
 need setpriv
-getent passwd nobody >/dev/null && getent group nogroup >/dev/null ||
+if ! getent passwd nobody >/dev/null || ! getent group nogroup >/dev/null; then
 	skip "needs user nobody and group nogroup"
+fi
 
 # as_nobody CMD...: the local attacker.
 as_nobody() {
@@ -19,6 +20,7 @@ as_nobody() {
 
 # sticky_setup [CONFIG LINE...]: t_setup, plus $S, a sticky world-writable
 # directory of our own (never /tmp itself, which other tests share).
+# shellcheck disable=SC2120 # the config lines are optional
 sticky_setup() {
 	t_setup "$@"
 	S=$(mktemp -d "$T/sticky.XXXXXX")

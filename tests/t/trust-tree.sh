@@ -10,8 +10,9 @@
 
 need_root # the victim is root's evmaint
 need setpriv
-getent passwd nobody >/dev/null && getent group nogroup >/dev/null ||
+if ! getent passwd nobody >/dev/null || ! getent group nogroup >/dev/null; then
 	skip "needs user nobody and group nogroup"
+fi
 
 as_nobody() {
 	setpriv --reuid=nobody --regid=nogroup --clear-groups "$@"
