@@ -338,13 +338,18 @@ fsx_open_own(int dirfd, const char *name, int flags, struct stat *st)
 {
 	int fd, saved;
 
+	memset(st, 0, sizeof *st);	/* defined on every return */
 	do
 		fd = openat(dirfd, name, flags | O_NONBLOCK | FSX_OPEN_FLAGS);
 	while (fd == -1 && errno == EINTR);
-	if (fd == -1)
+	/* EPERM is ours to say, with st filled in: the kernel's is EACCES */
+	if (fd == -1) {
+		if (errno == EPERM)
+			errno = EACCES;
 		return -1;
+	}
 	if (fstat(fd, st) == -1)
-		saved = errno;
+		saved = errno == EPERM ? EACCES : errno;
 	else if (fsx_refusal(st) != NULL)
 		saved = EMLINK;
 	else if (fsx_own_refusal(st) != NULL)

@@ -920,6 +920,7 @@ rot_plan(struct rot_run *r, struct log *l, const char *why)
 				goto fail;
 			}
 			free(p->slot);
+			p->slot = NULL;	/* exhausted below frees the plan */
 			first = false;
 			clock_tag(r->ctx->now, false, tag, sizeof tag);
 		}

@@ -225,7 +225,7 @@ runs_append(int dirfd, const char *name, const struct run_rec *rec,
 	size_t		 i;
 	int		 rc;
 
-	if ((rc = runs_load(dirfd, name, &rs, &err)) == -2) {
+	if (runs_load(dirfd, name, &rs, &err) == -2) {
 		free(err);
 		errno = EIO;
 		return -1;

@@ -125,13 +125,11 @@ rs_find(struct rs_script *s, long pid)
 static void
 rs_start(struct runstats *rs, struct rs_script *s, const struct runlog_line *l)
 {
-	struct rs_open *o;
-
 	/*
 	 * The script's own "START" line, inside the run: not a new run (nor
 	 * is a new run by the same pid, which a pid reused at once would be).
 	 */
-	if ((o = rs_find(s, l->pid)) != NULL)
+	if (rs_find(s, l->pid) != NULL)
 		return;
 	rs_commit_ended(rs, s);
 	if (s->nopen == RS_OPEN_MAX) {	/* the oldest never ended */
@@ -200,16 +198,17 @@ rs_finish(struct runstats *rs)
 			free(rs->v[i].tag);
 			free(rs->v[i].dur);
 			free(rs->v[i].open);
-		} else
-			rs->v[k++] = rs->v[i];
+			continue;
+		}
+		/* sorted before it moves; the asked-for added below have none */
+		if (rs->v[i].ndur > 1)
+			qsort(rs->v[i].dur, rs->v[i].ndur, sizeof *rs->v[i].dur,
+			    rs_cmp_dbl);
+		rs->v[k++] = rs->v[i];
 	}
 	rs->n = k;
 	for (i = 0; i < rs->nonly; i++)
 		(void)rs_get(rs, rs->only[i], strlen(rs->only[i]));
-	for (i = 0; i < rs->n; i++)
-		if (rs->v[i].ndur > 1)
-			qsort(rs->v[i].dur, rs->v[i].ndur, sizeof *rs->v[i].dur,
-			    rs_cmp_dbl);
 	if (rs->n > 1)
 		qsort(rs->v, rs->n, sizeof *rs->v, rs_cmp_tag);
 }

@@ -23,9 +23,8 @@ for k in 0 1 2 3 4 5 6; do
 	at "@$when" evm_run 0 rotate
 	assert_empty "$T/err" "run $k ($(date -d "@$when" +%H:%M%z))"
 done
-ls "$ROOT/deploy" | grep '^deploy\.log-' >"$T/names"
+find "$ROOT/deploy" -maxdepth 1 -name 'deploy.log-*' -printf '%f\n' | LC_ALL=C sort >"$T/names"
 assert_eq "$(wc -l <"$T/names")" 7 "seven rotations, seven generations: $(tr '\n' ' ' <"$T/names")"
-LC_ALL=C sort -c "$T/names" 2>/dev/null || fail "ls order is not sorted (harness)"
 k=0
 while read -r n; do
 	assert_eq "$(cut -d' ' -f1-2 "$ROOT/deploy/$n")" "run $k" "generation $n is out of time order"
@@ -51,4 +50,16 @@ tags=$(awk '$1 == "log" && $2 == "deploy/deploy.log" { print $4 }' "$STATE" | tr
 assert_eq "$(printf '%s\n' "$tags" | sort -u | wc -l)" 7 "seven distinct tags: $tags"
 assert_eq "$(printf '%s\n' "$tags" | LC_ALL=C sort)" "$tags" "tags oldest to newest are not sorted"
 ok "numbered, DST end: seven distinct recorded tags in time order"
+
+# --- 3. the day's name taken and all 99 sequence numbers used: refused
+t_setup "rotate = 200" "dateext = yes" "maxsize = 1" "compress = no"
+at "2026-11-24 12:00:00" evm_run 0 init
+echo "earlier" >"$ROOT/deploy/deploy.log-20261124"
+echo "the 99th" >"$ROOT/deploy/deploy.log-20261124_235959_99"
+echo "live" >"$ROOT/deploy/deploy.log"
+at "2026-11-24 12:00:00" evm_run 1 rotate
+assert_fgrep "deploy/deploy.log: not rotated: 99 rotations already share the time" "$T/err"
+assert_eq "$(cat "$ROOT/deploy/deploy.log")" live "the live log"
+assert_eq "$(cat "$ROOT/deploy/deploy.log-20261124_235959_99")" "the 99th" "the 99th generation"
+ok "dateext: no 100th rotation in a second, the log left as it was"
 exit 0
