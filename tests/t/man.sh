@@ -116,7 +116,16 @@ while IFS= read -r opt; do
 done <"$T/short"
 ok "every command and option of --help is in evmaint(8)"
 
-# --- 7. mandoc's lint, warnings included
+# --- 7. no literal display swallows the prose after it: a macro line
+# inside ".Bd -literal" means an ".Ed" is missing (mandoc accepts it, and
+# the text after renders as part of the example).
+awk '/^\.Bd -literal/ { b = 1; next } /^\.Ed/ { b = 0; next }
+	b && /^\.[A-Z][a-z]/ { print FILENAME ":" FNR ": " $0 }' \
+	"$MAN8" "$MAN5" >"$T/inlit"
+assert_empty "$T/inlit" "a macro inside a literal display (a missing .Ed before it)"
+ok "every literal display is closed before the prose that follows it"
+
+# --- 8. mandoc's lint, warnings included
 need mandoc
 rc=0
 mandoc -Tlint -W warning "$MAN8" "$MAN5" >"$T/lint" 2>&1 || rc=$?
