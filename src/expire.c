@@ -470,33 +470,12 @@ out:
 int
 ex_recover_check(struct rot_run *r, const struct journal *j, char **why)
 {
-	struct arc_member	*m;
-	struct stat		 st;
-	char			*err = NULL;
-	size_t			 i;
-	int			 arcfd, rc = 1;
+	int	arcfd, rc;
 
 	*why = NULL;
 	if (j->archive == NULL || (arcfd = ex_open_archive_dir(r, 1)) == -1)
 		return 0;
-	if (fsx_fstatat(arcfd, j->archive, &st) == -1 && errno == ENOENT) {
-		/* Never published: the sources are archived again. */
-		close(arcfd);
-		return 0;
-	}
-	m = xcalloc(j->nmembers ? j->nmembers : 1, sizeof *m);
-	for (i = 0; i < j->nmembers; i++) {
-		m[i].name = j->members[i].name;
-		m[i].size = j->members[i].size;
-		memcpy(m[i].sha256, j->members[i].sha256, HASH_LEN);
-	}
-	if (arc_check(arcfd, j->archive, m, j->nmembers, &err) != 0) {
-		xasprintf(why, "%s/%s does not hold the generations it lists "
-		    "(%s)", r->ctx->cfg->archive_dir, j->archive, err);
-		free(err);
-		rc = -1;
-	}
-	free(m);
+	rc = journal_check_archive(j, arcfd, r->ctx->cfg->archive_dir, why);
 	close(arcfd);
 	return rc;
 }

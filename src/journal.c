@@ -682,3 +682,40 @@ journal_set_aside(int dirfd, const char *name, time_t now, char **aside)
 	}
 	return -1;
 }
+
+/*
+ * Whether the archive the journal names, in archive_dir ARCFD (ARCDIR for
+ * messages), holds every generation it lists with that size and SHA-256:
+ * 1 yes, 0 nothing to remove (it was never published), -1 it does not
+ * (*why says how). Rotate asks before a replay removes any source;
+ * status --check asks the same question.
+ */
+int
+journal_check_archive(const struct journal *j, int arcfd, const char *arcdir,
+    char **why)
+{
+	struct arc_member	*m;
+	struct stat		 st;
+	char			*err = NULL;
+	size_t			 i;
+	int			 rc = 1;
+
+	*why = NULL;
+	if (j->archive == NULL ||
+	    (fsx_fstatat(arcfd, j->archive, &st) == -1 && errno == ENOENT))
+		return 0;
+	m = xcalloc(j->nmembers ? j->nmembers : 1, sizeof *m);
+	for (i = 0; i < j->nmembers; i++) {
+		m[i].name = j->members[i].name;
+		m[i].size = j->members[i].size;
+		memcpy(m[i].sha256, j->members[i].sha256, HASH_LEN);
+	}
+	if (arc_check(arcfd, j->archive, m, j->nmembers, &err) != 0) {
+		xasprintf(why, "%s/%s does not hold the generations it lists "
+		    "(%s)", arcdir, j->archive, err);
+		free(err);
+		rc = -1;
+	}
+	free(m);
+	return rc;
+}

@@ -82,5 +82,7 @@ void		 journal_clear_members(struct journal *);
 int		 journal_check(const struct journal *, const struct jr_tree *,
 		    char **);
 int		 journal_set_aside(int, const char *, time_t, char **);
+int		 journal_check_archive(const struct journal *, int,
+		    const char *, char **);
 
 #endif

@@ -12,6 +12,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <dirent.h>
 #include <string.h>
 #include <sys/statvfs.h>
 #include <sys/sysmacros.h>
@@ -104,15 +105,123 @@ mon_item(struct mon *m, enum mon_sev sev, const char *kind, const char *path,
 	va_end(ap);
 }
 
+static bool
+mon_is_log(void *arg, const char *rel, bool *dateext)
+{
+	struct log	*l = scan_find(arg, rel);
+
+	if (l == NULL)
+		return false;
+	*dateext = l->opts->dateext;
+	return true;
+}
+
+/* The journal's archive, as rotate checks it before a replay. */
+static int
+mon_journal_archive(struct mon *m, const struct journal *j, char **why)
+{
+	const struct evm_config	*cfg = m->ctx->cfg;
+	char			*err;
+	int			 fd, rc;
+
+	*why = NULL;
+	if (j->archive == NULL)
+		return 0;
+	if ((fd = tree_open_trusted(cfg->archive_dir, NULL, cfg->uid, NULL,
+	    &err)) == -1) {
+		free(err);	/* archive_dir's own item says why */
+		return 0;
+	}
+	rc = journal_check_archive(j, fd, cfg->archive_dir, why);
+	close(fd);
+	return rc;
+}
+
+/*
+ * A pending journal as the next rotate will judge it (the validator
+ * rotate runs before any step, and the archive it may name), into
+ * m->journal_bad when it cannot be used.
+ */
+static void
+mon_journal(struct mon *m, int dfd, const char *name)
+{
+	struct jr_tree	 jt = { mon_is_log, &m->scan };
+	struct journal	 jr;
+	char		*err = NULL;
+
+	memset(&jr, 0, sizeof jr);
+	if (journal_load(dfd, name, &jr, &err) != 0)
+		xasprintf(&m->journal_bad, "unusable (%s)", err ? err :
+		    "unreadable");
+	else if (m->scanned && jr.root != NULL &&
+	    strcmp(jr.root, m->scan.tree.root) != 0)
+		xasprintf(&m->journal_bad, "belongs to the tree %s, not "
+		    "%s", jr.root, m->scan.tree.root);
+	else if (m->scanned && (journal_check(&jr, &jt, &err) == -1 ||
+	    mon_journal_archive(m, &jr, &err) == -1)) {
+		char *e = esc_human_dup(err);
+
+		xasprintf(&m->journal_bad, "is not one rotation wrote (%s): "
+		    "the next rotate sets it aside", e);
+		free(e);
+	}
+	free(err);
+	journal_free(&jr);
+}
+
+/*
+ * Journals rotate rejected and set aside (NAME.rejected-STAMP[.N]): kept
+ * for the operator to read, since one may be a forgery; warned about until
+ * removed.
+ */
+static int
+mon_strp_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* DIR is the state directory's path with its slash, as the names show. */
+static void
+mon_rejected(struct mon *m, int dfd, const char *dir, int dirlen,
+    const char *name)
+{
+	struct dirent	*de;
+	DIR		*d;
+	size_t		 len;
+	char		*prefix;
+	int		 fd;
+
+	xasprintf(&prefix, "%s.rejected-", name);
+	len = strlen(prefix);
+	if ((fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1 ||
+	    (d = fdopendir(fd)) == NULL) {
+		if (fd != -1)
+			close(fd);
+		free(prefix);
+		return;
+	}
+	while ((de = readdir(d)) != NULL)
+		if (strncmp(de->d_name, prefix, len) == 0) {
+			m->rejected = xreallocarray(m->rejected,
+			    m->nrejected + 1, sizeof *m->rejected);
+			xasprintf(&m->rejected[m->nrejected++], "%.*s%s",
+			    dirlen, dir, de->d_name);
+		}
+	closedir(d);
+	free(prefix);
+	if (m->nrejected > 1)
+		qsort(m->rejected, m->nrejected, sizeof *m->rejected,
+		    mon_strp_cmp);
+}
+
 /* The state, the run records, the lock and the journal. */
 static void
 mon_state(struct mon *m)
 {
 	const struct evm_config	*cfg = m->ctx->cfg;
-	struct journal		 jr;
 	struct stat		 st;
 	const char		*base;
-	char			*why, *name, *err, *dir;
+	char			*why, *name, *dir;
 	int			 dfd;
 
 	dfd = tree_open_parent(cfg->state_file, NULL, NULL, &base, &why);
@@ -142,19 +251,12 @@ mon_state(struct mon *m)
 	free(name);
 
 	xasprintf(&name, "%s.journal", base);
-	memset(&jr, 0, sizeof jr);
 	if (fsx_fstatat(dfd, name, &st) == 0) {
 		m->journal = true;
-		if (journal_load(dfd, name, &jr, &err) != 0)
-			xasprintf(&m->journal_bad, "unusable (%s)", err ? err :
-			    "unreadable");
-		else if (m->scanned && jr.root != NULL &&
-		    strcmp(jr.root, m->scan.tree.root) != 0)
-			xasprintf(&m->journal_bad, "belongs to the tree %s, not "
-			    "%s", jr.root, m->scan.tree.root);
-		free(err);
-		journal_free(&jr);
+		mon_journal(m, dfd, name);
 	}
+	mon_rejected(m, dfd, cfg->state_file, (int)(base - cfg->state_file),
+	    name);
 	free(name);
 	close(dfd);
 }
@@ -413,6 +515,10 @@ mon_judge(struct mon *m)
 		mon_item(m, MON_CRITICAL, "journal", NULL, "%s.journal %s: the "
 		    "next rotate cannot finish the interrupted run",
 		    cfg->state_file, m->journal_bad);
+	for (i = 0; i < m->nrejected; i++)
+		mon_item(m, MON_WARNING, "journal", m->rejected[i], "a journal "
+		    "rotate rejected and set aside (it may be forged): read "
+		    "it, then remove it");
 	for (i = 0; m->scanned && i < m->scan.nlogs; i++)
 		mon_judge_log(m, &m->scan.logs[i]);
 	for (i = 0; m->scanned && i < m->scan.tree.ndirs; i++) {
@@ -543,6 +649,9 @@ mon_free(struct mon *m)
 	free(m->runs_err);
 	free(m->arc_why);
 	free(m->journal_bad);
+	for (i = 0; i < m->nrejected; i++)
+		free(m->rejected[i]);
+	free(m->rejected);
 	free(m->state_dir_bad);
 	lr_result_free(&m->lr);
 	scripts_free(&m->scripts);

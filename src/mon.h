@@ -62,6 +62,8 @@ struct mon {
 	char			*state_dir_bad;	/* why the state dir is refused */
 	bool			 journal;
 	char			*journal_bad;	/* why the next run cannot use it */
+	char			**rejected;	/* journals set aside, by name */
+	size_t			 nrejected;
 	struct lr_result	 lr;
 	struct script_runs	 scripts;
 	struct mon_item		*items;		/* most severe first */

@@ -67,6 +67,10 @@ rejected() {
 	local name=$1 aside=$STATE.journal.rejected-20261105T020000
 	cp "$T/forged" "$STATE.journal"
 	state_now >"$T/before"
+	# The monitoring probe sees beforehand what rotate will refuse.
+	at "$NIGHT" evm_run 2 status --check
+	assert_grep '^EVMAINT CRITICAL - journal: [^|]*\.journal (unusable|is not one rotation wrote)' \
+		"$T/out" "$name: status --check before the run"
 	at "$NIGHT" evm_run 1 rotate
 	state_now >"$T/after"
 	assert_same "$T/before" "$T/after" "$name: nothing changed"
@@ -80,6 +84,15 @@ rejected() {
 	cp "$T/err" "$T/err.rejected"
 	at "$NIGHT" evm_run 0 -q rotate
 	assert_no_file "$STATE.journal" "$name: the next run left a journal"
+	# Set aside, it is a WARNING until the operator has read and removed it.
+	at "$NIGHT" evm_run 1 status --check
+	assert_fgrep "journal: $aside a journal rotate rejected" "$T/out" \
+		"$name: status --check after the rejection"
+	at "$NIGHT" evm_run 0 status
+	assert_fgrep "$aside: journal: a journal rotate rejected" "$T/err" \
+		"$name: status after the rejection"
+	rm -- "$aside"
+	at "$NIGHT" evm_run 0 status --check
 	ok "$name: $(grep -o 'replayed: .*; set aside' "$T/err.rejected")"
 }
 
