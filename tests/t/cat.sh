@@ -212,6 +212,32 @@ between "day 3 first" "" >"$T/want"
 assert_same "$T/out" "$T/want" "a window that does not need the corrupt member does not read it"
 ok "a corrupt member: reported with log and day, exit 1, the rest printed"
 
+# --- 8b. the tree's generations: one whose day is before --since is not
+#         read, and reading stops once past --until. Each is shown by a
+#         generation cut short (its gzip trailer gone), which is an error
+#         only when read to its end.
+cp -p "$D/deploy.log.2.gz" "$T/gen2"
+truncate -s -8 "$D/deploy.log.2.gz"
+touch -r "$T/gen2" "$D/deploy.log.2.gz"	# its day is its mtime's
+evm_run 1 cat --since 2026-11-05 deploy
+assert_grep "deploy\.log\.2\.gz" "$T/err" "the generation cut short, read"
+evm_run 0 cat --since 2026-11-06 deploy
+between "day 6 first" "" >"$T/want"
+assert_same "$T/out" "$T/want" "--since after a generation's day"
+assert_empty "$T/err" "--since after a generation's day: it was read"
+cp -p "$T/gen2" "$D/deploy.log.2.gz"
+cp -p "$D/deploy.log.1.gz" "$T/gen1"
+truncate -s -8 "$D/deploy.log.1.gz"
+touch -r "$T/gen1" "$D/deploy.log.1.gz"
+evm_run 1 cat --since 2026-11-06 deploy
+assert_grep "deploy\.log\.1\.gz" "$T/err" "the generation cut short, read to its end"
+evm_run 0 cat --since 2026-11-06 --until 2026-11-06T09:00 deploy
+between "day 6 first" "day 6 first" >"$T/want"
+assert_same "$T/out" "$T/want" "--until inside a generation"
+assert_empty "$T/err" "--until inside a generation: it was read to its end"
+cp -p "$T/gen1" "$D/deploy.log.1.gz"
+ok "a generation before --since is not read, one past --until not to its end"
+
 # --- 9. plain generations (nightly .tar.gz archives), dated names, and a
 #        log with no timestamp on its first lines
 t_setup "rotate = 1" "compress = no" "dateext = yes"
