@@ -253,7 +253,9 @@ mon_state(struct mon *m)
 	xasprintf(&name, "%s.journal", base);
 	if (fsx_fstatat(dfd, name, &st) == 0) {
 		m->journal = true;
-		mon_journal(m, dfd, name);
+		/* a rotation under way is writing it: nothing to judge */
+		if (m->lock_held != 1)
+			mon_journal(m, dfd, name);
 	}
 	mon_rejected(m, dfd, cfg->state_file, (int)(base - cfg->state_file),
 	    name);
