@@ -44,7 +44,7 @@ echo "deploy ahead" >>"$ROOT/deploy/deploy.log"
 clk "2036-11-09 02:00:00" 0 rotate
 archives | LC_ALL=C comm -23 "$T/before" - >"$T/gone"
 assert_empty "$T/gone" "the run ten years ahead deleted archives of the previous run's keep_days"
-assert_grep "warning: .*archive.* kept: the previous run was at 2026-11-08T02:00:00" "$T/err" \
+assert_grep "warning: .*archive.* kept: the previous run was at 2026-11-08T02:0[0-9]:[0-9][0-9]" "$T/err" \
 	"the run ahead does not say why it kept archives older than keep_days by its clock"
 ok "ten years ahead: no archive of the previous run's keep_days deleted, and said why"
 
