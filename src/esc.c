@@ -1,8 +1,8 @@
 /*
  * Escaping of file names. A name is bytes; output must stay valid UTF-8 and
  * free of terminal control sequences, so invalid sequences and control bytes
- * are written as \xNN (the contract's form). The state and journal files use
- * percent-encoding instead, which round-trips exactly.
+ * are written as \xNN (evmaint(8), OUTPUT, File names). The state and journal
+ * files use percent-encoding instead, which round-trips exactly.
  */
 #include "config.h"
 
