@@ -122,6 +122,38 @@ cmd_archive_exec(struct evm_ctx *ctx, struct cmd_args *args)
 	return rc;
 }
 
+/*
+ * What arc_write made of the members: each one left out, then the snapshot
+ * FINAL (got > 0) or that there was nothing to write (got == 0).
+ */
+static void
+cmd_archive_report(struct evm_ctx *ctx, const struct arc_member *m, size_t n,
+    int got, const char *final)
+{
+	uint64_t	 bytes = 0;
+	char		*path, size[32];
+	size_t		 i, ok = 0;
+
+	for (i = 0; i < n; i++) {
+		if (m[i].ok) {
+			ok++;
+			bytes += m[i].size;
+		} else if (m[i].error != NULL)
+			report_error(ctx->rep, m[i].name, "not in the snapshot: "
+			    "%s", m[i].error);
+	}
+	if (got > 0 && final != NULL) {
+		report_archived(ctx->rep, ok);
+		xasprintf(&path, "%s/%s", ctx->cfg->archive_dir, final);
+		report_size(size, sizeof size, (int64_t)bytes);
+		report_action(ctx->rep, "write", path, (int64_t)bytes, -1,
+		    "snapshot of %zu files, %s, verified", ok, size);
+		json_str(report_extra(ctx->rep), "archive", path);
+		free(path);
+	} else if (got == 0)
+		report_error(ctx->rep, NULL, "nothing to put in a snapshot");
+}
+
 static int
 cmd_archive_snapshot(struct evm_ctx *ctx)
 {
@@ -130,10 +162,8 @@ cmd_archive_snapshot(struct evm_ctx *ctx)
 	struct arc_opts		 o;
 	struct scan		 s;
 	struct report_progress	 prog;
-	uint64_t		 bytes = 0;
-	char			*why, *final = NULL, *path, **names, size[32];
-	char			 stamp[32];
-	size_t			 n, i, ok = 0;
+	char			*why, *final = NULL, **names, stamp[32];
+	size_t			 n, i;
 	int			 arcfd, got;
 
 	/* Step 1: the tree as it is, and archive_dir, which must exist. */
@@ -177,24 +207,7 @@ cmd_archive_snapshot(struct evm_ctx *ctx)
 	}
 	got = arc_write(arcfd, m, n, &o, ctx->rep, &final);
 	report_progress_end(&prog);
-	for (i = 0; i < n; i++) {
-		if (m[i].ok) {
-			ok++;
-			bytes += m[i].size;
-		} else if (m[i].error != NULL)
-			report_error(ctx->rep, m[i].name, "not in the snapshot: "
-			    "%s", m[i].error);
-	}
-	if (got > 0 && final != NULL) {
-		report_archived(ctx->rep, ok);
-		xasprintf(&path, "%s/%s", cfg->archive_dir, final);
-		report_size(size, sizeof size, (int64_t)bytes);
-		report_action(ctx->rep, "write", path, (int64_t)bytes, -1,
-		    "snapshot of %zu files, %s, verified", ok, size);
-		json_str(report_extra(ctx->rep), "archive", path);
-		free(path);
-	} else if (got == 0)
-		report_error(ctx->rep, NULL, "nothing to put in a snapshot");
+	cmd_archive_report(ctx, m, n, got, final);
 out:
 	for (i = 0; i < n; i++) {
 		free(m[i].error);

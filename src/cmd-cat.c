@@ -248,6 +248,35 @@ cat_prefixes(struct cat_log *v, size_t n)
 	return p;
 }
 
+/*
+ * The logs the operands name, each once, in the order given; *n of them.
+ * A name that is no log is reported and sets *rc to 1.
+ */
+static char **
+cat_resolve(struct evm_ctx *ctx, struct cmd_args *args, size_t *n, int *rc)
+{
+	char	**rels, *rel, *why;
+	size_t	  i, k;
+
+	rels = xcalloc((size_t)args->argc, sizeof *rels);
+	*n = 0;
+	for (i = 0; i < (size_t)args->argc; i++) {
+		if (hist_resolve(ctx->cfg, args->argv[i], &rel, &why) == -1) {
+			report_error(ctx->rep, NULL, "%s", why);
+			free(why);
+			*rc = EVM_EXIT_FAIL;
+			continue;
+		}
+		for (k = 0; k < *n && strcmp(rels[k], rel) != 0; k++)
+			;
+		if (k < *n)
+			free(rel);	/* the same log twice is read once */
+		else
+			rels[(*n)++] = rel;
+	}
+	return rels;
+}
+
 static int
 cmd_cat_exec(struct evm_ctx *ctx, struct cmd_args *args)
 {
@@ -256,8 +285,8 @@ cmd_cat_exec(struct evm_ctx *ctx, struct cmd_args *args)
 	struct cat_pager	 pg = { -1 };
 	struct cat_out		 out = { false, 0 };
 	const char		*bad;
-	char			**rels, **pfx = NULL, *why;
-	size_t			 n = 0, i, k;
+	char			**rels, **pfx = NULL;
+	size_t			 n, i, k;
 	int			 rc = EVM_EXIT_OK;
 
 	/* the output is the log's own lines: no JSON object around them */
@@ -274,24 +303,8 @@ cmd_cat_exec(struct evm_ctx *ctx, struct cmd_args *args)
 		return EVM_EXIT_USAGE;
 	}
 
-	/* Step 1: which logs; a bad name is a usage error, before output. */
-	rels = xcalloc((size_t)args->argc, sizeof *rels);
-	for (i = 0; i < (size_t)args->argc; i++) {
-		char *rel;
-
-		if (hist_resolve(ctx->cfg, args->argv[i], &rel, &why) == -1) {
-			report_error(ctx->rep, NULL, "%s", why);
-			free(why);
-			rc = EVM_EXIT_FAIL;
-			continue;
-		}
-		for (k = 0; k < n && strcmp(rels[k], rel) != 0; k++)
-			;
-		if (k < n)
-			free(rel);	/* the same log twice is read once */
-		else
-			rels[n++] = rel;
-	}
+	/* Step 1: which logs; a bad name is an error, before output. */
+	rels = cat_resolve(ctx, args, &n, &rc);
 
 	/* Step 2: open every history (each one's files at once). */
 	v = xcalloc(n ? n : 1, sizeof *v);

@@ -15,7 +15,7 @@
 
 #include "evmaint.h"
 #include "conf.h"
-#include "esc.h"
+#include "sbuf.h"
 #include "fsx.h"
 #include "readme.h"
 #include "mon.h"

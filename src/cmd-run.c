@@ -573,12 +573,35 @@ cmd_run_json(struct run *r, int rc, int sig, double secs)
 	json_raw(j, "duration_seconds", d);
 }
 
+/*
+ * Pumps the command's output until it exits; its exit status as run's
+ * (127 or 126 when exec failed with errno e), its signal, its duration.
+ */
+static int
+cmd_run_wait(struct run *r, int e, int *sig, double *secs)
+{
+	char	*c;
+	int	 rc;
+
+	rc = cmd_run_status(cmd_run_pump(r), sig);
+	*secs = (double)(r->t1.tv_sec - r->t0.tv_sec) +
+	    (double)(r->t1.tv_nsec - r->t0.tv_nsec) / 1e9;
+	if (e != 0) {
+		c = esc_human_dup(r->argv[0]);
+		fprintf(stderr, "evmaint: cannot run %s: %s\n", c, strerror(e));
+		free(c);
+		rc = e == ENOENT ? 127 : 126;
+		*sig = 0;
+	}
+	return rc;
+}
+
 static int
 cmd_run_exec(struct evm_ctx *ctx, struct cmd_args *args)
 {
 	struct run	 r;
 	char		*rel, *tag, *why;
-	int		 e, ws, rc, sig;
+	int		 e, rc, sig;
 	double		 secs;
 
 	memset(&r, 0, sizeof r);
@@ -632,18 +655,7 @@ cmd_run_exec(struct evm_ctx *ctx, struct cmd_args *args)
 	cmd_run_start_line(&r);
 
 	/* Step 3: its output, line by line, until it exits. */
-	ws = cmd_run_pump(&r);
-	rc = cmd_run_status(ws, &sig);
-	secs = (double)(r.t1.tv_sec - r.t0.tv_sec) +
-	    (double)(r.t1.tv_nsec - r.t0.tv_nsec) / 1e9;
-	if (e != 0) {
-		char *c = esc_human_dup(r.argv[0]);
-
-		fprintf(stderr, "evmaint: cannot run %s: %s\n", c, strerror(e));
-		free(c);
-		rc = e == ENOENT ? 127 : 126;
-		sig = 0;
-	}
+	rc = cmd_run_wait(&r, e, &sig, &secs);
 
 	/* Step 4: END, error.log, and the record status and metrics read. */
 	cmd_run_end(&r, rc, sig, e, secs);

@@ -1,8 +1,8 @@
 /*
  * Command table and argument parsing. Commands come from a table, one
  * cmd-NAME.c file each, as in tmux. Global options are accepted before the
- * command (as the contract writes them) and after it, since people type
- * "evmaint rotate -n"; command options only after it.
+ * command (as the SYNOPSIS of evmaint(8) writes them) and after it, since
+ * people type "evmaint rotate -n"; command options only after it.
  */
 #include "config.h"
 
@@ -44,6 +44,7 @@ static const struct evm_cmd *cmd_table[] = {
 	NULL
 };
 
+/* What getopt_long returns for an option without a letter. */
 enum {
 	OPT_ROOT = 256,
 	OPT_ARCHIVE_DIR,
@@ -53,24 +54,33 @@ enum {
 	OPT_CMD,	/* OPT_CMD + i: the command's option i */
 };
 
-#define CMD_GLOBAL_SHORT	"c:nvqhV"
-#define CMD_GLOBAL_NOPTS	11
-
-static const struct option cmd_global_opts[CMD_GLOBAL_NOPTS] = {
-	{ "config",	 required_argument, NULL, 'c' },
-	{ "root",	 required_argument, NULL, OPT_ROOT },
-	{ "archive-dir", required_argument, NULL, OPT_ARCHIVE_DIR },
-	{ "state",	 required_argument, NULL, OPT_STATE },
-	{ "wait",	 required_argument, NULL, OPT_WAIT },
-	{ "dry-run",	 no_argument,	    NULL, 'n' },
-	{ "verbose",	 no_argument,	    NULL, 'v' },
-	{ "quiet",	 no_argument,	    NULL, 'q' },
-	{ "json",	 no_argument,	    NULL, OPT_JSON },
-	{ "help",	 no_argument,	    NULL, 'h' },
-	{ "version",	 no_argument,	    NULL, 'V' },
+/*
+ * The global options, in the order of the usage: the parser and the usage
+ * both read this table, as they read a command's options from its entry.
+ */
+static const struct cmd_global {
+	struct evm_opt	opt;
+	int		val;	/* what getopt_long returns for it */
+} cmd_globals[] = {
+	{ { "config", 'c', "FILE", "default " EVMAINT_CONF }, 'c' },
+	{ { "root", 0, "DIR", "overrides 'root'" }, OPT_ROOT },
+	{ { "archive-dir", 0, "DIR", "overrides 'archive_dir'" },
+	    OPT_ARCHIVE_DIR },
+	{ { "state", 0, "FILE", "overrides 'state_file'" }, OPT_STATE },
+	{ { "wait", 0, "SECONDS", "wait this long for another instance's "
+	    "lock (default 0)" }, OPT_WAIT },
+	{ { "dry-run", 'n', NULL, "print what would be done, change nothing" },
+	    'n' },
+	{ { "verbose", 'v', NULL, "more detail" }, 'v' },
+	{ { "quiet", 'q', NULL, "no output but errors" }, 'q' },
+	{ { "json", 0, NULL, "one JSON object on stdout" }, OPT_JSON },
+	{ { "help", 'h', NULL, "this text" }, 'h' },
+	{ { "version", 'V', NULL, "the version" }, 'V' },
 };
+#define CMD_NGLOBALS	(sizeof cmd_globals / sizeof cmd_globals[0])
 
 static void	cmd_usage_opts(FILE *, const struct evm_cmd *, int);
+static void	cmd_usage_globals(FILE *);
 
 /* "rotate [-f]" or "cat [--since TIME] [--until TIME] LOG...". */
 static void
@@ -105,6 +115,29 @@ cmd_usage_opts(FILE *fp, const struct evm_cmd *c, int indent)
 	}
 }
 
+/* "  -c, --config FILE      default /etc/evmaint.conf" */
+static void
+cmd_usage_globals(FILE *fp)
+{
+	const struct evm_opt	*o;
+	char			 lhs[64];
+	size_t			 i;
+
+	fprintf(fp, "\nglobal options:\n");
+	for (i = 0; i < CMD_NGLOBALS; i++) {
+		o = &cmd_globals[i].opt;
+		if (o->letter != 0)
+			snprintf(lhs, sizeof lhs, "-%c, --%s", o->letter,
+			    o->name);
+		else
+			snprintf(lhs, sizeof lhs, "    --%s", o->name);
+		if (o->arg != NULL)
+			snprintf(lhs + strlen(lhs), sizeof lhs - strlen(lhs),
+			    " %s", o->arg);
+		fprintf(fp, "  %-22s %s\n", lhs, o->help);
+	}
+}
+
 /* The usage: of every command, or of one (COMMAND --help, help COMMAND). */
 void
 cmd_usage(FILE *fp, const struct evm_cmd *one)
@@ -132,20 +165,8 @@ cmd_usage(FILE *fp, const struct evm_cmd *one)
 			cmd_usage_opts(fp, *c, 16);
 		}
 	}
-	fprintf(fp, "\nglobal options:\n"
-	    "  -c, --config FILE      default %s\n"
-	    "      --root DIR         overrides 'root'\n"
-	    "      --archive-dir DIR  overrides 'archive_dir'\n"
-	    "      --state FILE       overrides 'state_file'\n"
-	    "      --wait SECONDS     wait this long for another instance's "
-	    "lock (default 0)\n"
-	    "  -n, --dry-run          print what would be done, change nothing\n"
-	    "  -v, --verbose          more detail\n"
-	    "  -q, --quiet            no output but errors\n"
-	    "      --json             one JSON object on stdout\n"
-	    "  -h, --help             this text\n"
-	    "  -V, --version          the version\n"
-	    "\nexit status:\n"
+	cmd_usage_globals(fp);
+	fprintf(fp, "\nexit status:\n"
 	    "  0  success, also when there was nothing to do\n"
 	    "  1  some logs or archives failed, the rest was done\n"
 	    "  64 usage error   75 another evmaint holds the lock   "
@@ -153,7 +174,7 @@ cmd_usage(FILE *fp, const struct evm_cmd *one)
 	    "  status --check: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN\n"
 	    "  run: its command's status (128+N after signal N, 127 not found, "
 	    "126 not executable)\n"
-	    "\nSee evmaint(8) and evmaint.conf(5).\n", EVMAINT_CONF);
+	    "\nSee evmaint(8) and evmaint.conf(5).\n");
 }
 
 static int __attribute__((format(printf, 2, 3)))
@@ -300,6 +321,23 @@ cmd_global(struct evm_ctx *ctx, int ch, const char *arg, struct cmd_args *a)
 	return 0;
 }
 
+static struct option
+cmd_getopt_long(const struct evm_opt *o, int val)
+{
+	return (struct option){ o->name, o->arg ? required_argument :
+	    no_argument, NULL, val };
+}
+
+/* Adds o's letter, if it has one, to getopt's short options so. */
+static void
+cmd_getopt_short(char *so, size_t size, const struct evm_opt *o)
+{
+	size_t n = strlen(so);
+
+	if (o->letter != 0 && n + 3 < size)
+		snprintf(so + n, size - n, "%c%s", o->letter, o->arg ? ":" : "");
+}
+
 /*
  * One getopt pass over the global options and, once the command is known,
  * its own. Before the command it stops at the first operand (the command's
@@ -310,25 +348,25 @@ static int
 cmd_getopt(struct evm_ctx *ctx, int argc, char **argv, struct cmd_args *a)
 {
 	const struct evm_cmd	*c = ctx->cmd;
-	struct option		 lo[CMD_GLOBAL_NOPTS + EVM_CMD_OPTS_MAX + 1];
+	struct option		 lo[CMD_NGLOBALS + EVM_CMD_OPTS_MAX + 1];
 	char			 so[64];
-	size_t			 i, n = 0;
+	size_t			 i;
 	int			 ch, rc;
 
-	memcpy(lo, cmd_global_opts, sizeof cmd_global_opts);
-	snprintf(so, sizeof so, "%s:%s", c == NULL || c->stop_at_operand ?
-	    "+" : "", CMD_GLOBAL_SHORT);
+	snprintf(so, sizeof so, "%s:", c == NULL || c->stop_at_operand ?
+	    "+" : "");
+	for (i = 0; i < CMD_NGLOBALS; i++) {
+		lo[i] = cmd_getopt_long(&cmd_globals[i].opt,
+		    cmd_globals[i].val);
+		cmd_getopt_short(so, sizeof so, &cmd_globals[i].opt);
+	}
 	for (i = 0; c != NULL && c->opts != NULL && c->opts[i].name != NULL;
 	    i++) {
-		lo[CMD_GLOBAL_NOPTS + i] = (struct option){ c->opts[i].name,
-		    c->opts[i].arg ? required_argument : no_argument, NULL,
-		    OPT_CMD + (int)i };
-		n = strlen(so);
-		if (c->opts[i].letter != 0 && n + 3 < sizeof so)
-			snprintf(so + n, sizeof so - n, "%c%s", c->opts[i].letter,
-			    c->opts[i].arg ? ":" : "");
+		lo[CMD_NGLOBALS + i] = cmd_getopt_long(&c->opts[i],
+		    OPT_CMD + (int)i);
+		cmd_getopt_short(so, sizeof so, &c->opts[i]);
 	}
-	lo[CMD_GLOBAL_NOPTS + i] = (struct option){ NULL, 0, NULL, 0 };
+	lo[CMD_NGLOBALS + i] = (struct option){ NULL, 0, NULL, 0 };
 
 	optind = 1;
 	opterr = 0;

@@ -15,6 +15,7 @@
 #include <limits.h>
 #include <pwd.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,49 +30,100 @@
 
 #define CONF_MAX_BYTES	(1024 * 1024)
 
+/* Where a key's value is: in the global part only, or per log. */
+#define GLOBAL(f)	.per_log = false, \
+	.off = offsetof(struct evm_config, f), \
+	.size = sizeof ((struct evm_config *)0)->f
+#define PER_LOG(f)	.per_log = true, \
+	.off = offsetof(struct evm_logopts, f), \
+	.size = sizeof ((struct evm_logopts *)0)->f
+#define AUX(f)		.aux = offsetof(struct evm_config, f)
+
+/*
+ * Every key, in the order check-config prints them and evmaint.conf(5)
+ * lists them (tests/unit/test_conf.c compares the page with this table).
+ */
 static const struct conf_key conf_table[K_COUNT] = {
-	{ K_ROOT, "root", CT_PATH, false, 0, 0, "/srv/service/event",
-	  "the log tree evmaint keeps" },
-	{ K_ARCHIVE_DIR, "archive_dir", CT_PATH, false, 0, 0,
-	  "/srv/service/backups/logs_archives",
-	  "where archives go; never created by rotate or archive" },
-	{ K_STATE_FILE, "state_file", CT_PATH, false, 0, 0,
-	  "/var/lib/evmaint/state",
-	  "when each log was last rotated; STATE.lock and STATE.journal beside it" },
-	{ K_LOGS, "logs", CT_LOGLIST, false, 0, 0,
-	  "deploy/deploy.log backup/backup.log config_update/config_update.log error.log",
-	  "the logs init creates (every *.log under root is managed anyway)" },
-	{ K_ROTATE, "rotate", CT_INT, true, 0, 10000, "7",
-	  "generations kept in the tree" },
-	{ K_COMPRESS, "compress", CT_BOOL, true, 0, 0, "yes",
-	  "gzip generations" },
-	{ K_COMPRESS_LEVEL, "compress_level", CT_INT, true, 1, 9, "6",
-	  "gzip level, 1 (fast) to 9 (small)" },
-	{ K_DELAYCOMPRESS, "delaycompress", CT_BOOL, true, 0, 0, "no",
-	  "keep generation 1 uncompressed" },
-	{ K_DATEEXT, "dateext", CT_BOOL, true, 0, 0, "no",
-	  "name generations LOG-YYYYMMDD instead of LOG.N" },
-	{ K_NOTIFEMPTY, "notifempty", CT_BOOL, true, 0, 0, "yes",
-	  "an empty log is not rotated" },
-	{ K_MAXSIZE, "maxsize", CT_SIZE, true, 0, (1LL << 50), "0",
-	  "also rotate a log bigger than this (k, M, G), 0 = off" },
-	{ K_MODE, "mode", CT_MODE, false, 0, 0777, "0640",
-	  "mode of every file evmaint creates" },
-	{ K_OWNER, "owner", CT_OWNER, false, 0, 0, "root",
-	  "owner of every file and directory evmaint creates" },
-	{ K_GROUP, "group", CT_GROUP, false, 0, 0, "root",
-	  "group of every file and directory evmaint creates" },
-	{ K_DIR_MODE, "dir_mode", CT_MODE, false, 0, 0777, "0750",
-	  "mode of every directory evmaint creates" },
-	{ K_ARCHIVE_KEEP_DAYS, "archive_keep_days", CT_INT, false, 0, 36500,
-	  "0", "delete archives older than this many days, 0 = never" },
-	{ K_METRICS_FILE, "metrics_file", CT_OPTPATH, false, 0, 0, "",
-	  "Prometheus text file rewritten after every rotate and archive, "
-	  "empty = off" },
-	{ K_CHECK_MAX_AGE, "check_max_age", CT_DURATION, false, 60,
-	  366LL * 86400, "26h",
-	  "status --check is CRITICAL when the last good rotate is older "
-	  "(s, m, h, d)" },
+	[K_ROOT] = { K_ROOT, "root", CT_PATH, GLOBAL(root),
+	    .def = "/srv/service/event",
+	    .help = "the log tree evmaint keeps" },
+	[K_ARCHIVE_DIR] = { K_ARCHIVE_DIR, "archive_dir", CT_PATH,
+	    GLOBAL(archive_dir),
+	    .def = "/srv/service/backups/logs_archives",
+	    .help = "where archives go; never created by rotate or archive" },
+	[K_STATE_FILE] = { K_STATE_FILE, "state_file", CT_PATH,
+	    GLOBAL(state_file), .flags = CK_FILE,
+	    .def = "/var/lib/evmaint/state",
+	    .help = "when each log was last rotated; STATE.lock and "
+	    "STATE.journal beside it" },
+	[K_LOGS] = { K_LOGS, "logs", CT_LOGLIST, GLOBAL(logs), AUX(nlogs),
+	    .def = "deploy/deploy.log backup/backup.log "
+	    "config_update/config_update.log error.log",
+	    .help = "the logs init creates (every *.log under root is "
+	    "managed anyway)" },
+	[K_ROTATE] = { K_ROTATE, "rotate", CT_INT, PER_LOG(rotate),
+	    .min = 0, .max = 10000, .def = "7",
+	    .help = "generations kept in the tree" },
+	[K_COMPRESS] = { K_COMPRESS, "compress", CT_BOOL, PER_LOG(compress),
+	    .def = "yes",
+	    .help = "gzip generations" },
+	[K_COMPRESS_LEVEL] = { K_COMPRESS_LEVEL, "compress_level", CT_INT,
+	    PER_LOG(compress_level), .min = 1, .max = 9, .def = "6",
+	    .help = "gzip level, 1 (fast) to 9 (small)" },
+	[K_DELAYCOMPRESS] = { K_DELAYCOMPRESS, "delaycompress", CT_BOOL,
+	    PER_LOG(delaycompress), .def = "no",
+	    .help = "keep generation 1 uncompressed" },
+	[K_DATEEXT] = { K_DATEEXT, "dateext", CT_BOOL, PER_LOG(dateext),
+	    .def = "no",
+	    .help = "name generations LOG-YYYYMMDD instead of LOG.N" },
+	[K_NOTIFEMPTY] = { K_NOTIFEMPTY, "notifempty", CT_BOOL,
+	    PER_LOG(notifempty), .def = "yes",
+	    .help = "an empty log is not rotated" },
+	[K_MAXSIZE] = { K_MAXSIZE, "maxsize", CT_SIZE, PER_LOG(maxsize),
+	    .min = 0, .max = 1LL << 50, .def = "0",
+	    .help = "also rotate a log bigger than this (k, M, G), 0 = off" },
+	[K_MODE] = { K_MODE, "mode", CT_MODE, GLOBAL(mode),
+	    .min = 0, .max = 0777, .def = "0640",
+	    .help = "mode of every file evmaint creates" },
+	[K_OWNER] = { K_OWNER, "owner", CT_OWNER, GLOBAL(owner), AUX(uid),
+	    .def = "root",
+	    .help = "owner of every file and directory evmaint creates" },
+	[K_GROUP] = { K_GROUP, "group", CT_GROUP, GLOBAL(group), AUX(gid),
+	    .def = "root",
+	    .help = "group of every file and directory evmaint creates" },
+	[K_DIR_MODE] = { K_DIR_MODE, "dir_mode", CT_MODE, GLOBAL(dir_mode),
+	    .flags = CK_DIR, .min = 0, .max = 0777, .def = "0750",
+	    .help = "mode of every directory evmaint creates" },
+	[K_ARCHIVE_KEEP_DAYS] = { K_ARCHIVE_KEEP_DAYS, "archive_keep_days",
+	    CT_INT, GLOBAL(archive_keep_days), .min = 0, .max = 36500,
+	    .def = "0",
+	    .help = "delete archives older than this many days, 0 = never" },
+	[K_METRICS_FILE] = { K_METRICS_FILE, "metrics_file", CT_OPTPATH,
+	    GLOBAL(metrics_file), .def = "",
+	    .help = "Prometheus text file rewritten after every rotate and "
+	    "archive, empty = off" },
+	[K_CHECK_MAX_AGE] = { K_CHECK_MAX_AGE, "check_max_age", CT_DURATION,
+	    GLOBAL(check_max_age), .min = 60, .max = 366LL * 86400,
+	    .def = "26h",
+	    .help = "status --check is CRITICAL when the last good rotate is "
+	    "older (s, m, h, d)" },
+};
+
+/* A section's keys set are bits of a uint32_t. */
+_Static_assert(K_COUNT <= 32, "struct evm_section's set has 32 bits");
+
+/* The name of each type's values in evmaint.conf(5) (".It Cm KEY Ar NAME"). */
+static const char *const conf_type_names[] = {
+	[CT_PATH] = "path",
+	[CT_LOGLIST] = "list",
+	[CT_INT] = "number",
+	[CT_BOOL] = "boolean",
+	[CT_SIZE] = "size",
+	[CT_MODE] = "mode",
+	[CT_OWNER] = "user",
+	[CT_GROUP] = "group",
+	[CT_OPTPATH] = "path",
+	[CT_DURATION] = "duration",
 };
 
 struct conf_parse {
@@ -96,6 +148,34 @@ conf_keys(size_t *n)
 {
 	*n = K_COUNT;
 	return conf_table;
+}
+
+const char *
+conf_type_name(enum conf_type t)
+{
+	return conf_type_names[t];
+}
+
+/* Where key k's value is: in cfg, or for a per-log key in o. */
+static void *
+conf_slot(struct evm_config *cfg, struct evm_logopts *o,
+    const struct conf_key *k)
+{
+	return (k->per_log ? (char *)o : (char *)cfg) + k->off;
+}
+
+static const void *
+conf_cslot(const struct evm_config *cfg, const struct evm_logopts *o,
+    const struct conf_key *k)
+{
+	return (k->per_log ? (const char *)o : (const char *)cfg) + k->off;
+}
+
+/* The second field of a list, user or group key (in the global part). */
+static void *
+conf_aux(struct evm_config *cfg, const struct conf_key *k)
+{
+	return (char *)cfg + k->aux;
 }
 
 static const struct conf_key *
@@ -131,20 +211,32 @@ conf_new(void)
 void
 conf_free(struct evm_config *cfg)
 {
-	size_t i;
+	const struct conf_key	*k;
+	char			**v;
+	size_t			  i;
 
 	if (cfg == NULL)
 		return;
 	free(cfg->file);
-	free(cfg->root);
-	free(cfg->archive_dir);
-	free(cfg->state_file);
-	for (i = 0; i < cfg->nlogs; i++)
-		free(cfg->logs[i]);
-	free(cfg->logs);
-	free(cfg->owner);
-	free(cfg->group);
-	free(cfg->metrics_file);
+	for (k = conf_table; k < conf_table + K_COUNT; k++) {
+		if (k->per_log)
+			continue;	/* numbers and booleans only */
+		switch (k->type) {
+		case CT_LOGLIST:
+			v = *(char ***)conf_slot(cfg, NULL, k);
+			for (i = 0; i < *(size_t *)conf_aux(cfg, k); i++)
+				free(v[i]);
+			/* FALLTHROUGH */
+		case CT_PATH:
+		case CT_OPTPATH:
+		case CT_OWNER:
+		case CT_GROUP:
+			free(*(void **)conf_slot(cfg, NULL, k));
+			break;
+		default:
+			break;
+		}
+	}
 	for (i = 0; i < cfg->nsections; i++)
 		free(cfg->sections[i].path);
 	free(cfg->sections);
@@ -274,7 +366,8 @@ int
 conf_set_path(struct evm_config *cfg, enum conf_id id, const char *v,
     char **why)
 {
-	char	**dst, *p;
+	const struct conf_key	 *k = &conf_table[id];
+	char			**dst, *p;
 
 	if (conf_check_abspath(v, why) != 0)
 		return -1;
@@ -282,12 +375,11 @@ conf_set_path(struct evm_config *cfg, enum conf_id id, const char *v,
 	conf_normalise(p);
 	if (strcmp(p, "/") == 0) {
 		free(p);
-		*why = xstrdup(id == K_STATE_FILE ? "must name a file" :
+		*why = xstrdup(k->flags & CK_FILE ? "must name a file" :
 		    "must not be '/'");
 		return -1;
 	}
-	dst = id == K_ROOT ? &cfg->root : id == K_ARCHIVE_DIR ?
-	    &cfg->archive_dir : &cfg->state_file;
+	dst = conf_slot(cfg, NULL, k);
 	free(*dst);
 	*dst = p;
 	return 0;
@@ -319,13 +411,14 @@ conf_seen(size_t *set, size_t cap, char **logs, const char *tok, size_t idx)
  * the first), so that a generated list is fixed in one pass.
  */
 static int
-conf_set_loglist(struct evm_config *cfg, const char *v, char **why)
+conf_set_loglist(struct evm_config *cfg, const struct conf_key *k,
+    const char *v, char **why)
 {
-	char		**logs = NULL, *copy, *tok, *save;
+	char		**logs = NULL, *copy, *tok, *save, ***dst;
 	const char	 *bad, *base;
 	struct gen_name	  gn;
 	struct sbuf	  err;
-	size_t		  n = 0, i, cap = 16, ntok = 1, *set;
+	size_t		  n = 0, i, cap = 16, ntok = 1, *set, *count;
 
 	/* at most half full: at most one entry more than separators */
 	for (i = 0; v[i] != '\0'; i++)
@@ -372,11 +465,13 @@ conf_set_loglist(struct evm_config *cfg, const char *v, char **why)
 		*why = sbuf_steal(&err);
 		goto fail;
 	}
-	for (i = 0; i < cfg->nlogs; i++)
-		free(cfg->logs[i]);
-	free(cfg->logs);
-	cfg->logs = logs;
-	cfg->nlogs = n;
+	dst = conf_slot(cfg, NULL, k);
+	count = conf_aux(cfg, k);
+	for (i = 0; i < *count; i++)
+		free((*dst)[i]);
+	free(*dst);
+	*dst = logs;
+	*count = n;
 	return 0;
 fail:
 	for (i = 0; i < n; i++)
@@ -531,11 +626,11 @@ conf_parse_mode(const struct conf_key *k, const char *v, mode_t *out,
 		xasprintf(why, "%s has setuid, setgid or sticky bits", v);
 		return -1;
 	}
-	if (k->id == K_DIR_MODE && (m & 0700) != 0700) {
+	if ((k->flags & CK_DIR) && (m & 0700) != 0700) {
 		xasprintf(why, "%s must give the owner rwx (0700)", v);
 		return -1;
 	}
-	if (k->id == K_DIR_MODE && (m & 022) != 0) {
+	if ((k->flags & CK_DIR) && (m & 022) != 0) {
 		xasprintf(why, "%s lets group or others write: they could swap "
 		    "files under evmaint", v);
 		return -1;
@@ -578,92 +673,76 @@ unknown:
 	return -1;
 }
 
+/* An empty value turns it off (NULL). */
+static int
+conf_set_optpath(char **dst, const char *v, char **why)
+{
+	free(*dst);
+	*dst = NULL;
+	if (*v == '\0')
+		return 0;
+	if (conf_check_abspath(v, why) != 0)
+		return -1;
+	if (v[strlen(v) - 1] == '/') {
+		*why = xstrdup("must name a file, not a directory");
+		return -1;
+	}
+	*dst = xstrdup(v);
+	conf_normalise(*dst);
+	return 0;
+}
+
+/* A user or group: its name as given, and its numeric id at aux. */
+static int
+conf_set_id(struct evm_config *cfg, const struct conf_key *k, const char *v,
+    char **why)
+{
+	char	**name = conf_slot(cfg, NULL, k);
+	long	  id;
+
+	if (conf_parse_id(v, k->type == CT_OWNER, &id, why) != 0)
+		return -1;
+	if (k->type == CT_OWNER)
+		*(uid_t *)conf_aux(cfg, k) = (uid_t)id;
+	else
+		*(gid_t *)conf_aux(cfg, k) = (gid_t)id;
+	free(*name);
+	*name = xstrdup(v);
+	return 0;
+}
+
 /* Sets one key, globally (sec NULL) or in a section. */
 static int
 conf_set(struct evm_config *cfg, struct evm_section *sec,
     const struct conf_key *k, const char *v, char **why)
 {
-	struct evm_logopts	*o = sec ? &sec->opts : &cfg->defaults;
-	long long		 n;
-	long			 id;
-	bool			 b;
-	uint64_t		 sz;
-	mode_t			 m;
+	void		*p = conf_slot(cfg, sec ? &sec->opts : &cfg->defaults, k);
+	long long	 n;
 
 	*why = NULL;
 	switch (k->type) {
 	case CT_PATH:
 		return conf_set_path(cfg, k->id, v, why);
 	case CT_OPTPATH:
-		free(cfg->metrics_file);
-		cfg->metrics_file = NULL;
-		if (*v == '\0')
-			return 0;
-		if (conf_check_abspath(v, why) != 0)
-			return -1;
-		if (v[strlen(v) - 1] == '/') {
-			*why = xstrdup("must name a file, not a directory");
-			return -1;
-		}
-		cfg->metrics_file = xstrdup(v);
-		conf_normalise(cfg->metrics_file);
-		return 0;
+		return conf_set_optpath(p, v, why);
 	case CT_DURATION:
-		if (conf_parse_duration(v, k->min, k->max, &n, why) != 0)
-			return -1;
-		cfg->check_max_age = n;
-		return 0;
+		return conf_parse_duration(v, k->min, k->max, p, why);
 	case CT_LOGLIST:
-		return conf_set_loglist(cfg, v, why);
+		return conf_set_loglist(cfg, k, v, why);
 	case CT_INT:
 		if (conf_parse_int(v, k->min, k->max, &n, why) != 0)
 			return -1;
-		if (k->id == K_ROTATE)
-			o->rotate = (int)n;
-		else if (k->id == K_COMPRESS_LEVEL)
-			o->compress_level = (int)n;
-		else
-			cfg->archive_keep_days = (int)n;
+		*(int *)p = (int)n;
 		return 0;
 	case CT_BOOL:
-		if (conf_parse_bool(v, &b, why) != 0)
-			return -1;
-		if (k->id == K_COMPRESS)
-			o->compress = b;
-		else if (k->id == K_DELAYCOMPRESS)
-			o->delaycompress = b;
-		else if (k->id == K_DATEEXT)
-			o->dateext = b;
-		else
-			o->notifempty = b;
-		return 0;
+		return conf_parse_bool(v, p, why);
 	case CT_SIZE:
-		if (conf_parse_size(v, k->max, &sz, why) != 0)
-			return -1;
-		o->maxsize = sz;
-		return 0;
+		return conf_parse_size(v, k->max, p, why);
 	case CT_MODE:
-		if (conf_parse_mode(k, v, &m, why) != 0)
-			return -1;
-		if (k->id == K_MODE)
-			cfg->mode = m;
-		else
-			cfg->dir_mode = m;
-		return 0;
+		return conf_parse_mode(k, v, p, why);
 	case CT_OWNER:
 	case CT_GROUP:
-		if (conf_parse_id(v, k->type == CT_OWNER, &id, why) != 0)
-			return -1;
-		if (k->type == CT_OWNER) {
-			cfg->uid = (uid_t)id;
-			free(cfg->owner);
-			cfg->owner = xstrdup(v);
-		} else {
-			cfg->gid = (gid_t)id;
-			free(cfg->group);
-			cfg->group = xstrdup(v);
-		}
-		return 0;
+		return conf_set_id(cfg, k, v, why);
 	}
 	return -1;
 }
@@ -950,9 +1029,11 @@ conf_path_inside(const char *inner, const char *outer)
 int
 conf_finish(struct evm_config *cfg, struct conf_errors *errs)
 {
-	const char	*name = cfg->file ? cfg->file : "built-in defaults";
-	size_t		 i, k;
-	uint32_t	 set;
+	const char		*name = cfg->file ? cfg->file :
+				    "built-in defaults";
+	const struct conf_key	*k;
+	struct evm_section	*s;
+	size_t			 i;
 
 	if (conf_path_inside(cfg->archive_dir, cfg->root) ||
 	    conf_path_inside(cfg->root, cfg->archive_dir))
@@ -975,41 +1056,11 @@ conf_finish(struct evm_config *cfg, struct conf_errors *errs)
 		conf_err(errs, name, cfg->line[K_STATE_FILE],
 		    "state_file must name a file");
 	for (i = 0; i < cfg->nsections; i++) {
-		struct evm_section *s = &cfg->sections[i];
-
-		set = s->set;
-		for (k = 0; k < K_COUNT; k++) {
-			if (!conf_table[k].per_log || (set & (1u << k)))
-				continue;
-			switch ((enum conf_id)k) {
-			case K_ROTATE:
-				s->opts.rotate = cfg->defaults.rotate;
-				break;
-			case K_COMPRESS:
-				s->opts.compress = cfg->defaults.compress;
-				break;
-			case K_COMPRESS_LEVEL:
-				s->opts.compress_level =
-				    cfg->defaults.compress_level;
-				break;
-			case K_DELAYCOMPRESS:
-				s->opts.delaycompress =
-				    cfg->defaults.delaycompress;
-				break;
-			case K_DATEEXT:
-				s->opts.dateext = cfg->defaults.dateext;
-				break;
-			case K_NOTIFEMPTY:
-				s->opts.notifempty = cfg->defaults.notifempty;
-				break;
-			case K_MAXSIZE:
-				s->opts.maxsize = cfg->defaults.maxsize;
-				break;
-			default:
-				break;
-			}
-		}
-		s->set = set | 0x80000000u;	/* resolved */
+		s = &cfg->sections[i];
+		for (k = conf_table; k < conf_table + K_COUNT; k++)
+			if (k->per_log && !(s->set & (1u << k->id)))
+				memcpy(conf_slot(cfg, &s->opts, k),
+				    conf_slot(cfg, &cfg->defaults, k), k->size);
 	}
 	return errs->n > 0 ? -1 : 0;
 }
@@ -1064,6 +1115,41 @@ conf_quoted(struct sbuf *b, const char *s, bool quote)
 	sbuf_adds(b, "\"");
 }
 
+/* The list on one line; quoted only when an entry needs it. */
+static void
+conf_list_str(struct sbuf *b, char *const *v, size_t n, bool quote)
+{
+	struct sbuf	l;
+	bool		odd = false;
+	size_t		i;
+
+	sbuf_init(&l);
+	sbuf_add(&l, "", 0);
+	for (i = 0; i < n; i++) {
+		sbuf_addf(&l, "%s%s", i ? " " : "", v[i]);
+		odd |= strpbrk(v[i], "#;\"\\") != NULL;
+	}
+	if (odd)
+		conf_quoted(b, l.s, quote);
+	else
+		sbuf_adds(b, l.s);
+	sbuf_free(&l);
+}
+
+/* In the largest unit that divides it: "26h", "90m", "61s". */
+static void
+conf_duration_str(struct sbuf *b, long long v)
+{
+	if (v % 86400 == 0)
+		sbuf_addf(b, "%lldd", v / 86400);
+	else if (v % 3600 == 0)
+		sbuf_addf(b, "%lldh", v / 3600);
+	else if (v % 60 == 0)
+		sbuf_addf(b, "%lldm", v / 60);
+	else
+		sbuf_addf(b, "%llds", v);
+}
+
 /*
  * A key's effective value, in config syntax when quote is set (else the
  * bare value, for JSON); per-log keys are read from o (the global defaults
@@ -1073,91 +1159,46 @@ char *
 conf_value_str(const struct evm_config *cfg, const struct evm_logopts *o,
     enum conf_id id, bool quote)
 {
-	struct sbuf	b;
-	size_t		j;
+	const struct conf_key	*k;
+	const void		*p;
+	struct sbuf		 b;
 
 	sbuf_init(&b);
 	sbuf_add(&b, "", 0);
-	switch (id) {
-	case K_ROOT:
-		conf_quoted(&b, cfg->root, quote);
+	if ((unsigned)id >= K_COUNT)
+		return sbuf_steal(&b);
+	k = &conf_table[id];
+	p = conf_cslot(cfg, o, k);
+	switch (k->type) {
+	case CT_PATH:
+	case CT_OWNER:
+	case CT_GROUP:
+		conf_quoted(&b, *(char *const *)p, quote);
 		break;
-	case K_ARCHIVE_DIR:
-		conf_quoted(&b, cfg->archive_dir, quote);
-		break;
-	case K_STATE_FILE:
-		conf_quoted(&b, cfg->state_file, quote);
-		break;
-	case K_LOGS: {
-		struct sbuf	l;
-		bool		odd = false;
-
-		sbuf_init(&l);
-		sbuf_add(&l, "", 0);
-		for (j = 0; j < cfg->nlogs; j++) {
-			sbuf_addf(&l, "%s%s", j ? " " : "", cfg->logs[j]);
-			odd |= strpbrk(cfg->logs[j], "#;\"\\") != NULL;
-		}
-		if (odd)
-			conf_quoted(&b, l.s, quote);
-		else
-			sbuf_adds(&b, l.s);
-		sbuf_free(&l);
-		break;
-	}
-	case K_ROTATE:
-		sbuf_addf(&b, "%d", o->rotate);
-		break;
-	case K_COMPRESS:
-		sbuf_adds(&b, o->compress ? "yes" : "no");
-		break;
-	case K_COMPRESS_LEVEL:
-		sbuf_addf(&b, "%d", o->compress_level);
-		break;
-	case K_DELAYCOMPRESS:
-		sbuf_adds(&b, o->delaycompress ? "yes" : "no");
-		break;
-	case K_DATEEXT:
-		sbuf_adds(&b, o->dateext ? "yes" : "no");
-		break;
-	case K_NOTIFEMPTY:
-		sbuf_adds(&b, o->notifempty ? "yes" : "no");
-		break;
-	case K_MAXSIZE:
-		conf_size_str(&b, o->maxsize);
-		break;
-	case K_MODE:
-		sbuf_addf(&b, "%04o", (unsigned)cfg->mode);
-		break;
-	case K_DIR_MODE:
-		sbuf_addf(&b, "%04o", (unsigned)cfg->dir_mode);
-		break;
-	case K_OWNER:
-		conf_quoted(&b, cfg->owner, quote);
-		break;
-	case K_GROUP:
-		conf_quoted(&b, cfg->group, quote);
-		break;
-	case K_ARCHIVE_KEEP_DAYS:
-		sbuf_addf(&b, "%d", cfg->archive_keep_days);
-		break;
-	case K_METRICS_FILE:
-		if (cfg->metrics_file != NULL)
-			conf_quoted(&b, cfg->metrics_file, quote);
+	case CT_OPTPATH:
+		if (*(char *const *)p != NULL)
+			conf_quoted(&b, *(char *const *)p, quote);
 		else if (quote)
 			sbuf_adds(&b, "\"\"");
 		break;
-	case K_CHECK_MAX_AGE:
-		if (cfg->check_max_age % 86400 == 0)
-			sbuf_addf(&b, "%lldd", cfg->check_max_age / 86400);
-		else if (cfg->check_max_age % 3600 == 0)
-			sbuf_addf(&b, "%lldh", cfg->check_max_age / 3600);
-		else if (cfg->check_max_age % 60 == 0)
-			sbuf_addf(&b, "%lldm", cfg->check_max_age / 60);
-		else
-			sbuf_addf(&b, "%llds", cfg->check_max_age);
+	case CT_LOGLIST:
+		conf_list_str(&b, *(char **const *)p,
+		    *(const size_t *)((const char *)cfg + k->aux), quote);
 		break;
-	case K_COUNT:
+	case CT_INT:
+		sbuf_addf(&b, "%d", *(const int *)p);
+		break;
+	case CT_BOOL:
+		sbuf_adds(&b, *(const bool *)p ? "yes" : "no");
+		break;
+	case CT_SIZE:
+		conf_size_str(&b, *(const uint64_t *)p);
+		break;
+	case CT_MODE:
+		sbuf_addf(&b, "%04o", (unsigned)*(const mode_t *)p);
+		break;
+	case CT_DURATION:
+		conf_duration_str(&b, *(const long long *)p);
 		break;
 	}
 	return sbuf_steal(&b);

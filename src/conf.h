@@ -46,6 +46,18 @@ enum conf_id {
 	K_COUNT
 };
 
+/* conf_key flags */
+#define CK_FILE		0x1	/* a path naming a file: "/" "must name a file" */
+#define CK_DIR		0x2	/* a directory's mode: owner rwx, no group or
+				   other write */
+
+/*
+ * One key. Its value lives at off in struct evm_logopts when per_log, else
+ * in struct evm_config; the parser, the defaults, the inheritance of
+ * sections and check-config read and write it there by its type. Two types
+ * keep a second field at aux: a list's count, a user's or group's numeric
+ * id. help is the one-line summary of the key's evmaint.conf(5) entry.
+ */
 struct conf_key {
 	enum conf_id	 id;
 	const char	*name;
@@ -55,6 +67,10 @@ struct conf_key {
 	long long	 max;
 	const char	*def;
 	const char	*help;
+	size_t		 off;
+	size_t		 size;		/* of the value at off */
+	size_t		 aux;
+	int		 flags;		/* CK_* */
 };
 
 /* The keys a [section] may override for one log. */
@@ -103,6 +119,7 @@ struct conf_errors {
 };
 
 const struct conf_key	*conf_keys(size_t *);
+const char		*conf_type_name(enum conf_type);
 struct evm_config	*conf_new(void);
 void			 conf_free(struct evm_config *);
 int			 conf_load_file(struct evm_config *, const char *, bool,

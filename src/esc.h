@@ -9,19 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-struct sbuf {
-	char	*s;
-	size_t	 len;
-	size_t	 cap;
-};
-
-void	 sbuf_init(struct sbuf *);
-void	 sbuf_free(struct sbuf *);
-void	 sbuf_add(struct sbuf *, const void *, size_t);
-void	 sbuf_adds(struct sbuf *, const char *);
-void	 sbuf_addf(struct sbuf *, const char *, ...)
-	    __attribute__((format(printf, 2, 3)));
-char	*sbuf_steal(struct sbuf *);
+#include "sbuf.h"
 
 size_t	 esc_utf8_len(const unsigned char *, size_t);
 void	 esc_json(struct sbuf *, const char *);

@@ -6,6 +6,7 @@
 
 #include <inttypes.h>
 
+#include "esc.h"
 #include "json.h"
 
 void

@@ -8,7 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "esc.h"
+#include "sbuf.h"
 
 #define JSON_MAX_DEPTH 16
 

@@ -313,12 +313,6 @@ report_extra(struct report *r)
 	return &r->extra;
 }
 
-void
-report_changed(struct report *r)
-{
-	r->changed = true;
-}
-
 bool
 report_did_change(const struct report *r)
 {

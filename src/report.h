@@ -64,7 +64,6 @@ void		 report_info(struct report *, const char *, ...)
 void		 report_line(struct report *, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));
 struct json	*report_extra(struct report *);
-void		 report_changed(struct report *);
 bool		 report_did_change(const struct report *);
 bool		 report_failed(const struct report *);
 bool		 report_json(const struct report *);

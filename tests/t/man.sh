@@ -2,10 +2,11 @@
 # shellcheck source-path=SCRIPTDIR
 # The documentation cannot fall behind the program: every key check-config
 # prints is in evmaint.conf(5) with its default and in etc/evmaint.conf,
-# commented out at its default; every documented key is a real one; every
-# command and option of --help is in evmaint(8); etc/evmaint.conf and the
-# example of evmaint.conf(5) pass check-config, the former giving exactly
-# the built-in defaults; both pages pass "mandoc -Tlint -W warning".
+# commented out at its default; every documented key is a real one, and the
+# KEYS list is check-config's keys in their order; every command and option
+# of --help is in evmaint(8); etc/evmaint.conf and the example of
+# evmaint.conf(5) pass check-config, the former giving exactly the built-in
+# defaults; both pages pass "mandoc -Tlint -W warning".
 . "$(dirname "$0")/common.sh"
 
 # automake exports srcdir relative to the build directory: resolve it now,
@@ -73,6 +74,14 @@ while IFS= read -r key; do
 		fail "etc/evmaint.conf sets '$key', which check-config does not know"
 done <"$T/etc-keys"
 ok "every key documented or in etc/evmaint.conf is a real one"
+
+# --- 3b. both ways at once: the KEYS list is exactly the keys check-config
+# prints, in its order (the key table's; tests/unit/test_conf.c compares each
+# entry's type, per-log mark, default and bounds with the table)
+sed 's/ = .*//' "$T/defaults" >"$T/keys"
+assert_same "$T/keys" "$T/doc-keys" \
+	"evmaint.conf(5)'s KEYS list is not check-config's keys in their order"
+ok "evmaint.conf(5) lists exactly check-config's keys, in the same order"
 
 # --- 4. etc/evmaint.conf: valid, and exactly the built-in defaults, both as
 # installed (all commented out) and with every key line uncommented

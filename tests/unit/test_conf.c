@@ -12,6 +12,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -310,7 +311,7 @@ group_teardown(void **state)
 
 /* ------------------------------------------------------------ the tests */
 
-/* The built-in defaults are the contract's table. */
+/* The built-in defaults, as evmaint.conf(5) gives them. */
 static void
 test_defaults(void **state)
 {
@@ -376,7 +377,7 @@ test_defaults(void **state)
 	conf_free(cfg);
 }
 
-/* The key table: unique names, per-log exactly where the contract says. */
+/* The key table: unique names, per-log exactly where evmaint.conf(5) says. */
 static void
 test_key_table(void **state)
 {
@@ -400,9 +401,222 @@ test_key_table(void **state)
 			if (strcmp(k[i].name, per_log[j]) == 0)
 				want = true;
 		if (k[i].per_log != want)
-			fail_msg("key %s: per_log %d, contract says %d",
+			fail_msg("key %s: per_log %d, evmaint.conf(5) says %d",
 			    k[i].name, k[i].per_log, want);
 	}
+}
+
+/*
+ * Each key's value is where its type reads and writes it: the size at off
+ * is the type's, inside its struct; per-log keys are numbers, booleans or
+ * sizes (conf_free frees only global keys, and sections copy per-log
+ * values byte for byte).
+ */
+static void
+test_key_storage(void **state)
+{
+	const struct conf_key	*k;
+	size_t			 n, i, want, in;
+
+	k = conf_keys(&n);
+	for (i = 0; i < n; i++) {
+		switch (k[i].type) {
+		case CT_PATH:
+		case CT_OPTPATH:
+		case CT_OWNER:
+		case CT_GROUP:
+			want = sizeof(char *);
+			break;
+		case CT_LOGLIST:
+			want = sizeof(char **);
+			break;
+		case CT_INT:
+			want = sizeof(int);
+			break;
+		case CT_BOOL:
+			want = sizeof(bool);
+			break;
+		case CT_SIZE:
+			want = sizeof(uint64_t);
+			break;
+		case CT_MODE:
+			want = sizeof(mode_t);
+			break;
+		case CT_DURATION:
+			want = sizeof(long long);
+			break;
+		default:
+			fail_msg("key %s: unknown type %d", k[i].name,
+			    (int)k[i].type);
+			return;
+		}
+		if (k[i].size != want)
+			fail_msg("key %s: %zu bytes at off, its type has %zu",
+			    k[i].name, k[i].size, want);
+		in = k[i].per_log ? sizeof(struct evm_logopts) :
+		    sizeof(struct evm_config);
+		assert_true(k[i].off + k[i].size <= in);
+		if (k[i].per_log && k[i].type != CT_INT &&
+		    k[i].type != CT_BOOL && k[i].type != CT_SIZE)
+			fail_msg("per-log key %s is not a number, boolean or "
+			    "size", k[i].name);
+		assert_non_null(conf_type_name(k[i].type));
+	}
+}
+
+/* The text of one ".It Cm KEY" entry of evmaint.conf(5)'s KEYS list. */
+struct man_entry {
+	char	*head;		/* the .It line */
+	char	*body;		/* the lines after it, up to the next item */
+};
+
+/*
+ * The KEYS section of evmaint.conf(5): its top-level items, in order.
+ * Returns how many, at most max.
+ */
+static size_t
+man_keys(const char *path, struct man_entry *ent, size_t max)
+{
+	FILE	*fp;
+	char	 line[1024];
+	bool	 in = false;
+	int	 depth = 0;
+	size_t	 n = 0, len;
+
+	if ((fp = fopen(path, "r")) == NULL)
+		fail_msg("%s: %s", path, strerror(errno));
+	while (fgets(line, sizeof line, fp) != NULL) {
+		if (strncmp(line, ".Sh ", 4) == 0) {
+			in = strcmp(line, ".Sh KEYS\n") == 0;
+			continue;
+		}
+		if (!in)
+			continue;
+		if (strncmp(line, ".Bl ", 4) == 0)
+			depth++;
+		if (strncmp(line, ".El", 3) == 0)
+			depth--;
+		if (depth == 1 && strncmp(line, ".It ", 4) == 0) {
+			if (n == max)
+				fail_msg("%s: more than %zu keys", path, max);
+			line[strcspn(line, "\n")] = '\0';
+			ent[n].head = xstrdup(line);
+			ent[n++].body = xstrdup("");
+			continue;
+		}
+		if (n > 0 && depth >= 1) {
+			len = strlen(ent[n - 1].body);
+			ent[n - 1].body = xrealloc(ent[n - 1].body,
+			    len + strlen(line) + 1);
+			strcpy(ent[n - 1].body + len, line);
+		}
+	}
+	fclose(fp);
+	return n;
+}
+
+/* Whether s has word w, not followed by more of a number or a name. */
+static bool
+has_word(const char *s, const char *w)
+{
+	const char	*p;
+	size_t		 n = strlen(w);
+
+	for (p = s; (p = strstr(p, w)) != NULL; p++)
+		if (p[n] == '\0' || !(isalnum((unsigned char)p[n]) ||
+		    p[n] == '_'))
+			return true;
+	return false;
+}
+
+/* Key k set to v, as check-config prints it. */
+static char *
+printed_as(const struct conf_key *k, long long v)
+{
+	struct evm_config	*cfg;
+	char			*text, *s;
+
+	xasprintf(&text, "%s = %lld\n", k->name, v);
+	cfg = parse_ok(text);
+	s = value(cfg, k->id);
+	conf_free(cfg);
+	free(text);
+	return s;
+}
+
+/*
+ * evmaint.conf(5) against the table, both ways: its KEYS list names the
+ * table's keys and no others, in the table's order (check-config's), each
+ * as ".It Cm KEY Ar TYPE"; a per-log key's entry starts "Per log." and no
+ * other does; every entry gives the key's default after "The default is",
+ * and a number's or duration's entry its bounds, "from MIN ... to MAX", in
+ * the form check-config prints.
+ */
+static void
+test_man_page(void **state)
+{
+	struct man_entry	 ent[K_COUNT + 8];
+	const struct conf_key	*k;
+	const char		*srcdir = getenv("srcdir"), *def;
+	char			*path, *copy, *w, *save, *lo, *hi, want[160];
+	size_t			 n, nent, i;
+
+	if (srcdir == NULL)
+		skip();		/* run by hand, not by make check */
+	xasprintf(&path, "%s/man/evmaint.conf.5", srcdir);
+	k = conf_keys(&n);
+	nent = man_keys(path, ent, sizeof ent / sizeof ent[0]);
+	for (i = 0; i < nent || i < n; i++) {
+		if (i >= n)
+			fail_msg("evmaint.conf(5) documents a key the table does "
+			    "not have: '%s'", ent[i].head);
+		snprintf(want, sizeof want, ".It Cm %s Ar %s", k[i].name,
+		    conf_type_name(k[i].type));
+		if (i >= nent || strcmp(ent[i].head, want) != 0)
+			fail_msg("evmaint.conf(5) KEYS item %zu: '%s', the table "
+			    "says '%s'", i + 1, i < nent ? ent[i].head :
+			    "(none)", want);
+		if ((strncmp(ent[i].body, "Per log.\n", 9) == 0) !=
+		    k[i].per_log)
+			fail_msg("evmaint.conf(5): '%s' is %sper log, the table "
+			    "says %s", k[i].name, k[i].per_log ? "not " : "",
+			    k[i].per_log ? "per log" : "global");
+
+		if ((def = strstr(ent[i].body, "The default is")) == NULL)
+			fail_msg("evmaint.conf(5): '%s' gives no default",
+			    k[i].name);
+		if (*k[i].def == '\0' && strstr(def, "empty") == NULL)
+			fail_msg("evmaint.conf(5): '%s' does not say its default "
+			    "is empty", k[i].name);
+		copy = xstrdup(k[i].def);
+		for (w = strtok_r(copy, " ", &save); w != NULL;
+		    w = strtok_r(NULL, " ", &save))
+			if (!has_word(def, w))
+				fail_msg("evmaint.conf(5): '%s' does not give its "
+				    "default '%s' ('%s' missing)", k[i].name,
+				    k[i].def, w);
+		free(copy);
+
+		if (k[i].type != CT_INT && k[i].type != CT_DURATION)
+			continue;
+		lo = printed_as(&k[i], k[i].min);
+		hi = printed_as(&k[i], k[i].max);
+		snprintf(want, sizeof want, "from %s", lo);
+		if (!has_word(ent[i].body, want))
+			fail_msg("evmaint.conf(5): '%s' does not give its lower "
+			    "bound ('%s')", k[i].name, want);
+		snprintf(want, sizeof want, "to %s", hi);
+		if (!has_word(ent[i].body, want))
+			fail_msg("evmaint.conf(5): '%s' does not give its upper "
+			    "bound ('%s')", k[i].name, want);
+		free(lo);
+		free(hi);
+	}
+	for (i = 0; i < nent; i++) {
+		free(ent[i].head);
+		free(ent[i].body);
+	}
+	free(path);
 }
 
 static void
@@ -1688,6 +1902,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_key_table),
+		cmocka_unit_test(test_key_storage),
+		cmocka_unit_test(test_man_page),
 		cmocka_unit_test(test_path_keys),
 		cmocka_unit_test(test_loglist),
 		cmocka_unit_test(test_int_keys),
