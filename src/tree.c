@@ -24,14 +24,23 @@ static int	tree_ent_cmp(const void *, const void *);
 static int	tree_read_ents(struct tree_dir *);
 static void	tree_walk(struct tree *, struct tree_dir *, struct report *);
 
+/*
+ * dir/name. For the tree's relative paths (the top is "" or NULL, and
+ * neither a directory ending in '/' nor an absolute name occurs there:
+ * the config and journal checks refuse them) and for the absolute paths of
+ * lrconf, which joins as logrotate does: an absolute name stands alone,
+ * and a directory ending in '/' (the root) gets no second one.
+ */
 char *
 tree_join(const char *dir, const char *name)
 {
-	char *s;
+	char	*s;
+	size_t	 n;
 
-	if (dir == NULL || *dir == '\0')
+	if (dir == NULL || *dir == '\0' || name[0] == '/')
 		return xstrdup(name);
-	xasprintf(&s, "%s/%s", dir, name);
+	n = strlen(dir);
+	xasprintf(&s, "%s%s%s", dir, dir[n - 1] == '/' ? "" : "/", name);
 	return s;
 }
 
