@@ -98,6 +98,11 @@ static void		 arc_member_fail(struct arc_member *, const char *, ...)
 			    __attribute__((format(printf, 2, 3)));
 static int		 arc_la_check(struct arc_wr *, struct archive *, int,
 			    const char *);
+static int		 arc_member_header(struct arc_wr *, struct archive *,
+			    struct arc_member *, const char *);
+static int		 arc_member_data(struct arc_wr *, struct archive *,
+			    struct arc_member *, int, const char *, hash_ctx *,
+			    uint64_t *);
 static int		 arc_write_member(struct arc_wr *, struct archive *,
 			    size_t);
 static int		 arc_write_tar(struct arc_wr *, int, const char *);
@@ -111,6 +116,14 @@ static int		 arc_put_sidecar(struct arc_wr *, const char *,
 			    const char *, const char *, const char *);
 static int		 arc_publish(struct arc_wr *, const char *, int *,
 			    const uint8_t *, char **);
+static void		 arc_members_reset(struct arc_member *, size_t);
+static void		 arc_wr_init(struct arc_wr *, int, struct arc_member *,
+			    size_t, const struct arc_opts *, struct report *);
+static void		 arc_wr_free(struct arc_wr *);
+static int		 arc_write_attempts(struct arc_wr *, int *,
+			    const char *, const char *);
+static void		 arc_write_failed(struct arc_wr *, int, const char *,
+			    const char *);
 
 static const char *
 arc_id_name(struct arc_ids *ids, unsigned long id, bool group)
@@ -256,30 +269,18 @@ arc_la_check(struct arc_wr *w, struct archive *a, int rc, const char *what)
 }
 
 /*
- * Archives member i. Returns 0 when it is in (or was left out before a
- * byte of it was written), 1 when it failed after its header committed the
- * tar to its size, so this attempt must be thrown away, -1 when the
- * archive itself failed (w->fatal says why).
+ * The header of member m, from the fstat of its open source. Returns 0, 1
+ * when libarchive refused the entry (nothing of it was written), -1 when
+ * the archive failed.
  */
 static int
-arc_write_member(struct arc_wr *w, struct archive *a, size_t i)
+arc_member_header(struct arc_wr *w, struct archive *a, struct arc_member *m,
+    const char *ename)
 {
-	struct arc_member	*m = &w->m[i];
 	struct archive_entry	*e;
-	struct stat		 st;
 	const char		*who;
-	char			*ename;
-	hash_ctx		 ctx;
-	uint64_t		 left, got = 0;
-	ssize_t			 n;
-	la_ssize_t		 wn;
-	int			 fd, rc;
+	int			 rc;
 
-	if ((fd = fsx_open_read(m->dirfd, m->file, &m->st)) == -1) {
-		arc_member_fail(m, "%s", arc_open_why(errno, &m->st));
-		return 0;
-	}
-	ename = esc_human_dup(m->name);
 	e = archive_entry_new();
 	archive_entry_copy_pathname(e, m->name);
 	archive_entry_set_filetype(e, AE_IFREG);
@@ -298,43 +299,78 @@ arc_write_member(struct arc_wr *w, struct archive *a, size_t i)
 		/* libarchive refused this entry: nothing of it was written */
 		arc_member_fail(m, "%s", archive_error_string(a) != NULL ?
 		    archive_error_string(a) : "refused by libarchive");
-		rc = 1;
-		goto out;
+		return 1;
 	}
-	if (arc_la_check(w, a, rc, ename) == -1) {
-		rc = -1;
-		goto out;
-	}
+	return arc_la_check(w, a, rc, ename);
+}
 
-	hash_init(&ctx);
+/*
+ * The data of member m from fd, the size its header gave, hashed into ctx
+ * as it goes, counted in *got. Returns 0, 1 when the source failed part-way (the header
+ * committed the tar to its size), -1 when the archive failed.
+ */
+static int
+arc_member_data(struct arc_wr *w, struct archive *a, struct arc_member *m,
+    int fd, const char *ename, hash_ctx *ctx, uint64_t *got)
+{
+	uint64_t	left;
+	ssize_t		n;
+	la_ssize_t	wn;
+
+	*got = 0;
+	hash_init(ctx);
 	(void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-	rc = 0;
 	for (left = (uint64_t)m->st.st_size; left > 0; left -= (uint64_t)n) {
 		n = fsx_read(fd, w->buf, left < GZ_BUFSIZE ? left : GZ_BUFSIZE);
 		if (n <= 0) {
 			if (n == -1)
 				arc_member_fail(m, "read error after %ju "
-				    "bytes: %s", (uintmax_t)got,
+				    "bytes: %s", (uintmax_t)*got,
 				    strerror(errno));
 			else
 				arc_member_fail(m, "shrank from %jd to %ju "
 				    "bytes while being archived",
-				    (intmax_t)m->st.st_size, (uintmax_t)got);
-			rc = 1;
-			goto out;
+				    (intmax_t)m->st.st_size, (uintmax_t)*got);
+			return 1;
 		}
-		hash_update(&ctx, w->buf, (size_t)n);
+		hash_update(ctx, w->buf, (size_t)n);
 		wn = archive_write_data(a, w->buf, (size_t)n);
 		if (wn != n) {
 			arc_la_check(w, a, wn < 0 ? (int)wn : ARCHIVE_FATAL,
 			    ename);
-			rc = -1;
-			goto out;
+			return -1;
 		}
-		got += (uint64_t)n;
+		*got += (uint64_t)n;
 		w->done += (uint64_t)n;
 		arc_progress(w, false);
 	}
+	return 0;
+}
+
+/*
+ * Archives member i. Returns 0 when it is in (or was left out before a
+ * byte of it was written), 1 when it failed after its header committed the
+ * tar to its size, so this attempt must be thrown away, -1 when the
+ * archive itself failed (w->fatal says why).
+ */
+static int
+arc_write_member(struct arc_wr *w, struct archive *a, size_t i)
+{
+	struct arc_member	*m = &w->m[i];
+	struct stat		 st;
+	char			*ename;
+	hash_ctx		 ctx;
+	uint64_t		 got;
+	int			 fd, rc;
+
+	if ((fd = fsx_open_read(m->dirfd, m->file, &m->st)) == -1) {
+		arc_member_fail(m, "%s", arc_open_why(errno, &m->st));
+		return 0;
+	}
+	ename = esc_human_dup(m->name);
+	if ((rc = arc_member_header(w, a, m, ename)) != 0 ||
+	    (rc = arc_member_data(w, a, m, fd, ename, &ctx, &got)) != 0)
+		goto out;
 	/*
 	 * A generation is not written to: one that changed while it was read
 	 * (a writer still holding it open) is left in the tree, whole.
@@ -705,22 +741,12 @@ arc_publish(struct arc_wr *w, const char *tmp, int *seq, const uint8_t *hash,
 	return rc;
 }
 
-/*
- * The whole life of one archive, as steps (see arc.h for the contract);
- * long, but each step is a call and all share one clean-up path.
- */
-int
-arc_write(int dirfd, struct arc_member *m, size_t n,
-    const struct arc_opts *o, struct report *rep, char **final_name)
+/* Resets what arc_write fills in; a member with an unsafe name fails here. */
+static void
+arc_members_reset(struct arc_member *m, size_t n)
 {
-	struct arc_wr	 w;
-	struct stat	 st;
-	char		*name = NULL, *tmp = NULL, *tarname, *path = NULL;
-	uint8_t		 hash[HASH_LEN];
-	size_t		 i, count = 0;
-	int		 fd = -1, seq, rc;
+	size_t i;
 
-	*final_name = NULL;
 	for (i = 0; i < n; i++) {
 		m[i].ok = false;
 		m[i].size = 0;
@@ -729,50 +755,120 @@ arc_write(int dirfd, struct arc_member *m, size_t n,
 		if (!arc_member_name_safe(m[i].name))
 			arc_member_fail(&m[i], "unsafe member name");
 	}
-	if (n == 0)
-		return 0;
+}
 
-	memset(&w, 0, sizeof w);
-	w.dirfd = dirfd;
-	w.m = m;
-	w.n = n;
-	w.o = o;
-	w.rep = rep;
-	w.in = xcalloc(n, sizeof *w.in);
-	w.buf = xmalloc(GZ_BUFSIZE);
+static void
+arc_wr_init(struct arc_wr *w, int dirfd, struct arc_member *m, size_t n,
+    const struct arc_opts *o, struct report *rep)
+{
+	struct stat	st;
+	size_t		i;
+
+	memset(w, 0, sizeof *w);
+	w->dirfd = dirfd;
+	w->m = m;
+	w->n = n;
+	w->o = o;
+	w->rep = rep;
+	w->in = xcalloc(n, sizeof *w->in);
+	w->buf = xmalloc(GZ_BUFSIZE);
 	for (i = 0; i < n; i++)
 		if (m[i].error == NULL &&
 		    fsx_fstatat(m[i].dirfd, m[i].file, &st) == 0)
-			w.total += (uint64_t)st.st_size;
-	clock_gettime(CLOCK_MONOTONIC, &w.last);
-	arc_progress(&w, true);
+			w->total += (uint64_t)st.st_size;
+	clock_gettime(CLOCK_MONOTONIC, &w->last);
+	arc_progress(w, true);
+}
+
+static void
+arc_wr_free(struct arc_wr *w)
+{
+	arc_ids_free(&w->users);
+	arc_ids_free(&w->groups);
+	free(w->pre);
+	free(w->fatal);
+	free(w->in);
+	free(w->buf);
+}
+
+/*
+ * The tar into the temporary tmp (open as *fd), with the .gz checks beside
+ * it. Each member failing part-way costs one attempt, on a new *fd; a
+ * member that failed once is never tried again, so this ends. Returns as
+ * arc_write_tar, 1 when no new temporary could be made.
+ */
+static int
+arc_write_attempts(struct arc_wr *w, int *fd, const char *tmp,
+    const char *name)
+{
+	const struct arc_opts	*o = w->o;
+	char			*tarname = xstrdup(name);
+	int			 rc;
+
+	if (o->gzip)
+		tarname[strlen(tarname) - 3] = '\0';	/* gunzip -N gives it */
+	arc_precheck_start(w);
+	while ((rc = arc_write_tar(w, *fd, tarname)) == 1) {
+		fsx_close(*fd);
+		(void)fsx_unlink(w->dirfd, tmp);
+		if ((*fd = fsx_create(w->dirfd, tmp, o->mode, o->uid,
+		    o->gid)) == -1) {
+			xasprintf(&w->fatal, "cannot create %s: %s", tmp,
+			    strerror(errno));
+			break;
+		}
+	}
+	free(tarname);
+	arc_precheck_wait(w, rc != 0);
+	return rc;
+}
+
+/* Reported once, here: the members' errors are their own only. */
+static void
+arc_write_failed(struct arc_wr *w, int fd, const char *tmp, const char *name)
+{
+	char *path = NULL;
+
+	if (fd != -1)
+		fsx_close(fd);
+	if (tmp != NULL)
+		(void)fsx_unlink(w->dirfd, tmp);
+	/* named by its path: archive_dir is what an operator must fix */
+	if (w->o->dir != NULL && name != NULL)
+		xasprintf(&path, "%s/%s", w->o->dir, name);
+	report_error(w->rep, path != NULL ? path : name,
+	    "archive not written: %s",
+	    w->fatal != NULL ? w->fatal : "unknown error");
+	free(path);
+}
+
+/*
+ * The whole life of one archive, as steps (arc.h says what it returns);
+ * all share one clean-up path.
+ */
+int
+arc_write(int dirfd, struct arc_member *m, size_t n,
+    const struct arc_opts *o, struct report *rep, char **final_name)
+{
+	struct arc_wr	 w;
+	char		*name = NULL, *tmp = NULL;
+	uint8_t		 hash[HASH_LEN];
+	size_t		 i, count = 0;
+	int		 fd = -1, seq, rc;
+
+	*final_name = NULL;
+	arc_members_reset(m, n);
+	if (n == 0)
+		return 0;
+	arc_wr_init(&w, dirfd, m, n, o, rep);
 
 	/* Step 1: a free name and its temporary. */
 	fd = arc_create_tmp(&w, &seq, &name, &tmp);
 	w.display = name;
 	if (fd == -1)
 		goto fail;
-	tarname = xstrdup(name);
-	if (o->gzip)
-		tarname[strlen(tarname) - 3] = '\0';	/* gunzip -N gives it */
-	arc_precheck_start(&w);
-
-	/*
-	 * Step 2: the tar. Each member failing part-way costs one attempt; a
-	 * member that failed once is never tried again, so this ends.
-	 */
-	while ((rc = arc_write_tar(&w, fd, tarname)) == 1) {
-		fsx_close(fd);
-		(void)fsx_unlink(dirfd, tmp);
-		if ((fd = fsx_create(dirfd, tmp, o->mode, o->uid,
-		    o->gid)) == -1) {
-			xasprintf(&w.fatal, "cannot create %s: %s", tmp,
-			    strerror(errno));
-			break;
-		}
-	}
-	free(tarname);
-	arc_precheck_wait(&w, rc != 0);
+	/* Step 2: the tar. */
+	rc = arc_write_attempts(&w, &fd, tmp, name);
 	if (rc == 1 || rc == -1)
 		goto fail;
 	for (i = 0; i < n; i++)
@@ -804,25 +900,10 @@ arc_write(int dirfd, struct arc_member *m, size_t n,
 	goto out;
 
 fail:
-	/* Reported once, here: the members' errors are their own only. */
-	if (fd != -1)
-		fsx_close(fd);
-	if (tmp != NULL)
-		(void)fsx_unlink(dirfd, tmp);
-	/* named by its path: archive_dir is what an operator must fix */
-	if (o->dir != NULL && name != NULL)
-		xasprintf(&path, "%s/%s", o->dir, name);
-	report_error(rep, path != NULL ? path : name, "archive not written: %s",
-	    w.fatal != NULL ? w.fatal : "unknown error");
-	free(path);
+	arc_write_failed(&w, fd, tmp, name);
 	rc = -1;
 out:
-	arc_ids_free(&w.users);
-	arc_ids_free(&w.groups);
-	free(w.pre);
-	free(w.fatal);
-	free(w.in);
-	free(w.buf);
+	arc_wr_free(&w);
 	free(name);
 	free(tmp);
 	return rc;
