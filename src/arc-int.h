@@ -7,6 +7,7 @@
 #define ARC_INT_H
 
 #include <locale.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/stat.h>
@@ -25,6 +26,8 @@ char		*arc_name(time_t, int, bool);
 bool		 arc_name_taken(int, const char *);
 
 /* arc-read.c */
+char		*arc_vmsg(const char *, const char *, va_list)
+		    __attribute__((format(printf, 2, 0)));
 locale_t	 arc_locale_enter(void);
 void		 arc_locale_leave(locale_t);
 char		*arc_reread(int, bool, const struct arc_member *const *,

@@ -119,6 +119,22 @@ arc_scan_free(struct arc_scan *s)
 	free(s->problems);
 }
 
+/*
+ * A message for people, escaped: the names in it (and inside libarchive's
+ * messages) are bytes. fallback when it cannot be formatted.
+ */
+char *
+arc_vmsg(const char *fallback, const char *fmt, va_list ap)
+{
+	char	*msg, *s;
+
+	if (vasprintf(&msg, fmt, ap) == -1)
+		msg = NULL;
+	s = esc_human_dup(msg != NULL ? msg : fallback);
+	free(msg);
+	return s;
+}
+
 static void
 arc_problem(struct arc_scan *s, const char *fmt, ...)
 {
@@ -126,15 +142,11 @@ arc_problem(struct arc_scan *s, const char *fmt, ...)
 	char	*msg;
 
 	va_start(ap, fmt);
-	if (vasprintf(&msg, fmt, ap) == -1)
-		msg = NULL;
+	msg = arc_vmsg("(message lost: out of memory)", fmt, ap);
 	va_end(ap);
 	s->problems = xgrowarray(s->problems, s->nproblems + 1,
 	    sizeof *s->problems);
-	/* names inside libarchive's messages are bytes too */
-	s->problems[s->nproblems++] = esc_human_dup(msg != NULL ? msg :
-	    "(message lost: out of memory)");
-	free(msg);
+	s->problems[s->nproblems++] = msg;
 }
 
 /* libarchive reads the tar from here: the file, or its decompression. */

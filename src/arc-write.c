@@ -170,15 +170,19 @@ arc_member_fail(struct arc_member *m, const char *fmt, ...)
 	char	*msg;
 
 	va_start(ap, fmt);
-	if (vasprintf(&msg, fmt, ap) == -1)
-		msg = NULL;
+	msg = arc_vmsg("failed", fmt, ap);
 	va_end(ap);
 	free(m->error);
-	m->error = esc_human_dup(msg != NULL ? msg : "failed");
-	free(msg);
+	m->error = msg;
 	m->ok = false;
 }
 
+/*
+ * Calls the caller's progress callback, at most every ARC_PROGRESS_NS (and
+ * with force). The line itself is the caller's: `evmaint archive` passes
+ * report_progress_set, which paces its own drawing, but the nightly run's
+ * callback draws on every call, so the pace is kept here.
+ */
 static void
 arc_progress(struct arc_wr *w, bool force)
 {
