@@ -18,6 +18,7 @@
 
 static int	lt_digits(const char *, int, int *);
 static int	lt_relative(const char *, time_t, time_t *);
+static void	lt_tm(struct tm *, int, int, int, int, int, int);
 static time_t	lt_local(int, int, int, int, int, int);
 static bool	lt_real_date(int, int, int);
 
@@ -36,19 +37,26 @@ lt_digits(const char *s, int n, int *out)
 	return 0;
 }
 
+/* A struct tm from the fields as written (1-based month, full year). */
+static void
+lt_tm(struct tm *tm, int y, int mo, int d, int h, int mi, int s)
+{
+	memset(tm, 0, sizeof *tm);
+	tm->tm_year = y - 1900;
+	tm->tm_mon = mo - 1;
+	tm->tm_mday = d;
+	tm->tm_hour = h;
+	tm->tm_min = mi;
+	tm->tm_sec = s;
+}
+
 /* A local time from its fields, normalised by mktime; -1 if it has none. */
 static time_t
 lt_local(int y, int mo, int d, int h, int mi, int s)
 {
 	struct tm tm;
 
-	memset(&tm, 0, sizeof tm);
-	tm.tm_year = y - 1900;
-	tm.tm_mon = mo - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = h;
-	tm.tm_min = mi;
-	tm.tm_sec = s;
+	lt_tm(&tm, y, mo, d, h, mi, s);
 	tm.tm_isdst = -1;
 	return mktime(&tm);
 }
@@ -241,13 +249,7 @@ lt_line_time(const char *p, size_t len, time_t *out)
 		*out = t;
 		return 0;
 	}
-	memset(&tm, 0, sizeof tm);
-	tm.tm_year = y - 1900;
-	tm.tm_mon = mo - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = h;
-	tm.tm_min = mi;
-	tm.tm_sec = s;
+	lt_tm(&tm, y, mo, d, h, mi, s);
 	t = timegm(&tm);
 	if (t == (time_t)-1)
 		return -1;

@@ -1,7 +1,7 @@
 /*
  * Which logrotate stanzas would also rotate files of the tree: `status` warns
  * about them, since two rotators on one file lose lines. The configuration is
- * read as logrotate 3.21 reads it, quirks included (see lrconf.c). All
+ * read as logrotate 3.21 reads it, quirks included (see lrconf-parse.c). All
  * strings are bytes from the file system or the configs: escape them for
  * output.
  */

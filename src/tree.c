@@ -24,14 +24,23 @@ static int	tree_ent_cmp(const void *, const void *);
 static int	tree_read_ents(struct tree_dir *);
 static void	tree_walk(struct tree *, struct tree_dir *, struct report *);
 
+/*
+ * dir/name. For the tree's relative paths (the top is "" or NULL, and
+ * neither a directory ending in '/' nor an absolute name occurs there:
+ * the config and journal checks refuse them) and for the absolute paths of
+ * lrconf, which joins as logrotate does: an absolute name stands alone,
+ * and a directory ending in '/' (the root) gets no second one.
+ */
 char *
 tree_join(const char *dir, const char *name)
 {
-	char *s;
+	char	*s;
+	size_t	 n;
 
-	if (dir == NULL || *dir == '\0')
+	if (dir == NULL || *dir == '\0' || name[0] == '/')
 		return xstrdup(name);
-	xasprintf(&s, "%s/%s", dir, name);
+	n = strlen(dir);
+	xasprintf(&s, "%s%s%s", dir, dir[n - 1] == '/' ? "" : "/", name);
 	return s;
 }
 
@@ -192,6 +201,43 @@ fail:
 }
 
 /*
+ * A component of tree_open_abs's path found missing (sofar ends with it):
+ * with --dry-run said to be, with the rest, and left so (*why says it);
+ * otherwise made, ancestors 0755 owned by us, the last one at mk's mode
+ * and owner, and reported. Returns its fd, or -1 with errno set.
+ */
+static int
+tree_make_comp(int fd, const char *comp, char *rest, const struct tree_mk *mk,
+    struct report *rep, char *sofar, char **why)
+{
+	bool	last = tree_rest_empty(rest);
+	mode_t	m = last ? mk->mode : 0755;
+	int	nfd = -1;
+
+	if (mk->dry_run) {
+		*strrchr(sofar, '/') = '\0';
+		tree_say_missing(rep, mk, sofar, comp, rest);
+		xasprintf(why, "%s: missing", sofar);
+		errno = ENOENT;
+		return -1;
+	}
+	/*
+	 * EEXIST: someone made it meanwhile (in a sticky /tmp, anyone can).
+	 * It is opened as found, never given our owner: the checks on the
+	 * next component, or the caller's on the last, judge it.
+	 */
+	if (fsx_mkdir(fd, comp, 0700) == -1) {
+		if (errno != EEXIST)
+			return -1;
+		nfd = fsx_open_dir(fd, comp);
+	} else if ((nfd = tree_made(fd, comp, last ? mk->uid : geteuid(),
+	    last ? mk->gid : getegid(), m)) != -1)
+		report_action(rep, "create", sofar, -1, -1, "directory (%04o)",
+		    (unsigned)m);
+	return nfd;
+}
+
+/*
  * Opens an absolute directory path, component by component, each ancestor
  * checked with tree_untrusted; symlinks are followed only as tree_follow
  * allows. With mk, missing components are created (ancestors 0755 owned by
@@ -206,7 +252,6 @@ tree_open_abs(const char *path, const struct tree_mk *mk, struct report *rep,
 	const char	*bad;
 	struct stat	 st;
 	int		 fd, nfd, saved, links = 0, rc;
-	bool		 last;
 
 	*why = NULL;
 	if (path[0] != '/' || strlen(path) >= sizeof sofar) {
@@ -221,7 +266,6 @@ tree_open_abs(const char *path, const struct tree_mk *mk, struct report *rep,
 	buf = rest = xstrdup(path);
 	sofar[0] = '\0';
 	while ((comp = tree_next_comp(&rest)) != NULL) {
-		last = tree_rest_empty(rest);
 		if (strcmp(comp, ".") == 0)
 			continue;
 		if (fsx_fstat(fd, &st) == -1)
@@ -250,32 +294,9 @@ tree_open_abs(const char *path, const struct tree_mk *mk, struct report *rep,
 				    fsx_type_name(st.st_mode));
 			goto syserr;
 		}
-		if (nfd == -1 && errno == ENOENT && mk != NULL && mk->dry_run) {
-			*strrchr(sofar, '/') = '\0';
-			tree_say_missing(rep, mk, sofar, comp, rest);
-			xasprintf(why, "%s: missing", sofar);
-			errno = ENOENT;
-			goto fail;
-		}
-		if (nfd == -1 && errno == ENOENT && mk != NULL) {
-			mode_t m = last ? mk->mode : 0755;
-
-			/*
-			 * EEXIST: someone made it meanwhile (in a sticky
-			 * /tmp, anyone can). It is opened as found, never
-			 * given our owner: the checks on the next component,
-			 * or the caller's on the last, judge it.
-			 */
-			if (fsx_mkdir(fd, comp, 0700) == -1) {
-				if (errno != EEXIST)
-					goto syserr;
-				nfd = fsx_open_dir(fd, comp);
-			} else if ((nfd = tree_made(fd, comp, last ?
-			    mk->uid : geteuid(), last ? mk->gid : getegid(),
-			    m)) != -1)
-				report_action(rep, "create", sofar, -1, -1,
-				    "directory (%04o)", (unsigned)m);
-		}
+		if (nfd == -1 && errno == ENOENT && mk != NULL)
+			nfd = tree_make_comp(fd, comp, rest, mk, rep, sofar,
+			    why);
 		if (nfd == -1)
 			goto syserr;
 		close(fd);

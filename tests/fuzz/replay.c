@@ -5,7 +5,7 @@
  * LLVMFuzzerTestOneInput once. A crash or a broken property aborts, so a
  * regression input that once crashed keeps failing the test until fixed.
  * Files are reached with openat, fdopendir and fstatat, which no target
- * wraps (fuzz_lrconf wraps open, opendir and stat to confine lrconf.c).
+ * wraps (fuzz_lrconf wraps open, opendir and stat to confine lrconf*.c).
  */
 #include "config.h"
 

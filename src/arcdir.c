@@ -1,0 +1,274 @@
+/*
+ * archive_dir (see arc.h): the archives' names (event-STAMP[.N].tar[.gz]
+ * and their .sha256 sidecars), listing them, and clearing what an
+ * interrupted run left there.
+ */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "evmaint.h"
+#include "arc.h"
+#include "arc-int.h"
+#include "fsx.h"
+#include "report.h"
+#include "xmalloc.h"
+
+#define ARC_STAMP_LEN	15		/* 20261125T020001 */
+
+static int	arc_entry_cmp(const void *, const void *);
+
+bool
+arc_member_name_safe(const char *name)
+{
+	const char	*p, *slash;
+	size_t		 len;
+
+	if (name == NULL || *name == '\0' || *name == '/')
+		return false;
+	for (p = name; ; p = slash + 1) {
+		slash = strchr(p, '/');
+		len = slash != NULL ? (size_t)(slash - p) : strlen(p);
+		if (len == 2 && p[0] == '.' && p[1] == '.')
+			return false;
+		if (slash == NULL)
+			return true;
+	}
+}
+
+/* Why fsx_open_read failed, in the words fsx_refusal uses. */
+const char *
+arc_open_why(int error, const struct stat *st)
+{
+	const char *why;
+
+	if (error == EMLINK && (why = fsx_refusal(st)) != NULL)
+		return why;
+	if (error == ELOOP)
+		return "is a symlink";
+	return strerror(error);
+}
+
+bool
+arc_has_suffix(const char *s, const char *suffix)
+{
+	size_t ls = strlen(s), lx = strlen(suffix);
+
+	return ls >= lx && strcmp(s + ls - lx, suffix) == 0;
+}
+
+/* event-STAMP[.N].tar[.gz]; the stamp in local time, as the day counts. */
+char *
+arc_name(time_t stamp, int seq, bool gz)
+{
+	char	 buf[32], *s;
+
+	clock_stamp(stamp, buf, sizeof buf);
+	if (seq > 0)
+		xasprintf(&s, ARC_PREFIX "%s.%d.tar%s", buf, seq,
+		    gz ? ".gz" : "");
+	else
+		xasprintf(&s, ARC_PREFIX "%s.tar%s", buf, gz ? ".gz" : "");
+	return s;
+}
+
+/* The name, or its sidecar, exists (or cannot be told not to). */
+bool
+arc_name_taken(int dirfd, const char *name)
+{
+	struct stat	 st;
+	char		*side;
+	bool		 taken;
+
+	if (fsx_fstatat(dirfd, name, &st) == 0 || errno != ENOENT)
+		return true;
+	xasprintf(&side, "%s" ARC_SIDECAR, name);
+	taken = fsx_fstatat(dirfd, side, &st) == 0 || errno != ENOENT;
+	free(side);
+	return taken;
+}
+
+bool
+arc_parse_name(const char *name, time_t *stamp, int *seq, bool *gz)
+{
+	const char	*p = name, *q;
+	char		 buf[ARC_STAMP_LEN + 1];
+	time_t		 t;
+	int		 i, n = 0, day;
+
+	if (strncmp(p, ARC_PREFIX, sizeof ARC_PREFIX - 1) != 0)
+		return false;
+	p += sizeof ARC_PREFIX - 1;
+	for (i = 0; i < ARC_STAMP_LEN; i++) {
+		if (i == 8 ? p[i] != 'T' : (p[i] < '0' || p[i] > '9'))
+			return false;
+		buf[i] = p[i];
+	}
+	buf[ARC_STAMP_LEN] = '\0';
+	p += ARC_STAMP_LEN;
+	if (p[0] == '.' && p[1] >= '1' && p[1] <= '9') {
+		for (q = p + 1; *q >= '0' && *q <= '9' && q - p <= 3; q++)
+			n = n * 10 + (*q - '0');
+		if (*q >= '0' && *q <= '9')
+			return false;	/* 1000 and more */
+		p = q;
+	}
+	if (strcmp(p, ".tar") != 0 && strcmp(p, ".tar.gz") != 0)
+		return false;
+	if (clock_parse_stamp(buf, &t) == -1)
+		return false;
+	/*
+	 * mktime takes 20260230 for March 2nd; an hour either way is a
+	 * time in a DST gap, moved on by mktime.
+	 */
+	day = atoi(buf);
+	if (day != clock_day(t) && day != clock_day(t - 3600) &&
+	    day != clock_day(t + 3600))
+		return false;
+	if (stamp != NULL)
+		*stamp = t;
+	if (seq != NULL)
+		*seq = n;
+	if (gz != NULL)
+		*gz = p[4] == '.';
+	return true;
+}
+
+static int
+arc_entry_cmp(const void *pa, const void *pb)
+{
+	const struct arc_entry *a = pa, *b = pb;
+
+	if (a->stamp != b->stamp)
+		return a->stamp < b->stamp ? -1 : 1;
+	if (a->seq != b->seq)
+		return a->seq < b->seq ? -1 : 1;
+	return strcmp(a->name, b->name);
+}
+
+int
+arc_list(int dirfd, struct arc_entry **entries, size_t *nentries)
+{
+	struct arc_entry	*v = NULL, *x;
+	struct dirent		*de;
+	struct stat		 st;
+	DIR			*d;
+	char			*side;
+	size_t			 n = 0;
+	int			 fd;
+
+	*entries = NULL;
+	*nentries = 0;
+	if ((fd = fsx_open_dir(dirfd, ".")) == -1)
+		return -1;
+	if ((d = fdopendir(fd)) == NULL) {
+		fsx_close(fd);
+		return -1;
+	}
+	while ((errno = 0, de = readdir(d)) != NULL) {
+		time_t	t;
+		int	seq;
+		bool	gz;
+
+		if (!arc_parse_name(de->d_name, &t, &seq, &gz) ||
+		    fsx_fstatat(dirfd, de->d_name, &st) == -1 ||
+		    !S_ISREG(st.st_mode))
+			continue;
+		v = xgrowarray(v, n + 1, sizeof *v);
+		x = &v[n++];
+		x->name = xstrdup(de->d_name);
+		x->stamp = t;
+		x->seq = seq;
+		x->gzip = gz;
+		x->st = st;
+		xasprintf(&side, "%s" ARC_SIDECAR, de->d_name);
+		x->has_sidecar = fsx_fstatat(dirfd, side, &st) == 0 &&
+		    S_ISREG(st.st_mode);
+		free(side);
+	}
+	if (errno != 0) {
+		int saved = errno;
+
+		closedir(d);
+		arc_list_free(v, n);
+		errno = saved;
+		return -1;
+	}
+	closedir(d);
+	if (n > 0)
+		qsort(v, n, sizeof *v, arc_entry_cmp);
+	*entries = v;
+	*nentries = n;
+	return 0;
+}
+
+void
+arc_list_free(struct arc_entry *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(v[i].name);
+	free(v);
+}
+
+/*
+ * What an interrupted run leaves in archive_dir: temporaries, and a
+ * sidecar published just before a crash kept its archive from following.
+ * Only to be called while no arc_write runs on this directory.
+ */
+void
+arc_cleanup(int dirfd, const char *dirpath, bool dry_run, struct report *rep)
+{
+	struct dirent	*de;
+	struct stat	 st;
+	DIR		*d;
+	char		*arc, *path;
+	bool		 orphan, removed = false;
+	int		 fd;
+
+	if ((fd = fsx_open_dir(dirfd, ".")) == -1 ||
+	    (d = fdopendir(fd)) == NULL) {
+		report_error(rep, dirpath, "cannot list: %s", strerror(errno));
+		fsx_close(fd);
+		return;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (!fsx_is_tmp_name(de->d_name)) {
+			if (strncmp(de->d_name, ARC_PREFIX,
+			    sizeof ARC_PREFIX - 1) != 0 ||
+			    !arc_has_suffix(de->d_name, ARC_SIDECAR))
+				continue;
+			arc = xstrndup(de->d_name, strlen(de->d_name) -
+			    (sizeof ARC_SIDECAR - 1));
+			orphan = fsx_fstatat(dirfd, arc, &st) == -1 &&
+			    errno == ENOENT;
+			free(arc);
+			if (!orphan)
+				continue;
+		}
+		if (fsx_fstatat(dirfd, de->d_name, &st) == -1)
+			continue;
+		xasprintf(&path, "%s/%s", dirpath, de->d_name);
+		if (fsx_refusal(&st) != NULL)
+			report_error(rep, path, "has evmaint's name for a "
+			    "leftover but %s: left alone", fsx_refusal(&st));
+		else if (!dry_run && fsx_unlink(dirfd, de->d_name) == -1)
+			report_error(rep, path, "cannot remove: %s",
+			    strerror(errno));
+		else {
+			report_action(rep, "remove", path, -1, -1,
+			    "leftover of an interrupted run");
+			removed = true;
+		}
+		free(path);
+	}
+	closedir(d);
+	if (removed && !dry_run)
+		(void)fsx_fsync(dirfd);
+}
