@@ -9,6 +9,8 @@
  */
 #include "config.h"
 
+#define ROT_NO_COMPAT	/* the engine sees no peer through rotate.h */
+
 #include <errno.h>
 #include <limits.h>
 #include <fcntl.h>
@@ -19,6 +21,7 @@
 
 #include "evmaint.h"
 #include "conf.h"
+#include "due.h"
 #include "esc.h"
 #include "fsx.h"
 #include "gen.h"
@@ -26,11 +29,10 @@
 #include "pool.h"
 #include "report.h"
 #include "rotate.h"
+#include "run.h"
 #include "tree.h"
 #include "xmalloc.h"
 
-/* Above this many files, one syncfs() costs less than an fsync() each. */
-#define ROT_FSYNC_MAX	32
 #define ROT_PARALLEL_MIN 64	/* fewer logs: one thread, one order of calls */
 
 struct rot_plan {
@@ -43,193 +45,9 @@ struct rot_plan {
 	const char	*why;
 };
 
-static void	rot_heal_future(struct rot_run *);
-static int	rot_replay_log(struct rot_run *, struct tree_dir *,
-		    const struct journal *, const struct jr_log *, bool);
 static void	rot_plan_free(struct rot_plan *, bool);
 static int	rot_step(int, const struct journal *, const struct jr_log *,
 		    size_t, bool);
-
-/* Remembers what is on disk now, to skip rewriting an unchanged state. */
-static void
-rot_saved(struct rot_run *r)
-{
-	state_free(&r->loaded);
-	memset(&r->loaded, 0, sizeof r->loaded);
-	r->loaded.run = r->state.run;
-	for (size_t i = 0; i < r->state.nlogs; i++)
-		state_log_copy(state_get(&r->loaded, r->state.logs[i].rel,
-		    true), &r->state.logs[i]);
-	r->loaded_bad = false;
-}
-
-int
-rot_open(struct rot_run *r, struct evm_ctx *ctx)
-{
-	const struct evm_config	*cfg = ctx->cfg;
-	char			*why, *err;
-	int			 rc;
-
-	memset(r, 0, sizeof *r);
-	r->ctx = ctx;
-	r->statedir = -1;
-	r->nthreads = pool_threads();
-	r->statedir = tree_open_parent_trusted(cfg->state_file, NULL,
-	    ctx->rep, &r->state_name, &why);
-	if (r->statedir == -1 && !(ctx->dry_run && errno == ENOENT)) {
-		report_error(ctx->rep, NULL, "state directory: %s", why);
-		free(why);
-		return EVM_EXIT_FAIL;
-	}
-	free(why);
-	xasprintf(&r->journal_name, "%s.journal", r->state_name ?
-	    r->state_name : "state");
-	if (scan_tree(&r->scan, cfg, ctx->rep) != 0)
-		return EVM_EXIT_FAIL;
-	report_errlog(ctx->rep, scan_errlog_fd(&r->scan), cfg->mode, cfg->uid,
-	    cfg->gid);
-	if (r->statedir != -1 &&
-	    (rc = state_load(r->statedir, r->state_name, &r->state, &err)) !=
-	    0) {
-		if (rc == -2) {
-			/* Without it, "due" and the archive names are guesses. */
-			report_error(ctx->rep, cfg->state_file, "cannot read the "
-			    "state file (%s): nothing rotated this run", err);
-			free(err);
-			return EVM_EXIT_FAIL;
-		}
-		report_error(ctx->rep, cfg->state_file, "state file unusable "
-		    "(%s): every log counts as never rotated; it is rewritten "
-		    "at the end of this run", err);
-		free(err);
-		r->loaded_bad = true;
-	}
-	if (!r->loaded_bad)
-		rot_saved(r);
-	r->prev_run = r->state.run;
-	rot_heal_future(r);
-	return 0;
-}
-
-/*
- * Records later than now: the clock went backwards, or an earlier run's
- * clock was ahead (years, once). Either way nothing is rotated daily this
- * run (maxsize still applies), and those records are set to now, so that
- * daily rotation resumes on the next calendar day instead of waiting for
- * the recorded date to come round. Said on stderr, once for all logs.
- */
-static void
-rot_heal_future(struct rot_run *r)
-{
-	struct sbuf	 b;
-	time_t		 now = r->ctx->now, latest = 0;
-	size_t		 i, n = 0;
-	char		 when[40];
-
-	for (i = 0; i < r->state.nlogs; i++) {
-		struct state_log *sl = &r->state.logs[i];
-
-		if (sl->last <= now)
-			continue;
-		if (sl->last > latest)
-			latest = sl->last;
-		sl->last = now;
-		n++;
-	}
-	if (n == 0 && r->prev_run <= now)
-		return;
-	sbuf_init(&b);
-	if (r->prev_run > now) {
-		clock_iso8601(r->prev_run, when, sizeof when);
-		sbuf_addf(&b, "the previous run was at %s", when);
-	}
-	if (n > 0) {
-		clock_iso8601(latest, when, sizeof when);
-		sbuf_addf(&b, "%s%zu log%s last rotated later than now (as "
-		    "late as %s)", b.len ? "; " : "", n, n == 1 ? " was" :
-		    "s were", when);
-	}
-	clock_iso8601(now, when, sizeof when);
-	report_warn(r->ctx->rep, NULL, "the clock went backwards: it says %s, "
-	    "but %s%s", when, b.s, n == 0 ? "" : ". Those logs are not "
-	    "rotated daily today (maxsize still applies); their records are "
-	    "set to now, and daily rotation resumes tomorrow");
-	sbuf_free(&b);
-}
-
-void
-rot_close(struct rot_run *r)
-{
-	report_errlog(r->ctx->rep, -1, 0, 0, 0);
-	scan_free(&r->scan);
-	state_free(&r->state);
-	state_free(&r->loaded);
-	journal_free(&r->jr);
-	if (r->statedir >= 0)
-		close(r->statedir);
-	free(r->journal_name);
-}
-
-/* fsync of every directory whose names changed. */
-void
-rot_sync_dirs(struct rot_run *r)
-{
-	struct tree_dir	*d;
-	size_t		 i;
-
-	for (i = 0; i < r->scan.tree.ndirs; i++) {
-		d = r->scan.tree.dirs[i];
-		if (!d->touched)
-			continue;
-		if (fsx_fsync(d->fd) == -1)
-			report_error(r->ctx->rep, *d->rel ? d->rel :
-			    r->scan.tree.root, "fsync of the directory: %s",
-			    strerror(errno));
-		d->touched = false;
-	}
-}
-
-/*
- * Makes the data behind the given fds durable: an fsync each when they are
- * few, else one syncfs() of the tree's filesystem, which costs about what
- * one fsync does. Negative fds are skipped.
- */
-int
-rot_barrier(struct rot_run *r, int *fds, size_t n)
-{
-	size_t	i, live = 0;
-	int	rc = 0;
-
-	for (i = 0; i < n; i++)
-		live += fds[i] >= 0;
-	if (live == 0)
-		return 0;
-	if (live > ROT_FSYNC_MAX)
-		return fsx_syncfs(r->scan.tree.rootfd);
-	for (i = 0; i < n; i++)
-		if (fds[i] >= 0 && fsx_fsync(fds[i]) == -1)
-			rc = -1;
-	return rc;
-}
-
-int
-rot_journal_save(struct rot_run *r)
-{
-	struct stat st;
-
-	if (fsx_fstat(r->scan.tree.rootfd, &st) == -1)
-		return -1;
-	r->jr.time = r->ctx->now;
-	free(r->jr.root);
-	r->jr.root = xstrdup(r->scan.tree.root);
-	r->jr.root_dev = st.st_dev;
-	r->jr.root_ino = st.st_ino;
-	if (journal_save(r->statedir, r->journal_name, &r->jr,
-	    EVM_META_MODE(r->ctx->cfg->mode), r->ctx->cfg->gid) == -1)
-		return -1;
-	r->jr_saved = true;
-	return 0;
-}
 
 static bool
 rot_holds(int dirfd, const char *name, dev_t dev, ino_t ino)
@@ -369,9 +187,13 @@ rot_report_outcome(struct rot_run *r, const struct jr_log *jl,
 	return o->rc;
 }
 
-/* Runs a log's steps in order; 1 done, 0 abandoned, -1 failed (retry). */
-static int
-rot_replay_log(struct rot_run *r, struct tree_dir *dir,
+/*
+ * Runs a journal's log's steps in order, for the run that wrote it or for a
+ * replay (recovering: steps already done are skipped); 1 done, 0
+ * abandoned, -1 failed (retry).
+ */
+int
+rot_replay(struct rot_run *r, struct tree_dir *dir,
     const struct journal *j, const struct jr_log *jl, bool recovering)
 {
 	struct rot_outcome o;
@@ -410,193 +232,11 @@ rot_par_fn(void *arg, size_t d)
 		    rp->plans[i]->jl, false, &rp->out[i]);
 }
 
-static void
+/* A log's state record as its rotation left it. */
+void
 rot_apply_state(struct rot_run *r, const struct jr_log *jl)
 {
 	state_log_copy(state_get(&r->state, jl->rel, true), &jl->after);
-}
-
-static void
-rot_rescan(struct rot_run *r)
-{
-	char	**recovered = NULL;
-	size_t	  n = 0, i;
-	struct log *l;
-
-	for (i = 0; i < r->scan.nlogs; i++)
-		if (r->scan.logs[i].recovered) {
-			recovered = xgrowarray(recovered, n + 1,
-			    sizeof *recovered);
-			recovered[n++] = xstrdup(r->scan.logs[i].rel);
-		}
-	report_errlog(r->ctx->rep, -1, 0, 0, 0);
-	scan_free(&r->scan);
-	if (scan_tree(&r->scan, r->ctx->cfg, r->ctx->rep) == 0)
-		report_errlog(r->ctx->rep, scan_errlog_fd(&r->scan),
-		    r->ctx->cfg->mode, r->ctx->cfg->uid, r->ctx->cfg->gid);
-	for (i = 0; i < n; i++) {
-		if ((l = scan_find(&r->scan, recovered[i])) != NULL)
-			l->recovered = true;
-		free(recovered[i]);
-	}
-	free(recovered);
-}
-
-/*
- * Finishes what an interrupted run left in the journal: each log's renames
- * rolled forward, its state record applied, a half-done archive step
- * completed. Returns 0 to go on with the normal run, -1 to stop here.
- */
-int
-rot_recover(struct rot_run *r)
-{
-	struct report	*rep = r->ctx->rep;
-	struct journal	 j;
-	struct stat	 st;
-	struct log	*l;
-	char		*err, *dirrel, *slash, when[40];
-	size_t		 i;
-	int		 rc, failed = 0, published;
-	bool		 moved;
-
-	if (r->statedir < 0)
-		return 0;
-	rc = journal_load(r->statedir, r->journal_name, &j, &err);
-	if (rc == 0)
-		return 0;
-	if (rc == -2) {
-		report_error(rep, NULL, "cannot read %s.journal (%s): nothing "
-		    "rotated this run; the next run tries again",
-		    r->ctx->cfg->state_file, err);
-		free(err);
-		return -1;
-	}
-	if (rc < 0) {
-		rec_reject(r, err);
-		free(err);
-		return -1;
-	}
-	if (fsx_fstat(r->scan.tree.rootfd, &st) == -1) {
-		report_error(rep, r->scan.tree.root, "%s", strerror(errno));
-		journal_free(&j);
-		return -1;
-	}
-	moved = st.st_dev != j.root_dev || st.st_ino != j.root_ino;
-	if (moved && rec_root_elsewhere(r, &j)) {
-		report_error(rep, NULL, "%s.journal belongs to the tree %s, not "
-		    "this one: run 'evmaint --root %s rotate' to finish it",
-		    r->ctx->cfg->state_file, j.root, j.root);
-		journal_free(&j);
-		return -1;
-	}
-	/*
-	 * Nothing is replayed before all of it is known to be rotation's; a
-	 * copy of the tree at its path is replayed by the names it shows.
-	 */
-	if (rec_validate(r, &j, &published, &err) == -1 ||
-	    (moved && rec_rebase(r, &j, &err) == -1)) {
-		rec_reject(r, err);
-		free(err);
-		journal_free(&j);
-		return -1;
-	}
-	clock_iso8601(j.time, when, sizeof when);
-	for (i = 0; i < j.nlogs; i++) {
-		const struct jr_log *jl = &j.logs[i];
-
-		if (r->ctx->dry_run) {
-			report_action(rep, "finish", jl->rel, -1, -1,
-			    "the rotation interrupted at %s", when);
-			continue;
-		}
-		dirrel = xstrdup(jl->rel);
-		slash = strrchr(dirrel, '/');
-		if (slash != NULL)
-			*slash = '\0';
-		rc = rot_replay_log(r, tree_dir_get(&r->scan.tree, slash ?
-		    dirrel : ""), &j, jl, true);
-		free(dirrel);
-		if (rc == -1) {
-			failed++;
-			continue;
-		}
-		if (rc == 1) {
-			rot_apply_state(r, jl);
-			if ((l = scan_find(&r->scan, jl->rel)) != NULL)
-				l->recovered = true;
-			report_action(rep, "finish", jl->rel, -1, -1,
-			    "the rotation interrupted at %s", when);
-		}
-	}
-	rot_sync_dirs(r);
-	if (!r->ctx->dry_run && failed == 0 && published == 1 &&
-	    ex_recover(r, &j) != 0)
-		failed++;
-	if (!r->ctx->dry_run && failed == 0) {
-		if (state_save(r->statedir, r->state_name, &r->state,
-		    EVM_META_MODE(r->ctx->cfg->mode), r->ctx->cfg->gid) == -1 ||
-		    journal_remove(r->statedir, r->journal_name) == -1) {
-			report_error(rep, r->ctx->cfg->state_file, "cannot "
-			    "record the finished recovery: %s",
-			    strerror(errno));
-			failed++;
-		} else
-			rot_saved(r);
-	}
-	journal_free(&j);
-	if (failed > 0)
-		return -1;
-	if (!r->ctx->dry_run)
-		rot_rescan(r);
-	return 0;
-}
-
-/*
- * Removes temporary files an interrupted run left in the tree. Only after
- * the journal was replayed: a prepared file it names is still needed then.
- */
-void
-rot_cleanup_tmp(struct rot_run *r)
-{
-	struct tree_dir	*d;
-	struct stat	 st;
-	char		*rel;
-	size_t		 i, k;
-	bool		 removed;
-
-	for (i = 0; i < r->scan.tree.ndirs; i++) {
-		d = r->scan.tree.dirs[i];
-		removed = false;
-		for (k = 0; k < d->nents; k++) {
-			if (!fsx_is_tmp_name(d->ents[k].name))
-				continue;
-			rel = tree_join(d->rel, d->ents[k].name);
-			if (fsx_fstatat(d->fd, d->ents[k].name, &st) == -1 ||
-			    fsx_refusal(&st) != NULL)
-				report_error(r->ctx->rep, rel, "has evmaint's "
-				    "temporary-file prefix but is not a regular "
-				    "file of evmaint's: left alone");
-			else if (r->ctx->dry_run ||
-			    fsx_unlink(d->fd, d->ents[k].name) == 0) {
-				report_action(r->ctx->rep, "remove", rel,
-				    (int64_t)st.st_size, -1, "leftover of an "
-				    "interrupted run");
-				removed = true;
-			} else
-				report_error(r->ctx->rep, rel, "cannot remove "
-				    "leftover: %s", strerror(errno));
-			free(rel);
-		}
-		if (removed && !r->ctx->dry_run) {
-			d->touched = true;
-			if (tree_dir_reread(d) == -1)
-				report_error(r->ctx->rep, *d->rel ? d->rel :
-				    r->scan.tree.root, "cannot read the directory "
-				    "again: %s; nothing more is done in it this run",
-				    strerror(errno));
-		}
-	}
-	rot_sync_dirs(r);
 }
 
 /* Reports, once per run, everything in the tree that is refused. */
@@ -623,57 +263,6 @@ rot_report_refusals(struct rot_run *r)
 				free(rel);
 			}
 	}
-}
-
-/*
- * Whether a log is due, and why: the one rule shared by rotate and status.
- * Not empty (notifempty), and: forced, or never rotated, or last rotated on
- * an earlier local calendar day, or bigger than maxsize. A last rotation on
- * a later day means the clock went backwards: nothing is due.
- */
-bool
-rot_log_due(const struct state *st, const struct log *l, time_t now,
-    bool force, const char **why)
-{
-	const struct state_log	*sl;
-	int			 today = clock_day(now), lday;
-
-	*why = NULL;
-	if (l->refused != NULL || !l->exists || l->dir == NULL)
-		return false;
-	if (l->st.st_size == 0 && l->opts->notifempty) {
-		*why = "empty";
-		return false;
-	}
-	if (l->recovered && force) {
-		*why = "rotated by the recovery of the interrupted run";
-		return false;
-	}
-	sl = state_get((struct state *)st, l->rel, false);
-	if (force) {
-		*why = "forced";
-		return true;
-	}
-	if (sl == NULL || sl->last == 0) {
-		*why = "no rotation recorded";
-		return true;
-	}
-	lday = clock_day(sl->last);
-	if (lday > today) {
-		*why = "last rotated on a later day: the clock went backwards";
-		return false;
-	}
-	if (lday < today) {
-		*why = "daily";
-		return true;
-	}
-	if (l->opts->maxsize > 0 && (uint64_t)l->st.st_size >
-	    l->opts->maxsize) {
-		*why = "larger than maxsize";
-		return true;
-	}
-	*why = "already rotated today";
-	return false;
 }
 
 /* Whether a name is free in the directory, given the plan's moves so far. */
@@ -1107,7 +696,7 @@ rot_rotate(struct rot_run *r)
 		struct log *l = &r->scan.logs[i];
 		struct rot_plan *p;
 
-		if (!rot_log_due(&r->state, l, r->ctx->now, r->ctx->force,
+		if (!due_log(&r->state, l, r->ctx->now, r->ctx->force,
 		    &why)) {
 			if (why != NULL && l->exists)
 				report_info(r->ctx->rep, "%s: not due (%s)",
@@ -1132,7 +721,7 @@ rot_rotate(struct rot_run *r)
 
 	/* Prepared files, made durable before anything refers to them. */
 	for (i = np = 0; i < n; i++) {
-		if (rot_prepare(r, plans[i], n <= ROT_FSYNC_MAX) == 0) {
+		if (rot_prepare(r, plans[i], n <= RUN_FSYNC_MAX) == 0) {
 			plans[np++] = plans[i];
 			continue;
 		}
@@ -1144,13 +733,12 @@ rot_rotate(struct rot_run *r)
 	fds = xreallocarray(NULL, n ? n : 1, sizeof *fds);
 	for (i = 0; i < n; i++)
 		fds[i] = plans[i]->prep_fd;
-	rc = n > ROT_FSYNC_MAX ? fsx_syncfs(r->scan.tree.rootfd) :
-	    rot_barrier(r, fds, n);
+	rc = run_barrier(r, fds, n);
 	free(fds);
 	if (rc == -1)
 		report_error(r->ctx->rep, NULL, "syncing the new empty logs: %s",
 		    strerror(errno));
-	rot_sync_dirs(r);
+	run_sync_dirs(r);
 	for (i = 0; i < n; i++)
 		if (plans[i]->prep_fd >= 0) {
 			close(plans[i]->prep_fd);
@@ -1159,7 +747,7 @@ rot_rotate(struct rot_run *r)
 
 	/* The journal: from here on a crash is rolled forward. */
 	rot_journal_take(r, plans, n);
-	if (n > 0 && rot_journal_save(r) == -1) {
+	if (n > 0 && run_journal_save(r) == -1) {
 		/*
 		 * A save that failed at the directory's fsync has put the
 		 * journal in place already: while it is there, the prepared
@@ -1190,7 +778,7 @@ rot_rotate(struct rot_run *r)
 		}
 		journal_free(&r->jr);
 		free(plans);
-		rot_sync_dirs(r);
+		run_sync_dirs(r);
 		return 0;
 	}
 
@@ -1223,7 +811,7 @@ rot_rotate(struct rot_run *r)
 		}
 	}
 	free(par.out);
-	rot_sync_dirs(r);
+	run_sync_dirs(r);
 	scan_refresh(&r->scan, r->ctx->rep);
 	for (i = 0; i < n; i++)
 		rot_plan_free(plans[i], false);
@@ -1231,77 +819,3 @@ rot_rotate(struct rot_run *r)
 	return rotated;
 }
 
-/*
- * The state file, then the journal's removal: in that order, so that a
- * crash between them replays renames that are all done, harmlessly. Only
- * numbered generations still in the tree keep their tags; a log this run
- * did not see (a directory it could not read) keeps its record as it was.
- */
-int
-rot_finish(struct rot_run *r)
-{
-	struct state		 out;
-	struct state_log	*sl, *ol;
-	size_t			 i, k, g;
-	bool			 failed = false;
-
-	if (r->ctx->dry_run || r->statedir < 0)
-		return 0;
-	memset(&out, 0, sizeof out);
-	/* the day's first run only: a second run the same day costs no fsync */
-	out.run = r->prev_run != 0 && r->prev_run <= r->ctx->now &&
-	    clock_day(r->prev_run) == clock_day(r->ctx->now) ? r->prev_run :
-	    r->ctx->now;
-	for (i = 0; i < r->state.nlogs; i++)
-		if (scan_find(&r->scan, r->state.logs[i].rel) == NULL)
-			state_log_copy(state_get(&out, r->state.logs[i].rel,
-			    true), &r->state.logs[i]);
-	for (i = 0; i < r->scan.nlogs; i++) {
-		struct log *l = &r->scan.logs[i];
-
-		if ((sl = state_get(&r->state, l->rel, false)) == NULL)
-			continue;
-		ol = state_get(&out, l->rel, true);
-		if (l->dir == NULL || !l->exists || l->refused != NULL) {
-			state_log_copy(ol, sl);	/* not seen: kept as it was */
-			continue;
-		}
-		ol->last = sl->last;
-		for (k = 0; k < sl->ngens; k++)
-			for (g = 0; g < l->ngens; g++)
-				if (l->gens[g].gn.form == GEN_NUM &&
-				    l->gens[g].gn.num == sl->gens[k].num) {
-					ol->gens = xreallocarray(ol->gens,
-					    ol->ngens + 1, sizeof *ol->gens);
-					ol->gens[ol->ngens++] = sl->gens[k];
-					break;
-				}
-	}
-	/* A run that changed nothing costs no fsync: most nights, most logs. */
-	if ((r->loaded_bad || !state_equal(&out, &r->loaded)) &&
-	    state_save(r->statedir, r->state_name, &out,
-	    EVM_META_MODE(r->ctx->cfg->mode), r->ctx->cfg->gid) == -1) {
-		report_error(r->ctx->rep, r->ctx->cfg->state_file, "cannot save "
-		    "the state: %s", strerror(errno));
-		failed = true;
-	}
-	state_free(&out);
-	for (i = 0; i < r->jr.nlogs && !failed; i++) {
-		struct log *l = scan_find(&r->scan, r->jr.logs[i].rel);
-
-		if (l == NULL || !l->rotated)
-			failed = true;	/* its renames are still to finish */
-	}
-	/*
-	 * An archived generation that could not be removed keeps the journal
-	 * too: the next run removes it as after a crash, instead of putting
-	 * it into a second archive.
-	 */
-	if (r->jr_saved && !failed && !r->ex_unremoved &&
-	    journal_remove(r->statedir, r->journal_name) == -1) {
-		report_error(r->ctx->rep, r->ctx->cfg->state_file, "cannot "
-		    "remove the journal: %s", strerror(errno));
-		failed = true;
-	}
-	return failed ? -1 : 0;
-}
