@@ -118,6 +118,43 @@ cz_fail(struct cz_job *j, const char *what)
 }
 
 /*
+ * Compresses the source, and again whatever a late writer appends, until
+ * its size is stable with no writer left. 0 with *st the source as
+ * compressed; -1 with j->status set (a writer stays: CZ_BUSY).
+ */
+static int
+cz_copy_stable(struct cz_job *j, struct gz_writer *w, int fd,
+    struct stat *st)
+{
+	uint64_t	n;
+	int		round;
+
+	for (round = 0;; round++) {
+		if (gz_writer_copy(w, fd, &n) == -1) {
+			cz_fail(j, "compress");
+			return -1;
+		}
+		j->in = gz_writer_in(w);
+		if (fsx_fstat(fd, st) == -1) {
+			cz_fail(j, "fstat");
+			return -1;
+		}
+		if ((uint64_t)st->st_size > j->in && round < CZ_MAX_ROUNDS)
+			continue;	/* a late writer's tail */
+		if (!cz_wait_writers(fd) || round >= CZ_MAX_ROUNDS) {
+			j->status = CZ_BUSY;
+			return -1;
+		}
+		if (fsx_fstat(fd, st) == -1) {
+			cz_fail(j, "fstat");
+			return -1;
+		}
+		if ((uint64_t)st->st_size == j->in)
+			return 0;
+	}
+}
+
+/*
  * One generation: wait until no one writes to it, compress to the temporary
  * name, and read again whatever was appended meanwhile until the size is
  * stable with no writer left. *wp is the worker's writer, made on first use
@@ -130,8 +167,7 @@ cz_job_run(struct cz_job *j, struct gz_writer **wp, struct run_reaper *rp)
 	struct gz_opts		 o;
 	struct timespec		 ts[2];
 	struct stat		 st;
-	uint64_t		 n;
-	int			 fd, round;
+	int			 fd;
 
 	j->out_fd = -1;
 	if ((fd = fsx_open_read(j->dirfd, j->src, &st)) == -1) {
@@ -162,29 +198,8 @@ cz_job_run(struct cz_job *j, struct gz_writer **wp, struct run_reaper *rp)
 		goto fail;
 	}
 	w = *wp;
-	for (round = 0;; round++) {
-		if (gz_writer_copy(w, fd, &n) == -1) {
-			cz_fail(j, "compress");
-			goto fail;
-		}
-		j->in = gz_writer_in(w);
-		if (fsx_fstat(fd, &st) == -1) {
-			cz_fail(j, "fstat");
-			goto fail;
-		}
-		if ((uint64_t)st.st_size > j->in && round < CZ_MAX_ROUNDS)
-			continue;	/* a late writer's tail */
-		if (!cz_wait_writers(fd) || round >= CZ_MAX_ROUNDS) {
-			j->status = CZ_BUSY;
-			goto fail;
-		}
-		if (fsx_fstat(fd, &st) == -1) {
-			cz_fail(j, "fstat");
-			goto fail;
-		}
-		if ((uint64_t)st.st_size == j->in)
-			break;
-	}
+	if (cz_copy_stable(j, w, fd, &st) == -1)
+		goto fail;
 	if (gz_writer_finish(w) == -1) {
 		cz_fail(j, "compress");
 		goto fail;

@@ -239,11 +239,22 @@ rot_apply_state(struct rot_run *r, const struct jr_log *jl)
 	state_log_copy(state_get(&r->state, jl->rel, true), &jl->after);
 }
 
+/* The log's first generation from *k on that the scan refused, or NULL. */
+static const struct gen *
+rot_next_refused(const struct log *l, size_t *k)
+{
+	for (; *k < l->ngens; (*k)++)
+		if (l->gens[*k].refused != NULL)
+			return &l->gens[(*k)++];
+	return NULL;
+}
+
 /* Reports, once per run, everything in the tree that is refused. */
 static void
 rot_report_refusals(struct rot_run *r)
 {
-	size_t i, k;
+	const struct gen	*g;
+	size_t			 i, k;
 
 	for (i = 0; i < r->scan.nlogs; i++) {
 		struct log *l = &r->scan.logs[i];
@@ -254,31 +265,48 @@ rot_report_refusals(struct rot_run *r)
 			report_warn(r->ctx->rep, l->rel, "%s; 'evmaint init' "
 			    "creates it", l->dir == NULL ? "its directory is "
 			    "missing" : "missing");
-		for (k = 0; k < l->ngens; k++)
-			if (l->gens[k].refused != NULL) {
-				char *rel = tree_join(l->dirrel,
-				    l->gens[k].name);
-				report_error(r->ctx->rep, rel, "%s",
-				    l->gens[k].refused);
-				free(rel);
-			}
+		for (k = 0; (g = rot_next_refused(l, &k)) != NULL;) {
+			char *rel = tree_join(l->dirrel, g->name);
+
+			report_error(r->ctx->rep, rel, "%s", g->refused);
+			free(rel);
+		}
 	}
 }
 
+/* The names a plan's shift has moved so far: from, and onto. */
+struct rot_names {
+	char	**gone;		/* the gens' names, borrowed */
+	size_t	  ngone;
+	char	**taken;	/* their new names, owned */
+	size_t	  ntaken;
+};
+
 /* Whether a name is free in the directory, given the plan's moves so far. */
 static bool
-rot_free(const struct tree_dir *d, char **gone, size_t ngone, char **taken,
-    size_t ntaken, const char *name)
+rot_free(const struct tree_dir *d, const struct rot_names *nm,
+    const char *name)
 {
 	size_t i;
 
-	for (i = 0; i < ntaken; i++)
-		if (strcmp(taken[i], name) == 0)
+	for (i = 0; i < nm->ntaken; i++)
+		if (strcmp(nm->taken[i], name) == 0)
 			return false;
-	for (i = 0; i < ngone; i++)
-		if (strcmp(gone[i], name) == 0)
+	for (i = 0; i < nm->ngone; i++)
+		if (strcmp(nm->gone[i], name) == 0)
 			return true;
 	return tree_dir_find(d, name) == NULL;
+}
+
+static void
+rot_names_free(struct rot_names *nm)
+{
+	size_t i;
+
+	for (i = 0; i < nm->ntaken; i++)
+		free(nm->taken[i]);
+	free(nm->taken);
+	free(nm->gone);
 }
 
 /*
@@ -415,6 +443,157 @@ rot_name_fits(struct rot_run *r, const struct log *l, const char *name)
 	return false;
 }
 
+/* -1, said: the day's sequence numbers for this time are all used. */
+static int
+rot_exhausted(struct rot_run *r, const struct log *l, const char *tag)
+{
+	report_error(r->ctx->rep, l->rel, "not rotated: 99 rotations already "
+	    "share the time %s (the clock went backwards?)", tag);
+	return -1;
+}
+
+/*
+ * The shift: numbered generations up by one (gens are sorted
+ * numbered-first, ascending: so highest first), each onto a free name.
+ * -1 (reported) when one cannot move.
+ */
+static int
+rot_plan_shift(struct rot_run *r, struct log *l, struct jr_log *jl,
+    struct rot_names *nm)
+{
+	char	*dst;
+	size_t	 k;
+
+	for (k = l->ngens; k-- > 0;) {
+		struct gen *g = &l->gens[k];
+
+		if (g->gn.form != GEN_NUM)
+			continue;
+		if (g->gn.num >= GEN_NUM_MAX) {
+			report_error(r->ctx->rep, l->rel, "not rotated: %s "
+			    "cannot shift past %d", g->name, GEN_NUM_MAX);
+			return -1;
+		}
+		dst = gen_name_num(l->name, g->gn.num + 1, g->gn.gz);
+		if (!rot_name_fits(r, l, dst)) {
+			free(dst);
+			return -1;
+		}
+		if (!rot_free(l->dir, nm, dst)) {
+			report_error(r->ctx->rep, l->rel, "not rotated: %s "
+			    "would move onto the existing %s", g->name, dst);
+			free(dst);
+			return -1;
+		}
+		journal_add_step(jl, JR_RENAME, g->name, dst, g->st.st_dev,
+		    g->st.st_ino);
+		nm->gone = xgrowarray(nm->gone, nm->ngone + 1,
+		    sizeof *nm->gone);
+		nm->gone[nm->ngone++] = g->name;
+		nm->taken = xgrowarray(nm->taken, nm->ntaken + 1,
+		    sizeof *nm->taken);
+		nm->taken[nm->ntaken++] = dst;
+	}
+	return 0;
+}
+
+/*
+ * The new generation's name, p->slot, and its date tag: .1 (the tag goes
+ * in the state) or, with dateext, the name of the tag, the day's first
+ * rotation with the plain day, a later one with the time of day. -1
+ * (reported) when there is none free.
+ */
+static int
+rot_plan_slot(struct rot_run *r, struct log *l, const struct state_log *sl,
+    struct rot_plan *p, const struct rot_names *nm, char *tag, bool first)
+{
+	char *gz;
+
+	if (!l->opts->dateext) {
+		if (first && rot_tag_used(sl, l, tag))
+			clock_tag(r->ctx->now, false, tag, EVM_TAG_MAX);
+		if (rot_tag_order(sl, l, tag) == -1)
+			return rot_exhausted(r, l, tag);
+		p->slot = gen_name_num(l->name, 1, false);
+		return 0;
+	}
+	for (;;) {
+		if (rot_tag_order(sl, l, tag) == -1)
+			return rot_exhausted(r, l, tag);
+		p->slot = gen_name_date(l->name, tag, false);
+		gz = gen_name_date(l->name, tag, true);
+		if (rot_free(l->dir, nm, p->slot) && rot_free(l->dir, nm, gz)) {
+			free(gz);
+			return 0;
+		}
+		free(gz);
+		if (!first) {
+			report_error(r->ctx->rep, l->rel, "not rotated: %s "
+			    "already exists (rotated twice in one second?)",
+			    p->slot);
+			return -1;
+		}
+		free(p->slot);
+		p->slot = NULL;
+		first = false;
+		clock_tag(r->ctx->now, false, tag, EVM_TAG_MAX);
+	}
+}
+
+/* Whether the slot and its .gz both fit and are free; -1 reported. */
+static int
+rot_plan_slot_free(struct rot_run *r, struct log *l, struct rot_plan *p,
+    const struct rot_names *nm)
+{
+	char	*gz;
+	int	 rc = 0;
+
+	gz = xstrdup(p->slot);
+	gz = xrealloc(gz, strlen(gz) + 4);
+	strcat(gz, ".gz");
+	if (!rot_name_fits(r, l, gz))
+		rc = -1;
+	else if (!rot_free(l->dir, nm, p->slot) || !rot_free(l->dir, nm, gz)) {
+		report_error(r->ctx->rep, l->rel, "not rotated: %s is in the "
+		    "way", p->slot);
+		rc = -1;
+	}
+	free(gz);
+	return rc;
+}
+
+static void
+rot_after_add(struct jr_log *jl, int num, const char *tag)
+{
+	jl->after.gens = xreallocarray(jl->after.gens, jl->after.ngens + 1,
+	    sizeof *jl->after.gens);
+	jl->after.gens[jl->after.ngens].num = num;
+	snprintf(jl->after.gens[jl->after.ngens].tag, EVM_TAG_MAX, "%s", tag);
+	jl->after.ngens++;
+}
+
+/* The state record once rotated: existing numbered gens' tags, shifted. */
+static void
+rot_plan_after(struct rot_run *r, const struct log *l,
+    const struct state_log *sl, struct jr_log *jl, const char *tag)
+{
+	size_t k;
+
+	jl->after.last = r->ctx->now;
+	for (k = 0; k < l->ngens; k++) {
+		const struct gen	*g = &l->gens[k];
+		const char		*t;
+
+		if (g->gn.form != GEN_NUM || (t = state_tag(sl, g->gn.num)) ==
+		    NULL || (k > 0 && l->gens[k - 1].gn.form == GEN_NUM &&
+		    l->gens[k - 1].gn.num == g->gn.num))
+			continue;
+		rot_after_add(jl, g->gn.num + !l->opts->dateext, t);
+	}
+	if (!l->opts->dateext)
+		rot_after_add(jl, 1, tag);
+}
+
 /*
  * Builds a log's plan: the shift (numbered generations, highest first, each
  * onto a free name), the move of the prepared file into the new slot, the
@@ -425,152 +604,41 @@ static struct rot_plan *
 rot_plan(struct rot_run *r, struct log *l, const char *why)
 {
 	const struct state_log	*sl = state_get(&r->state, l->rel, false);
+	const struct gen	*g;
+	struct rot_names	 nm = { NULL, 0, NULL, 0 };
 	struct rot_plan		*p;
-	struct jr_log		*jl;
-	char			 tag[EVM_TAG_MAX], **gone = NULL, **taken = NULL;
-	char			*dst, *gz;
-	size_t			 ngone = 0, ntaken = 0, i, k;
+	char			 tag[EVM_TAG_MAX];
+	size_t			 k = 0;
 	bool			 first;
-	int			 today = clock_day(r->ctx->now);
 
-	for (i = 0; i < l->ngens; i++)
-		if (l->gens[i].refused != NULL) {
-			report_error(r->ctx->rep, l->rel, "not rotated: %s is in "
-			    "the way (%s)", l->gens[i].name,
-			    l->gens[i].refused);
-			return NULL;
-		}
+	if ((g = rot_next_refused(l, &k)) != NULL) {
+		report_error(r->ctx->rep, l->rel, "not rotated: %s is in the "
+		    "way (%s)", g->name, g->refused);
+		return NULL;
+	}
 	p = xcalloc(1, sizeof *p);
 	p->log = l;
 	p->prep_fd = -1;
 	p->size = (int64_t)l->st.st_size;
 	p->why = why;
 	p->prep = fsx_tmp_name(l->name);
-	jl = p->jl = xcalloc(1, sizeof *jl);
-	jl->rel = xstrdup(l->rel);
-	jl->after.rel = xstrdup(l->rel);
+	p->jl = xcalloc(1, sizeof *p->jl);
+	p->jl->rel = xstrdup(l->rel);
+	p->jl->after.rel = xstrdup(l->rel);
 
-	first = sl == NULL || sl->last == 0 || clock_day(sl->last) != today;
+	first = sl == NULL || sl->last == 0 ||
+	    clock_day(sl->last) != clock_day(r->ctx->now);
 	clock_tag(r->ctx->now, first, tag, sizeof tag);
-	if (!l->opts->dateext) {
-		/* shift: gens are sorted numbered-first, ascending */
-		for (k = l->ngens; k-- > 0;) {
-			struct gen *g = &l->gens[k];
-
-			if (g->gn.form != GEN_NUM)
-				continue;
-			if (g->gn.num >= GEN_NUM_MAX) {
-				report_error(r->ctx->rep, l->rel, "not rotated: "
-				    "%s cannot shift past %d", g->name,
-				    GEN_NUM_MAX);
-				goto fail;
-			}
-			dst = gen_name_num(l->name, g->gn.num + 1, g->gn.gz);
-			if (!rot_name_fits(r, l, dst)) {
-				free(dst);
-				goto fail;
-			}
-			if (!rot_free(l->dir, gone, ngone, taken, ntaken, dst)) {
-				report_error(r->ctx->rep, l->rel, "not rotated: "
-				    "%s would move onto the existing %s",
-				    g->name, dst);
-				free(dst);
-				goto fail;
-			}
-			journal_add_step(jl, JR_RENAME, g->name, dst,
-			    g->st.st_dev, g->st.st_ino);
-			gone = xgrowarray(gone, ngone + 1, sizeof *gone);
-			gone[ngone++] = g->name;
-			taken = xgrowarray(taken, ntaken + 1, sizeof *taken);
-			taken[ntaken++] = dst;
-		}
-		if (first && rot_tag_used(sl, l, tag))
-			clock_tag(r->ctx->now, false, tag, sizeof tag);
-		if (rot_tag_order(sl, l, tag) == -1)
-			goto exhausted;
-		p->slot = gen_name_num(l->name, 1, false);
-	} else {
-		for (;;) {
-			if (rot_tag_order(sl, l, tag) == -1)
-				goto exhausted;
-			p->slot = gen_name_date(l->name, tag, false);
-			gz = gen_name_date(l->name, tag, true);
-			if (rot_free(l->dir, gone, ngone, taken, ntaken,
-			    p->slot) && rot_free(l->dir, gone, ngone, taken,
-			    ntaken, gz)) {
-				free(gz);
-				break;
-			}
-			free(gz);
-			if (!first) {
-				report_error(r->ctx->rep, l->rel, "not rotated: "
-				    "%s already exists (rotated twice in one "
-				    "second?)", p->slot);
-				goto fail;
-			}
-			free(p->slot);
-			p->slot = NULL;	/* exhausted below frees the plan */
-			first = false;
-			clock_tag(r->ctx->now, false, tag, sizeof tag);
-		}
+	if ((!l->opts->dateext && rot_plan_shift(r, l, p->jl, &nm) == -1) ||
+	    rot_plan_slot(r, l, sl, p, &nm, tag, first) == -1 ||
+	    rot_plan_slot_free(r, l, p, &nm) == -1) {
+		rot_names_free(&nm);
+		rot_plan_free(p, true);
+		return NULL;
 	}
-	gz = xstrdup(p->slot);
-	gz = xrealloc(gz, strlen(gz) + 4);
-	strcat(gz, ".gz");
-	if (!rot_name_fits(r, l, gz)) {
-		free(gz);
-		goto fail;
-	}
-	if (!rot_free(l->dir, gone, ngone, taken, ntaken, p->slot) ||
-	    !rot_free(l->dir, gone, ngone, taken, ntaken, gz)) {
-		report_error(r->ctx->rep, l->rel, "not rotated: %s is in the "
-		    "way", p->slot);
-		free(gz);
-		goto fail;
-	}
-	free(gz);
-
-	/* the state record once rotated: existing numbered gens' tags */
-	jl->after.last = r->ctx->now;
-	for (k = 0; k < l->ngens; k++) {
-		const struct gen	*g = &l->gens[k];
-		const char		*t;
-
-		if (g->gn.form != GEN_NUM || (t = state_tag(sl, g->gn.num)) ==
-		    NULL || (k > 0 && l->gens[k - 1].gn.form == GEN_NUM &&
-		    l->gens[k - 1].gn.num == g->gn.num))
-			continue;
-		jl->after.gens = xreallocarray(jl->after.gens,
-		    jl->after.ngens + 1, sizeof *jl->after.gens);
-		jl->after.gens[jl->after.ngens].num = g->gn.num +
-		    !l->opts->dateext;
-		snprintf(jl->after.gens[jl->after.ngens].tag, EVM_TAG_MAX, "%s",
-		    t);
-		jl->after.ngens++;
-	}
-	if (!l->opts->dateext) {
-		jl->after.gens = xreallocarray(jl->after.gens,
-		    jl->after.ngens + 1, sizeof *jl->after.gens);
-		jl->after.gens[jl->after.ngens].num = 1;
-		snprintf(jl->after.gens[jl->after.ngens].tag, EVM_TAG_MAX, "%s",
-		    tag);
-		jl->after.ngens++;
-	}
-	for (i = 0; i < ntaken; i++)
-		free(taken[i]);
-	free(taken);
-	free(gone);
+	rot_plan_after(r, l, sl, p->jl, tag);
+	rot_names_free(&nm);
 	return p;
-exhausted:
-	report_error(r->ctx->rep, l->rel, "not rotated: 99 rotations already "
-	    "share the time %s (the clock went backwards?)", tag);
-fail:
-	for (i = 0; i < ntaken; i++)
-		free(taken[i]);
-	free(taken);
-	free(gone);
-	rot_plan_free(p, true);
-	return NULL;
 }
 
 /* Frees a plan; its jr_log too unless the run's journal has taken it. */
@@ -675,19 +743,13 @@ rot_report_plan(struct rot_run *r, struct rot_plan *p)
 		report_info(r->ctx->rep, "  (%s)", p->why);
 }
 
-/*
- * Plans every due log, creates the prepared files, writes the journal, then
- * performs the renames. Returns the number of logs rotated.
- */
-int
-rot_rotate(struct rot_run *r)
+/* The plans of every due log, refusals said and taken-over tags given. */
+static struct rot_plan **
+rot_plan_all(struct rot_run *r, size_t *np)
 {
 	struct rot_plan	**plans = NULL;
-	struct rot_par	  par;
 	const char	 *why;
-	size_t		  n = 0, i, np, nd;
-	int		 *fds, rotated = 0, rc, saved;
-
+	size_t		  n = 0, i;
 
 	rot_report_refusals(r);
 	for (i = 0; i < r->scan.nlogs; i++)
@@ -708,18 +770,21 @@ rot_rotate(struct rot_run *r)
 		plans = xgrowarray(plans, n + 1, sizeof *plans);
 		plans[n++] = p;
 	}
-	if (n == 0 || r->ctx->dry_run) {
-		for (i = 0; i < n; i++) {
-			rot_report_plan(r, plans[i]);
-			plans[i]->log->rotated = true;
-			rot_simulate(plans[i]);
-			rot_plan_free(plans[i], true);
-		}
-		free(plans);
-		return (int)n;
-	}
+	*np = n;
+	return plans;
+}
 
-	/* Prepared files, made durable before anything refers to them. */
+/*
+ * The prepared files, made durable before anything refers to them (and
+ * their directories synced). Returns how many plans are left, those whose
+ * file could be made; the others are freed.
+ */
+static size_t
+rot_prepare_all(struct rot_run *r, struct rot_plan **plans, size_t n)
+{
+	size_t	 i, np;
+	int	*fds, rc;
+
 	for (i = np = 0; i < n; i++) {
 		if (rot_prepare(r, plans[i], n <= RUN_FSYNC_MAX) == 0) {
 			plans[np++] = plans[i];
@@ -744,50 +809,66 @@ rot_rotate(struct rot_run *r)
 			close(plans[i]->prep_fd);
 			plans[i]->prep_fd = -1;
 		}
+	return n;
+}
 
-	/* The journal: from here on a crash is rolled forward. */
+/*
+ * The journal: from here on a crash is rolled forward. 0 when saved; -1
+ * when not, with nothing rotated: the plans are freed, and the prepared
+ * files removed unless the journal that names them could not be.
+ */
+static int
+rot_journal_write(struct rot_run *r, struct rot_plan **plans, size_t n)
+{
+	size_t	i;
+	int	saved;
+
 	rot_journal_take(r, plans, n);
-	if (n > 0 && run_journal_save(r) == -1) {
-		/*
-		 * A save that failed at the directory's fsync has put the
-		 * journal in place already: while it is there, the prepared
-		 * files it names must stay, for the next run to roll forward.
-		 */
-		saved = errno;
-		if (fsx_unlink(r->statedir, r->journal_name) == -1 &&
-		    errno != ENOENT) {
-			report_error(r->ctx->rep, r->ctx->cfg->state_file,
-			    "cannot write the journal (%s), nor remove what was "
-			    "written of it (%s): nothing rotated now, the next "
-			    "run finishes the rotation", strerror(saved),
-			    strerror(errno));
-			for (i = 0; i < n; i++)
-				rot_plan_free(plans[i], false);
-			journal_free(&r->jr);
-			r->jr_saved = false;
-			free(plans);
-			return 0;
-		}
-		(void)fsx_fsync(r->statedir);
-		report_error(r->ctx->rep, r->ctx->cfg->state_file, "cannot write "
-		    "the journal (%s): nothing rotated", strerror(saved));
-		for (i = 0; i < n; i++) {
-			(void)fsx_unlink(plans[i]->log->dir->fd, plans[i]->prep);
-			plans[i]->log->dir->touched = true;
-			rot_plan_free(plans[i], false);
-		}
-		journal_free(&r->jr);
-		free(plans);
-		run_sync_dirs(r);
+	if (n == 0 || run_journal_save(r) == 0)
 		return 0;
-	}
-
 	/*
-	 * The renames, then one fsync per directory. Each log's steps run in
-	 * order on one thread; logs are independent of one another (their
-	 * names differ, the journal already holds them all), so many of them
-	 * are spread over the cores and reported afterwards, in order.
+	 * A save that failed at the directory's fsync has put the journal in
+	 * place already: while it is there, the prepared files it names must
+	 * stay, for the next run to roll forward.
 	 */
+	saved = errno;
+	if (fsx_unlink(r->statedir, r->journal_name) == -1 && errno != ENOENT) {
+		report_error(r->ctx->rep, r->ctx->cfg->state_file, "cannot "
+		    "write the journal (%s), nor remove what was written of it "
+		    "(%s): nothing rotated now, the next run finishes the "
+		    "rotation", strerror(saved), strerror(errno));
+		for (i = 0; i < n; i++)
+			rot_plan_free(plans[i], false);
+		journal_free(&r->jr);
+		r->jr_saved = false;
+		return -1;
+	}
+	(void)fsx_fsync(r->statedir);
+	report_error(r->ctx->rep, r->ctx->cfg->state_file, "cannot write the "
+	    "journal (%s): nothing rotated", strerror(saved));
+	for (i = 0; i < n; i++) {
+		(void)fsx_unlink(plans[i]->log->dir->fd, plans[i]->prep);
+		plans[i]->log->dir->touched = true;
+		rot_plan_free(plans[i], false);
+	}
+	journal_free(&r->jr);
+	run_sync_dirs(r);
+	return -1;
+}
+
+/*
+ * The renames, then one fsync per directory. Each log's steps run in order
+ * on one thread; logs are independent of one another (their names differ,
+ * the journal already holds them all), so many of them are spread over the
+ * cores and reported afterwards, in order. Returns how many were rotated.
+ */
+static int
+rot_rename_all(struct rot_run *r, struct rot_plan **plans, size_t n)
+{
+	struct rot_par	par;
+	size_t		i, nd;
+	int		rotated = 0;
+
 	par.plans = plans;
 	par.out = xcalloc(n ? n : 1, sizeof *par.out);
 	par.first = xcalloc(n + 1, sizeof *par.first);
@@ -801,8 +882,7 @@ rot_rotate(struct rot_run *r)
 		struct rot_plan *p = plans[i];
 
 		p->log->dir->touched = true;
-		rc = rot_report_outcome(r, p->jl, &par.out[i], false);
-		if (rc == 1) {
+		if (rot_report_outcome(r, p->jl, &par.out[i], false) == 1) {
 			rot_apply_state(r, p->jl);
 			p->log->rotated = true;
 			p->log->touched = true;
@@ -813,9 +893,39 @@ rot_rotate(struct rot_run *r)
 	free(par.out);
 	run_sync_dirs(r);
 	scan_refresh(&r->scan, r->ctx->rep);
+	return rotated;
+}
+
+/*
+ * Plans every due log, creates the prepared files, writes the journal, then
+ * performs the renames. Returns the number of logs rotated.
+ */
+int
+rot_rotate(struct rot_run *r)
+{
+	struct rot_plan	**plans;
+	size_t		  n, i;
+	int		  rotated;
+
+	plans = rot_plan_all(r, &n);
+	if (n == 0 || r->ctx->dry_run) {
+		for (i = 0; i < n; i++) {
+			rot_report_plan(r, plans[i]);
+			plans[i]->log->rotated = true;
+			rot_simulate(plans[i]);
+			rot_plan_free(plans[i], true);
+		}
+		free(plans);
+		return (int)n;
+	}
+	n = rot_prepare_all(r, plans, n);
+	if (rot_journal_write(r, plans, n) == -1) {
+		free(plans);
+		return 0;
+	}
+	rotated = rot_rename_all(r, plans, n);
 	for (i = 0; i < n; i++)
 		rot_plan_free(plans[i], false);
 	free(plans);
 	return rotated;
 }
-
