@@ -344,9 +344,7 @@ cz_collect(struct rot_run *r, size_t *np)
 			    g->gn.form == cur)
 				continue;
 			if (k + 1 < l->ngens && l->gens[k + 1].gn.gz &&
-			    l->gens[k + 1].gn.form == g->gn.form &&
-			    l->gens[k + 1].gn.num == g->gn.num &&
-			    strcmp(l->gens[k + 1].gn.tag, g->gn.tag) == 0)
+			    run_same_slot(&l->gens[k + 1], g))
 				continue;	/* an unresolved pair */
 			jobs = xgrowarray(jobs, n + 1, sizeof *jobs);
 			j = &jobs[n++];
@@ -612,9 +610,7 @@ cz_resolve_dups(struct rot_run *r)
 		for (k = 0; k + 1 < l->ngens; k++) {
 			struct gen *a = &l->gens[k], *b = &l->gens[k + 1];
 
-			if (a->gn.gz || !b->gn.gz || a->gn.form != b->gn.form ||
-			    a->gn.num != b->gn.num ||
-			    strcmp(a->gn.tag, b->gn.tag) != 0 ||
+			if (a->gn.gz || !b->gn.gz || !run_same_slot(a, b) ||
 			    a->refused != NULL || b->refused != NULL)
 				continue;
 			cz_resolve(r, l, a, b);

@@ -69,13 +69,6 @@ ex_member_name(struct rot_run *r, const struct log *l, const struct gen *g,
 }
 
 static bool
-ex_same_slot(const struct gen *a, const struct gen *b)
-{
-	return a->gn.form == b->gn.form && a->gn.num == b->gn.num &&
-	    strcmp(a->gn.tag, b->gn.tag) == 0;
-}
-
-static bool
 ex_name_used(const struct ex_item *items, size_t n, const char *name)
 {
 	size_t i;
@@ -84,6 +77,28 @@ ex_name_used(const struct ex_item *items, size_t n, const char *name)
 		if (strcmp(items[i].name, name) == 0)
 			return true;
 	return false;
+}
+
+/* A generation's member name being made unique among its log's. */
+struct ex_naming {
+	struct rot_run		*r;
+	const struct log	*l;
+	const struct gen	*g;
+	const struct ex_item	*items;	/* the log's so far */
+	size_t			 n;
+};
+
+static bool
+ex_tag_used(void *arg, const char *tag)
+{
+	const struct ex_naming	*x = arg;
+	char			*name;
+	bool			 used;
+
+	name = ex_member_name(x->r, x->l, x->g, tag);
+	used = ex_name_used(x->items, x->n, name);
+	free(name);
+	return used;
 }
 
 /*
@@ -118,7 +133,6 @@ ex_collect(struct rot_run *r, size_t *np)
 	struct ex_item	*items = NULL;
 	char		 tag[EVM_TAG_MAX];
 	size_t		 n = 0, i, k;
-	time_t		 bump;
 
 	for (i = 0; i < r->scan.nlogs; i++) {
 		struct log *l = &r->scan.logs[i];
@@ -136,9 +150,9 @@ ex_collect(struct rot_run *r, size_t *np)
 			 * its .gz (an interrupted compression) count once, and
 			 * such a pair waits for the next run to settle it.
 			 */
-			pair = (k > 0 && ex_same_slot(g, &l->gens[k - 1])) ||
-			    (k + 1 < l->ngens && ex_same_slot(g, &l->gens[k + 1]));
-			if (k > 0 && !ex_same_slot(g, &l->gens[k - 1]))
+			pair = (k > 0 && run_same_slot(g, &l->gens[k - 1])) ||
+			    (k + 1 < l->ngens && run_same_slot(g, &l->gens[k + 1]));
+			if (k > 0 && !run_same_slot(g, &l->gens[k - 1]))
 				slot++;
 			if (slot < (size_t)l->opts->rotate || pair ||
 			    g->refused != NULL || ex_in_use(r, l, g))
@@ -151,11 +165,13 @@ ex_collect(struct rot_run *r, size_t *np)
 			 * A member's name begins with its log's path, so only
 			 * this log's own can collide with it.
 			 */
-			for (bump = 0; ex_name_used(items + first, n - first,
-			    name); bump++) {
+			if (ex_name_used(items + first, n - first, name)) {
+				struct ex_naming nmg = { r, l, g, items + first,
+				    n - first };
+
 				free(name);
-				clock_tag(g->st.st_mtime + bump, false, tag,
-				    sizeof tag);
+				state_tag_pick(g->st.st_mtime, false,
+				    ex_tag_used, &nmg, tag, sizeof tag);
 				name = ex_member_name(r, l, g, tag);
 			}
 			items = xgrowarray(items, n + 1, sizeof *items);

@@ -1,5 +1,6 @@
 /*
- * Rotation proper: which logs are due, and the crash-safe renames. A log is
+ * Rotation proper: the crash-safe renames of the logs due (due.c says
+ * which), journaled through run.c, and their replay for recover.c. A log is
  * rotated by shifting its numbered generations up (never over an existing
  * name), moving a prepared empty file (final mode and owner already) into
  * the new generation's slot, and exchanging it with the live log in one
@@ -377,6 +378,29 @@ rot_tag_order(const struct state_log *sl, const struct log *l, char *tag)
 	return 0;
 }
 
+/* A log whose taken-over generations are being given tags. */
+struct rot_adopting {
+	const struct state_log	*sl;
+	const struct log	*l;
+};
+
+/* Whether a tag is already a generation's: recorded, or a dated name's. */
+static bool
+rot_adopt_used(void *arg, const char *tag)
+{
+	const struct rot_adopting	*a = arg;
+	size_t				 i;
+
+	for (i = 0; a->sl != NULL && i < a->sl->ngens; i++)
+		if (strcmp(a->sl->gens[i].tag, tag) == 0)
+			return true;
+	for (i = 0; i < a->l->ngens; i++)
+		if (a->l->gens[i].gn.form == GEN_DATE &&
+		    strcmp(a->l->gens[i].gn.tag, tag) == 0)
+			return true;
+	return false;
+}
+
 /*
  * Gives each numbered generation evmaint did not rotate itself (taken over
  * from logrotate) a date tag at first sight, kept in the state from then on:
@@ -388,11 +412,10 @@ rot_tag_order(const struct state_log *sl, const struct log *l, char *tag)
 static void
 rot_adopt(struct rot_run *r, struct log *l)
 {
+	struct rot_adopting	 a = { NULL, l };
 	struct state_log	*sl;
 	char			 tag[EVM_TAG_MAX];
-	size_t			 k, i;
-	time_t			 bump;
-	bool			 used;
+	size_t			 k;
 
 	if (l->dir == NULL || l->refused != NULL)
 		return;
@@ -402,21 +425,11 @@ rot_adopt(struct rot_run *r, struct log *l)
 
 		if (g->gn.form != GEN_NUM || g->refused != NULL)
 			continue;
-		sl = state_get(&r->state, l->rel, false);
-		if (state_tag(sl, g->gn.num) != NULL)
+		a.sl = state_get(&r->state, l->rel, false);
+		if (state_tag(a.sl, g->gn.num) != NULL)
 			continue;
-		for (bump = 0;; bump++) {
-			clock_tag(g->st.st_mtime + bump, bump == 0, tag,
-			    sizeof tag);
-			used = false;
-			for (i = 0; sl != NULL && i < sl->ngens && !used; i++)
-				used = strcmp(sl->gens[i].tag, tag) == 0;
-			for (i = 0; i < l->ngens && !used; i++)
-				used = l->gens[i].gn.form == GEN_DATE &&
-				    strcmp(l->gens[i].gn.tag, tag) == 0;
-			if (!used)
-				break;
-		}
+		state_tag_pick(g->st.st_mtime, true, rot_adopt_used, &a, tag,
+		    sizeof tag);
 		sl = state_get(&r->state, l->rel, true);
 		sl->gens = xgrowarray(sl->gens, sl->ngens + 1,
 		    sizeof *sl->gens);

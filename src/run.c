@@ -338,6 +338,18 @@ run_finish(struct rot_run *r)
 }
 
 /*
+ * Whether two generations fill one slot: a plain copy and its .gz of the
+ * same generation (an interrupted compression). Compression leaves such a
+ * pair to be settled; expiry counts it once and waits for that.
+ */
+bool
+run_same_slot(const struct gen *a, const struct gen *b)
+{
+	return a->gn.form == b->gn.form && a->gn.num == b->gn.num &&
+	    strcmp(a->gn.tag, b->gn.tag) == 0;
+}
+
+/*
  * Closes fds in the background, for compression's own publication of a big
  * file: its blocks are freed with the last close, which takes its unlink a
  * while. Made before the workers start, its thread started with the first

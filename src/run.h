@@ -46,6 +46,7 @@ void	run_saved(struct rot_run *);
 void	run_sync_dirs(struct rot_run *);
 int	run_barrier(struct rot_run *, int *, size_t);
 int	run_journal_save(struct rot_run *);
+bool	run_same_slot(const struct gen *, const struct gen *);
 
 struct run_reaper *run_reaper(struct rot_run *);
 void	run_close_later(struct run_reaper *, int);
