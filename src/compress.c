@@ -13,7 +13,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,19 +21,19 @@
 #include <unistd.h>
 
 #include "evmaint.h"
+#include "compress.h"
 #include "conf.h"
 #include "fsx.h"
 #include "gz.h"
 #include "hash.h"
 #include "pool.h"
 #include "report.h"
-#include "rotate.h"
+#include "run.h"
 #include "xmalloc.h"
 
 #define CZ_WRITER_WAIT_MS	2000	/* for a ">>" writer to finish its line */
 #define CZ_POLL_MS		20
 #define CZ_MAX_ROUNDS		64	/* tails read before giving up */
-#define CZ_FSYNC_MAX		32
 /*
  * Freeing a big file's blocks takes its unlink a while (half a second a
  * GiB on ext4 with discard), all of it waiting on the disk: from this size
@@ -42,7 +41,6 @@
  * blocks, is left to a thread of its own.
  */
 #define CZ_REAP_MIN		(16 << 20)
-#define CZ_REAP_MAX		64	/* fds it may hold; more wait */
 
 enum cz_status {
 	CZ_OK,
@@ -79,28 +77,13 @@ struct cz_job {
 struct cz_pass {
 	struct cz_job		 *jobs;
 	struct gz_writer	**w;
-	struct cz_reaper	 *reaper;	/* or NULL: close at once */
+	struct run_reaper	 *reaper;	/* or NULL: close at once */
 	struct report_progress	  progress;
 };
 
-/*
- * Closes fds in the background, for cz_publish_one. Started with the first
- * fd and joined at exit, so that the blocks of the last files are freed
- * while the rest of the run (the archive) goes on.
- */
-struct cz_reaper {
-	pthread_mutex_t	 mu;
-	pthread_cond_t	 cv;
-	pthread_t	 thread;
-	int		 fds[CZ_REAP_MAX];
-	size_t		 nfds;
-	bool		 started;
-	bool		 stop;
-};
-
 static void	 cz_job_run(struct cz_job *, struct gz_writer **,
-		    struct cz_reaper *);
-static void	 cz_publish_one(struct cz_job *, int, struct cz_reaper *);
+		    struct run_reaper *);
+static void	 cz_publish_one(struct cz_job *, int, struct run_reaper *);
 
 static void
 cz_sleep_ms(int ms)
@@ -134,65 +117,41 @@ cz_fail(struct cz_job *j, const char *what)
 	j->err = errno ? errno : EIO;
 }
 
-/* Process-wide, not per run: it outlives the run, to be joined at exit. */
-static struct cz_reaper cz_reaper = {
-	.mu = PTHREAD_MUTEX_INITIALIZER,
-	.cv = PTHREAD_COND_INITIALIZER,
-};
-
-static void *
-cz_reaper_main(void *arg)
+/*
+ * Compresses the source, and again whatever a late writer appends, until
+ * its size is stable with no writer left. 0 with *st the source as
+ * compressed; -1 with j->status set (a writer stays: CZ_BUSY).
+ */
+static int
+cz_copy_stable(struct cz_job *j, struct gz_writer *w, int fd,
+    struct stat *st)
 {
-	struct cz_reaper	*rp = arg;
-	int			 fd;
+	uint64_t	n;
+	int		round;
 
-	pthread_mutex_lock(&rp->mu);
-	for (;;) {
-		while (rp->nfds == 0 && !rp->stop)
-			pthread_cond_wait(&rp->cv, &rp->mu);
-		if (rp->nfds == 0)
-			break;
-		fd = rp->fds[--rp->nfds];
-		pthread_cond_broadcast(&rp->cv);	/* room for one more */
-		pthread_mutex_unlock(&rp->mu);
-		close(fd);
-		pthread_mutex_lock(&rp->mu);
-	}
-	pthread_mutex_unlock(&rp->mu);
-	return NULL;
-}
-
-/* At exit: every fd handed over is closed before the process ends. */
-static void
-cz_reaper_join(void)
-{
-	struct cz_reaper *rp = &cz_reaper;
-
-	pthread_mutex_lock(&rp->mu);
-	rp->stop = true;
-	pthread_cond_broadcast(&rp->cv);
-	pthread_mutex_unlock(&rp->mu);
-	pthread_join(rp->thread, NULL);
-}
-
-static void
-cz_close_later(struct cz_reaper *rp, int fd)
-{
-	pthread_mutex_lock(&rp->mu);
-	if (!rp->started) {
-		if (pthread_create(&rp->thread, NULL, cz_reaper_main, rp) != 0 ||
-		    atexit(cz_reaper_join) != 0) {
-			pthread_mutex_unlock(&rp->mu);
-			close(fd);
-			return;
+	for (round = 0;; round++) {
+		if (gz_writer_copy(w, fd, &n) == -1) {
+			cz_fail(j, "compress");
+			return -1;
 		}
-		rp->started = true;
+		j->in = gz_writer_in(w);
+		if (fsx_fstat(fd, st) == -1) {
+			cz_fail(j, "fstat");
+			return -1;
+		}
+		if ((uint64_t)st->st_size > j->in && round < CZ_MAX_ROUNDS)
+			continue;	/* a late writer's tail */
+		if (!cz_wait_writers(fd) || round >= CZ_MAX_ROUNDS) {
+			j->status = CZ_BUSY;
+			return -1;
+		}
+		if (fsx_fstat(fd, st) == -1) {
+			cz_fail(j, "fstat");
+			return -1;
+		}
+		if ((uint64_t)st->st_size == j->in)
+			return 0;
 	}
-	while (rp->nfds == CZ_REAP_MAX)
-		pthread_cond_wait(&rp->cv, &rp->mu);
-	rp->fds[rp->nfds++] = fd;
-	pthread_cond_broadcast(&rp->cv);
-	pthread_mutex_unlock(&rp->mu);
 }
 
 /*
@@ -202,14 +161,13 @@ cz_close_later(struct cz_reaper *rp, int fd)
  * and kept for its next file.
  */
 static void
-cz_job_run(struct cz_job *j, struct gz_writer **wp, struct cz_reaper *rp)
+cz_job_run(struct cz_job *j, struct gz_writer **wp, struct run_reaper *rp)
 {
 	struct gz_writer	*w;
 	struct gz_opts		 o;
 	struct timespec		 ts[2];
 	struct stat		 st;
-	uint64_t		 n;
-	int			 fd, round;
+	int			 fd;
 
 	j->out_fd = -1;
 	if ((fd = fsx_open_read(j->dirfd, j->src, &st)) == -1) {
@@ -240,29 +198,8 @@ cz_job_run(struct cz_job *j, struct gz_writer **wp, struct cz_reaper *rp)
 		goto fail;
 	}
 	w = *wp;
-	for (round = 0;; round++) {
-		if (gz_writer_copy(w, fd, &n) == -1) {
-			cz_fail(j, "compress");
-			goto fail;
-		}
-		j->in = gz_writer_in(w);
-		if (fsx_fstat(fd, &st) == -1) {
-			cz_fail(j, "fstat");
-			goto fail;
-		}
-		if ((uint64_t)st.st_size > j->in && round < CZ_MAX_ROUNDS)
-			continue;	/* a late writer's tail */
-		if (!cz_wait_writers(fd) || round >= CZ_MAX_ROUNDS) {
-			j->status = CZ_BUSY;
-			goto fail;
-		}
-		if (fsx_fstat(fd, &st) == -1) {
-			cz_fail(j, "fstat");
-			goto fail;
-		}
-		if ((uint64_t)st.st_size == j->in)
-			break;
-	}
+	if (cz_copy_stable(j, w, fd, &st) == -1)
+		goto fail;
 	if (gz_writer_finish(w) == -1) {
 		cz_fail(j, "compress");
 		goto fail;
@@ -318,7 +255,7 @@ cz_src_unchanged(const struct cz_job *j)
  * in the background. The directory is synced again after the pool.
  */
 static void
-cz_publish_one(struct cz_job *j, int fd, struct cz_reaper *rp)
+cz_publish_one(struct cz_job *j, int fd, struct run_reaper *rp)
 {
 	int		rc;
 
@@ -357,7 +294,7 @@ cz_publish_one(struct cz_job *j, int fd, struct cz_reaper *rp)
 		return;
 	}
 	if (rp != NULL && j->src_st.st_size >= CZ_REAP_MIN)
-		cz_close_later(rp, fd);
+		run_close_later(rp, fd);
 	else
 		close(fd);
 	return;
@@ -407,9 +344,7 @@ cz_collect(struct rot_run *r, size_t *np)
 			    g->gn.form == cur)
 				continue;
 			if (k + 1 < l->ngens && l->gens[k + 1].gn.gz &&
-			    l->gens[k + 1].gn.form == g->gn.form &&
-			    l->gens[k + 1].gn.num == g->gn.num &&
-			    strcmp(l->gens[k + 1].gn.tag, g->gn.tag) == 0)
+			    run_same_slot(&l->gens[k + 1], g))
 				continue;	/* an unresolved pair */
 			jobs = xgrowarray(jobs, n + 1, sizeof *jobs);
 			j = &jobs[n++];
@@ -430,7 +365,7 @@ cz_collect(struct rot_run *r, size_t *np)
 	if (n > 1)
 		qsort(jobs, n, sizeof *jobs, cz_size_cmp);
 	for (i = 0; i < n; i++) {
-		jobs[i].keep_fd = n <= CZ_FSYNC_MAX;
+		jobs[i].keep_fd = n <= RUN_FSYNC_MAX;
 		jobs[i].in = 0;
 	}
 	*np = n;
@@ -504,7 +439,7 @@ cz_publish(struct rot_run *r, struct cz_job *jobs, size_t n)
 			jobs[i].log->touched = true;
 		}
 	if (n > 0 && jobs[0].keep_fd) {
-		rot_sync_dirs(r);
+		run_sync_dirs(r);
 		cz_report_kept(r, jobs, n);
 		return;
 	}
@@ -536,7 +471,7 @@ cz_publish(struct rot_run *r, struct cz_job *jobs, size_t n)
 		}
 		(void)fsx_unlink(j->dirfd, j->tmp);
 	}
-	rot_sync_dirs(r);
+	run_sync_dirs(r);
 	for (i = 0; i < n; i++) {
 		struct cz_job *j = &jobs[i];
 
@@ -545,7 +480,7 @@ cz_publish(struct rot_run *r, struct cz_job *jobs, size_t n)
 			j->kept_err = errno;
 		}
 	}
-	rot_sync_dirs(r);
+	run_sync_dirs(r);
 	cz_report_kept(r, jobs, n);
 }
 
@@ -579,7 +514,7 @@ cz_compress(struct rot_run *r)
 		pass.w = xcalloc((size_t)(r->nthreads > 0 ? r->nthreads : 1),
 		    sizeof *pass.w);
 		/* one thread asked for: one thread, one order of calls */
-		pass.reaper = r->nthreads > 1 ? &cz_reaper : NULL;
+		pass.reaper = r->nthreads > 1 ? run_reaper(r) : NULL;
 		for (i = 0; i < n; i++)
 			if (fsx_fstatat(jobs[i].dirfd, jobs[i].src, &st) == 0)
 				total += (uint64_t)st.st_size;
@@ -603,44 +538,6 @@ cz_compress(struct rot_run *r)
 	free(jobs);
 }
 
-/*
- * SHA-256 of a file read from its current offset, and of its first
- * `prefix` bytes (zeroes when the file is shorter; UINT64_MAX: not wanted).
- */
-int
-cz_hash_fd(int fd, uint64_t prefix, uint64_t *size, uint8_t *all,
-    uint8_t *head)
-{
-	hash_ctx	 c, h;
-	char		*buf = xmalloc(GZ_BUFSIZE);
-	uint64_t	 done = 0;
-	ssize_t		 n;
-	bool		 head_done = false;
-
-	hash_init(&c);
-	for (;;) {
-		if (!head_done && done == prefix && head != NULL) {
-			h = c;
-			hash_final(&h, head);
-			head_done = true;
-		}
-		n = fsx_read(fd, buf, !head_done && prefix - done < GZ_BUFSIZE ?
-		    (size_t)(prefix - done) : GZ_BUFSIZE);
-		if (n <= 0)
-			break;
-		hash_update(&c, buf, (size_t)n);
-		done += (uint64_t)n;
-	}
-	free(buf);
-	if (n < 0)
-		return -1;
-	hash_final(&c, all);
-	*size = done;
-	if (!head_done && head != NULL)
-		memset(head, 0, HASH_LEN);
-	return 0;
-}
-
 /* Settles one plain/.gz pair of the same generation (an interrupted run). */
 static void
 cz_resolve(struct rot_run *r, struct log *l, struct gen *plain,
@@ -662,7 +559,7 @@ cz_resolve(struct rot_run *r, struct log *l, struct gen *plain,
 	gok = gz_verify_fd(fd, &gsize, gsha, err, sizeof err);
 	close(fd);
 	if ((fd = fsx_open_read(l->dir->fd, plain->name, &st)) == -1 ||
-	    cz_hash_fd(fd, gok == 0 ? gsize : UINT64_MAX, &psize, psha,
+	    hash_fd(fd, gok == 0 ? gsize : UINT64_MAX, &psize, psha,
 	    hsha) == -1) {
 		report_error(r->ctx->rep, prel, "%s", strerror(errno));
 		if (fd >= 0)
@@ -713,9 +610,7 @@ cz_resolve_dups(struct rot_run *r)
 		for (k = 0; k + 1 < l->ngens; k++) {
 			struct gen *a = &l->gens[k], *b = &l->gens[k + 1];
 
-			if (a->gn.gz || !b->gn.gz || a->gn.form != b->gn.form ||
-			    a->gn.num != b->gn.num ||
-			    strcmp(a->gn.tag, b->gn.tag) != 0 ||
+			if (a->gn.gz || !b->gn.gz || !run_same_slot(a, b) ||
 			    a->refused != NULL || b->refused != NULL)
 				continue;
 			cz_resolve(r, l, a, b);
@@ -723,7 +618,7 @@ cz_resolve_dups(struct rot_run *r)
 		}
 	}
 	if (any && !r->ctx->dry_run) {
-		rot_sync_dirs(r);
+		run_sync_dirs(r);
 		scan_refresh(&r->scan, r->ctx->rep);
 	}
 }

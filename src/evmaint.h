@@ -14,7 +14,7 @@
 #include <sysexits.h>
 #include <time.h>
 
-/* Exit statuses of the contract (sysexits(3) values where they exist). */
+/* Exit statuses, as evmaint(8) EXIT STATUS lists them (sysexits(3) values). */
 #define EVM_EXIT_OK     0
 #define EVM_EXIT_FAIL   1
 #define EVM_EXIT_USAGE  EX_USAGE    /* 64 */

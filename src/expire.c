@@ -18,12 +18,13 @@
 #include "evmaint.h"
 #include "arc.h"
 #include "conf.h"
+#include "expire.h"
 #include "fsx.h"
 #include "gen.h"
 #include "hash.h"
 #include "pool.h"
 #include "report.h"
-#include "rotate.h"
+#include "run.h"
 #include "tree.h"
 #include "xmalloc.h"
 
@@ -36,7 +37,7 @@ struct ex_item {
 /*
  * The date tag a generation was rotated under: the name's own for a dated
  * one; the state's record for a numbered one evmaint rotated; else (taken
- * over from logrotate) the day of its mtime, as the contract says.
+ * over from logrotate) the day of its mtime (evmaint(8), ARCHIVES).
  */
 static void
 ex_tag(struct rot_run *r, const struct log *l, const struct gen *g,
@@ -55,7 +56,7 @@ ex_tag(struct rot_run *r, const struct log *l, const struct gen *g,
 		clock_tag(g->st.st_mtime, !with_time, tag, len);
 }
 
-char *
+static char *
 ex_member_name(struct rot_run *r, const struct log *l, const struct gen *g,
     const char *tag)
 {
@@ -68,13 +69,6 @@ ex_member_name(struct rot_run *r, const struct log *l, const struct gen *g,
 }
 
 static bool
-ex_same_slot(const struct gen *a, const struct gen *b)
-{
-	return a->gn.form == b->gn.form && a->gn.num == b->gn.num &&
-	    strcmp(a->gn.tag, b->gn.tag) == 0;
-}
-
-static bool
 ex_name_used(const struct ex_item *items, size_t n, const char *name)
 {
 	size_t i;
@@ -83,6 +77,28 @@ ex_name_used(const struct ex_item *items, size_t n, const char *name)
 		if (strcmp(items[i].name, name) == 0)
 			return true;
 	return false;
+}
+
+/* A generation's member name being made unique among its log's. */
+struct ex_naming {
+	struct rot_run		*r;
+	const struct log	*l;
+	const struct gen	*g;
+	const struct ex_item	*items;	/* the log's so far */
+	size_t			 n;
+};
+
+static bool
+ex_tag_used(void *arg, const char *tag)
+{
+	const struct ex_naming	*x = arg;
+	char			*name;
+	bool			 used;
+
+	name = ex_member_name(x->r, x->l, x->g, tag);
+	used = ex_name_used(x->items, x->n, name);
+	free(name);
+	return used;
 }
 
 /*
@@ -117,7 +133,6 @@ ex_collect(struct rot_run *r, size_t *np)
 	struct ex_item	*items = NULL;
 	char		 tag[EVM_TAG_MAX];
 	size_t		 n = 0, i, k;
-	time_t		 bump;
 
 	for (i = 0; i < r->scan.nlogs; i++) {
 		struct log *l = &r->scan.logs[i];
@@ -135,9 +150,9 @@ ex_collect(struct rot_run *r, size_t *np)
 			 * its .gz (an interrupted compression) count once, and
 			 * such a pair waits for the next run to settle it.
 			 */
-			pair = (k > 0 && ex_same_slot(g, &l->gens[k - 1])) ||
-			    (k + 1 < l->ngens && ex_same_slot(g, &l->gens[k + 1]));
-			if (k > 0 && !ex_same_slot(g, &l->gens[k - 1]))
+			pair = (k > 0 && run_same_slot(g, &l->gens[k - 1])) ||
+			    (k + 1 < l->ngens && run_same_slot(g, &l->gens[k + 1]));
+			if (k > 0 && !run_same_slot(g, &l->gens[k - 1]))
 				slot++;
 			if (slot < (size_t)l->opts->rotate || pair ||
 			    g->refused != NULL || ex_in_use(r, l, g))
@@ -150,11 +165,13 @@ ex_collect(struct rot_run *r, size_t *np)
 			 * A member's name begins with its log's path, so only
 			 * this log's own can collide with it.
 			 */
-			for (bump = 0; ex_name_used(items + first, n - first,
-			    name); bump++) {
+			if (ex_name_used(items + first, n - first, name)) {
+				struct ex_naming nmg = { r, l, g, items + first,
+				    n - first };
+
 				free(name);
-				clock_tag(g->st.st_mtime + bump, false, tag,
-				    sizeof tag);
+				state_tag_pick(g->st.st_mtime, false,
+				    ex_tag_used, &nmg, tag, sizeof tag);
 				name = ex_member_name(r, l, g, tag);
 			}
 			items = xgrowarray(items, n + 1, sizeof *items);
@@ -264,8 +281,12 @@ ex_remove_source(struct rot_run *r, int dirfd, const char *rel,
 	return ex_remove_report(r, &x, rel, archive);
 }
 
+/*
+ * archive_dir, opened as one trusted to hold the archives; -1 if it cannot
+ * be, said unless `say` is false (retention: expiry has said it already).
+ */
 static int
-ex_open_archive_dir(struct rot_run *r, size_t pending)
+ex_open_archive_dir(struct rot_run *r, size_t pending, bool say)
 {
 	char	*why;
 	int	 fd;
@@ -273,7 +294,9 @@ ex_open_archive_dir(struct rot_run *r, size_t pending)
 	if ((fd = tree_open_trusted(r->ctx->cfg->archive_dir, NULL,
 	    r->ctx->cfg->uid, r->ctx->rep, &why)) != -1)
 		return fd;
-	if (errno == ENOENT)
+	if (!say)
+		;
+	else if (errno == ENOENT)
 		report_error(r->ctx->rep, NULL, "archive_dir %s does not exist "
 		    "(an unmounted backup volume?); evmaint does not create it "
 		    "outside 'init'%s", r->ctx->cfg->archive_dir, pending ?
@@ -310,7 +333,7 @@ ex_journal(void *arg, const char *archive, const struct arc_member *m,
 			journal_add_member(&r->jr, p->items[i].log->dirrel,
 			    m[i].file, m[i].name, m[i].st.st_dev,
 			    m[i].st.st_ino, m[i].size, m[i].sha256);
-	if (rot_journal_save(r) == -1) {
+	if (run_journal_save(r) == -1) {
 		report_error(r->ctx->rep, r->ctx->cfg->state_file, "cannot write "
 		    "the journal (%s): the archive is not published, its "
 		    "generations stay in the tree", strerror(errno));
@@ -319,60 +342,103 @@ ex_journal(void *arg, const char *archive, const struct arc_member *m,
 	return 0;
 }
 
+/* --dry-run: what expiry would archive, and under which archive name. */
 static void
-ex_progress(void *arg, uint64_t done, uint64_t total, size_t files,
-    size_t nfiles)
-{
-	char a[32], b[32];
-
-	report_size(a, sizeof a, (int64_t)done);
-	report_size(b, sizeof b, (int64_t)total);
-	fprintf(stderr, "\revmaint: archiving %s of %s, %zu/%zu files   ", a,
-	    b, files, nfiles);
-	if (done >= total && files >= nfiles)
-		fputc('\n', stderr);
-}
-
-void
-ex_expire(struct rot_run *r)
+ex_dry_run(struct rot_run *r, const struct ex_item *items, size_t n)
 {
 	const struct evm_config	*cfg = r->ctx->cfg;
+	char			 stamp[32];
+	size_t			 i;
+	bool			 gz = false;
+
+	/* named as the real run would: .tar.gz if a member is plain */
+	for (i = 0; i < n; i++)
+		gz |= !items[i].gen->gn.gz;
+	clock_stamp(r->ctx->now, stamp, sizeof stamp);
+	for (i = 0; i < n; i++) {
+		char *rel = tree_join(items[i].log->dirrel, items[i].gen->name);
+
+		report_action(r->ctx->rep, "archive", rel, -1, -1, "as %s into "
+		    "%s/event-%s.tar%s", items[i].name, cfg->archive_dir, stamp,
+		    gz ? ".gz" : "");
+		report_action(r->ctx->rep, "remove", rel, -1, -1, "once "
+		    "archived");
+		free(rel);
+	}
+}
+
+/*
+ * After the archive is published: its members' sources checked and removed
+ * (on every core when there are many), each reported in order, then the
+ * archive itself.
+ */
+static void
+ex_remove_archived(struct rot_run *r, const struct ex_item *items,
+    const struct arc_member *m, size_t n, const char *final)
+{
+	struct ex_rm	*rm;
+	uint64_t	 bytes = 0;
+	char		 size[32];
+	size_t		 i, ok, nrm;
+	int		 rc;
+
+	rm = xcalloc(n, sizeof *rm);
+	for (i = nrm = 0; i < n; i++)
+		if (m[i].ok) {
+			rm[nrm].dirfd = m[i].dirfd;
+			rm[nrm].file = m[i].file;
+			rm[nrm].was = &m[i].st;
+			nrm++;
+		}
+	pool_run(nrm, nrm >= EX_RM_PARALLEL_MIN ? r->nthreads : 1,
+	    ex_remove_fn, rm);
+	for (i = ok = 0; i < n; i++) {
+		char *rel = tree_join(items[i].log->dirrel, m[i].file);
+
+		if (m[i].ok) {
+			bytes += m[i].size;
+			rc = ex_remove_report(r, &rm[ok], rel, final);
+			ok++;
+			if (rc == 1) {
+				items[i].log->dir->touched = true;
+				items[i].log->touched = true;
+			}
+			/*
+			 * The journal stays: the next run removes it as after
+			 * a crash, not archives it again.
+			 */
+			if (rc == -1)
+				r->ex_unremoved = true;
+		}
+		free(rel);
+	}
+	free(rm);
+	report_archived(r->ctx->rep, ok);
+	report_size(size, sizeof size, (int64_t)bytes);
+	report_action(r->ctx->rep, "write", final, (int64_t)bytes, -1,
+	    "archive of %zu generation%s, %s, verified", ok, ok == 1 ? "" :
+	    "s", size);
+	run_sync_dirs(r);
+	scan_refresh(&r->scan, r->ctx->rep);
+}
+
+/*
+ * Writes the night's archive of the expired generations (journaled before
+ * it is published, see ex_journal), then removes what it holds. The
+ * progress line is report.c's, as compression's.
+ */
+static void
+ex_archive(struct rot_run *r, int arcfd, struct ex_item *items, size_t n)
+{
+	const struct evm_config	*cfg = r->ctx->cfg;
+	struct report_progress	 progress;
 	struct arc_member	*m;
 	struct arc_opts		 o;
-	struct ex_item		*items;
 	struct ex_pub		 pub;
-	struct ex_rm		*rm;
-	uint64_t		 bytes = 0;
-	char			*final = NULL, size[32], stamp[32];
-	size_t			 n, i, ok, nrm;
-	int			 arcfd, got, rc;
+	char			*final = NULL;
+	size_t			 i;
+	int			 got;
 
-	items = ex_collect(r, &n);
-	if ((arcfd = ex_open_archive_dir(r, n)) == -1)
-		goto out;
-	arc_cleanup(arcfd, cfg->archive_dir, r->ctx->dry_run, r->ctx->rep);
-	if (n == 0)
-		goto out;
-	if (r->ctx->dry_run) {
-		bool gz = false;
-
-		/* named as the real run would: .tar.gz if a member is plain */
-		for (i = 0; i < n; i++)
-			gz |= !items[i].gen->gn.gz;
-		clock_stamp(r->ctx->now, stamp, sizeof stamp);
-		for (i = 0; i < n; i++) {
-			char *rel = tree_join(items[i].log->dirrel,
-			    items[i].gen->name);
-
-			report_action(r->ctx->rep, "archive", rel, -1, -1, "as "
-			    "%s into %s/event-%s.tar%s", items[i].name,
-			    cfg->archive_dir, stamp, gz ? ".gz" : "");
-			report_action(r->ctx->rep, "remove", rel, -1, -1, "once "
-			    "archived");
-			free(rel);
-		}
-		goto out;
-	}
 	m = xcalloc(n, sizeof *m);
 	memset(&o, 0, sizeof o);
 	o.gzip = false;
@@ -390,56 +456,19 @@ ex_expire(struct rot_run *r)
 	o.dir = cfg->archive_dir;
 	o.uid = cfg->uid;
 	o.gid = cfg->gid;
-	if (isatty(STDERR_FILENO) && !report_json(r->ctx->rep) &&
-	    !report_quiet(r->ctx->rep)) {
-		o.progress = ex_progress;
-		o.progress_arg = r;
+	report_progress_start(&progress, r->ctx->rep, "archiving", 0, n);
+	if (progress.on) {
+		o.progress = report_progress_set;
+		o.progress_arg = &progress;
 	}
 	pub.r = r;
 	pub.items = items;
 	o.before_publish = ex_journal;
 	o.publish_arg = &pub;
 	got = arc_write(arcfd, m, n, &o, r->ctx->rep, &final);
-	if (got > 0) {
-		rm = xcalloc(n, sizeof *rm);
-		for (i = nrm = 0; i < n; i++)
-			if (m[i].ok) {
-				rm[nrm].dirfd = m[i].dirfd;
-				rm[nrm].file = m[i].file;
-				rm[nrm].was = &m[i].st;
-				nrm++;
-			}
-		pool_run(nrm, nrm >= EX_RM_PARALLEL_MIN ? r->nthreads : 1,
-		    ex_remove_fn, rm);
-		for (i = ok = 0; i < n; i++) {
-			char *rel = tree_join(items[i].log->dirrel, m[i].file);
-
-			if (m[i].ok) {
-				bytes += m[i].size;
-				rc = ex_remove_report(r, &rm[ok], rel, final);
-				ok++;
-				if (rc == 1) {
-					items[i].log->dir->touched = true;
-					items[i].log->touched = true;
-				}
-				/*
-				 * The journal stays: the next run removes it
-				 * as after a crash, not archives it again.
-				 */
-				if (rc == -1)
-					r->ex_unremoved = true;
-			}
-			free(rel);
-		}
-		free(rm);
-		report_archived(r->ctx->rep, ok);
-		report_size(size, sizeof size, (int64_t)bytes);
-		report_action(r->ctx->rep, "write", final, (int64_t)bytes, -1,
-		    "archive of %zu generation%s, %s, verified", ok, ok == 1 ?
-		    "" : "s", size);
-		rot_sync_dirs(r);
-		scan_refresh(&r->scan, r->ctx->rep);
-	}
+	report_progress_end(&progress);
+	if (got > 0)
+		ex_remove_archived(r, items, m, n, final);
 	for (i = 0; i < n; i++) {
 		if (!m[i].ok && m[i].error != NULL) {
 			char *rel = tree_join(items[i].log->dirrel, m[i].file);
@@ -452,6 +481,30 @@ ex_expire(struct rot_run *r)
 	}
 	free(m);
 	free(final);
+}
+
+/*
+ * Generations beyond `rotate` into the night's archive, then out of the
+ * tree; archive_dir's leftovers cleaned up first.
+ */
+void
+ex_expire(struct rot_run *r)
+{
+	struct ex_item	*items;
+	size_t		 n, i;
+	int		 arcfd;
+
+	items = ex_collect(r, &n);
+	if ((arcfd = ex_open_archive_dir(r, n, true)) == -1)
+		goto out;
+	arc_cleanup(arcfd, r->ctx->cfg->archive_dir, r->ctx->dry_run,
+	    r->ctx->rep);
+	if (n == 0)
+		goto out;
+	if (r->ctx->dry_run)
+		ex_dry_run(r, items, n);
+	else
+		ex_archive(r, arcfd, items, n);
 out:
 	for (i = 0; i < n; i++)
 		free(items[i].name);
@@ -473,7 +526,7 @@ ex_recover_check(struct rot_run *r, const struct journal *j, char **why)
 	int	arcfd, rc;
 
 	*why = NULL;
-	if (j->archive == NULL || (arcfd = ex_open_archive_dir(r, 1)) == -1)
+	if (j->archive == NULL || (arcfd = ex_open_archive_dir(r, 1, true)) == -1)
 		return 0;
 	rc = journal_check_archive(j, arcfd, r->ctx->cfg->archive_dir, why);
 	close(arcfd);
@@ -506,7 +559,7 @@ ex_recover(struct rot_run *r, const struct journal *j)
 		if ((fd = fsx_open_read(d->fd, jm->file, &st)) == -1)
 			continue;
 		rel = tree_join(jm->dirrel, jm->file);
-		if (cz_hash_fd(fd, UINT64_MAX, &size, sha, NULL) == 0 &&
+		if (hash_fd(fd, UINT64_MAX, &size, sha, NULL) == 0 &&
 		    size == jm->size && memcmp(sha, jm->sha256, HASH_LEN) == 0) {
 			close(fd);
 			if (ex_remove_source(r, d->fd, rel, jm->file, &st,
@@ -519,7 +572,7 @@ ex_recover(struct rot_run *r, const struct journal *j)
 		}
 		free(rel);
 	}
-	rot_sync_dirs(r);
+	run_sync_dirs(r);
 	return 0;
 }
 
@@ -578,11 +631,8 @@ ex_retention(struct rot_run *r)
 
 	if (cfg->archive_keep_days <= 0)
 		return;
-	if ((fd = tree_open_trusted(cfg->archive_dir, NULL, cfg->uid,
-	    r->ctx->rep, &side)) == -1) {
-		free(side);
-		return;		/* already reported by ex_expire */
-	}
+	if ((fd = ex_open_archive_dir(r, 0, false)) == -1)
+		return;
 	ref = ex_retention_ref(r);
 	cutday = ex_cutday(ref, cfg->archive_keep_days);
 	nowcut = ex_cutday(r->ctx->now, cfg->archive_keep_days);

@@ -5,10 +5,18 @@
  */
 #include "config.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 
+#include "fsx.h"
 #include "hash.h"
+#include "xmalloc.h"
+
+/* A read's size: what gz.c reads at a time too. */
+#define HASH_BUFSIZE	(256 * 1024)
 
 static int	hash_nibble(char);
 
@@ -77,5 +85,44 @@ hash_from_hex(const char *s, uint8_t out[HASH_LEN])
 		return -1;
 	for (i = 0; i < HASH_LEN; i++)
 		out[i] = h[i];
+	return 0;
+}
+
+/*
+ * SHA-256 of a file read from its current offset, and of its first
+ * `prefix` bytes (zeroes when the file is shorter; UINT64_MAX: not wanted).
+ */
+int
+hash_fd(int fd, uint64_t prefix, uint64_t *size, uint8_t *all,
+    uint8_t *head)
+{
+	hash_ctx	 c, h;
+	char		*buf = xmalloc(HASH_BUFSIZE);
+	uint64_t	 done = 0;
+	ssize_t		 n;
+	bool		 head_done = false;
+
+	hash_init(&c);
+	for (;;) {
+		if (!head_done && done == prefix && head != NULL) {
+			h = c;
+			hash_final(&h, head);
+			head_done = true;
+		}
+		n = fsx_read(fd, buf, !head_done &&
+		    prefix - done < HASH_BUFSIZE ? (size_t)(prefix - done) :
+		    HASH_BUFSIZE);
+		if (n <= 0)
+			break;
+		hash_update(&c, buf, (size_t)n);
+		done += (uint64_t)n;
+	}
+	free(buf);
+	if (n < 0)
+		return -1;
+	hash_final(&c, all);
+	*size = done;
+	if (!head_done && head != NULL)
+		memset(head, 0, HASH_LEN);
 	return 0;
 }

@@ -413,36 +413,19 @@ journal_gen_of(const char *name, const char *base, struct gen_name *gn)
 	    strncmp(name, base, gn->baselen) == 0;
 }
 
-/* A log's steps: [shift renames, highest first], prepared -> slot, xchg. */
+/*
+ * A log's last two steps: the prepared file, by a temporary name of the
+ * log's, into the new generation's name, then exchanged with the log.
+ */
 static int
-journal_check_steps(const struct journal *j, const struct jr_log *l,
-    const char *base, bool dateext, char **why)
+journal_check_tail(const struct jr_log *l, const char *base, bool dateext,
+    char **why)
 {
-	const struct jr_step	*prep, *xchg, *s;
+	const struct jr_step	*prep, *xchg;
 	struct gen_name		 gn;
 	char			*want;
-	size_t			 i;
-	int			 prev = GEN_NUM_MAX + 1, seen = 0;
 	bool			 bad;
 
-	if (l->after.last != j->time) {
-		xasprintf(why, "log %s: its state record is not of the run "
-		    "that wrote the journal", l->rel);
-		return -1;
-	}
-	if (l->nsteps < 2 || (dateext && l->nsteps != 2)) {
-		xasprintf(why, "log %s: %zu steps, not the shape of a rotation "
-		    "(%s)", l->rel, l->nsteps, dateext ? "dateext: exactly 2" :
-		    "at least 2");
-		return -1;
-	}
-	for (i = 0; i < l->nsteps; i++)
-		if (!journal_name_ok(l->steps[i].a) ||
-		    !journal_name_ok(l->steps[i].b)) {
-			xasprintf(why, "log %s: step %zu names something "
-			    "outside its directory", l->rel, i + 1);
-			return -1;
-		}
 	prep = &l->steps[l->nsteps - 2];
 	xchg = &l->steps[l->nsteps - 1];
 	if (prep->kind != JR_RENAME || xchg->kind != JR_EXCHANGE) {
@@ -474,7 +457,20 @@ journal_check_steps(const struct journal *j, const struct jr_log *l,
 		    "%s", l->rel, l->nsteps, prep->b, base);
 		return -1;
 	}
-	/* The shift: numbered generations up by one, highest first. */
+	return 0;
+}
+
+/* The shift: numbered generations up by one, highest first. */
+static int
+journal_check_shift(const struct jr_log *l, const char *base, char **why)
+{
+	const struct jr_step	*prep = &l->steps[l->nsteps - 2], *s;
+	struct gen_name		 gn;
+	char			*want;
+	size_t			 i;
+	int			 prev = GEN_NUM_MAX + 1, seen = 0;
+	bool			 bad;
+
 	for (i = 0; i + 2 < l->nsteps; i++) {
 		s = &l->steps[i];
 		if (s->kind != JR_RENAME || !journal_gen_of(s->a, base, &gn) ||
@@ -502,6 +498,37 @@ journal_check_steps(const struct journal *j, const struct jr_log *l,
 			return -1;
 		}
 	}
+	return 0;
+}
+
+/* A log's steps: [shift renames, highest first], prepared -> slot, xchg. */
+static int
+journal_check_steps(const struct journal *j, const struct jr_log *l,
+    const char *base, bool dateext, char **why)
+{
+	size_t i;
+
+	if (l->after.last != j->time) {
+		xasprintf(why, "log %s: its state record is not of the run "
+		    "that wrote the journal", l->rel);
+		return -1;
+	}
+	if (l->nsteps < 2 || (dateext && l->nsteps != 2)) {
+		xasprintf(why, "log %s: %zu steps, not the shape of a rotation "
+		    "(%s)", l->rel, l->nsteps, dateext ? "dateext: exactly 2" :
+		    "at least 2");
+		return -1;
+	}
+	for (i = 0; i < l->nsteps; i++)
+		if (!journal_name_ok(l->steps[i].a) ||
+		    !journal_name_ok(l->steps[i].b)) {
+			xasprintf(why, "log %s: step %zu names something "
+			    "outside its directory", l->rel, i + 1);
+			return -1;
+		}
+	if (journal_check_tail(l, base, dateext, why) == -1 ||
+	    journal_check_shift(l, base, why) == -1)
+		return -1;
 	return 0;
 }
 

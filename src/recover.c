@@ -1,11 +1,16 @@
 /*
- * What rot_recover asks before it replays a journal: is every step one
- * rotation wrote for a log of this tree (else it is set aside, unreplayed),
- * and, for a tree copied or restored to its path (new inodes, same names),
- * which of the steps the copy shows done, so that the replay's inode checks
- * hold against the files now there.
+ * Recovery: what an interrupted run left in the journal is finished before
+ * anything else, through the public entry points of the parts below
+ * (rotate.c replays a log's renames, expire.c removes the sources of a
+ * published archive). First it asks: is every step one rotation wrote for
+ * a log of this tree (else the journal is set aside, unreplayed), and, for
+ * a tree copied or restored to its path (new inodes, same names), which of
+ * the steps the copy shows done, so that the replay's inode checks hold
+ * against the files now there.
  */
 #include "config.h"
+
+#define ROT_NO_COMPAT	/* the engine sees no peer through rotate.h */
 
 #include <errno.h>
 #include <stdio.h>
@@ -14,11 +19,15 @@
 #include <unistd.h>
 
 #include "evmaint.h"
+#include "conf.h"
 #include "esc.h"
 #include "fsx.h"
 #include "journal.h"
 #include "report.h"
+#include "expire.h"
+#include "recover.h"
 #include "rotate.h"
+#include "run.h"
 #include "tree.h"
 #include "xmalloc.h"
 
@@ -30,6 +39,11 @@ static struct tree_dir *rec_dir(struct rot_run *, const char *);
 static bool	rec_stat(int, const char *, struct stat *);
 static int	rec_progress(int, const struct jr_log *, size_t *, char **);
 static int	rec_rebase_log(struct rot_run *, struct jr_log *, char **);
+static int	rec_validate(struct rot_run *, const struct journal *, int *,
+		    char **);
+static int	rec_rebase(struct rot_run *, struct journal *, char **);
+static int	rec_reject(struct rot_run *, const char *);
+static bool	rec_root_elsewhere(struct rot_run *, const struct journal *);
 
 static bool
 rec_is_log(void *arg, const char *rel, bool *dateext)
@@ -47,7 +61,7 @@ rec_is_log(void *arg, const char *rel, bool *dateext)
  * 0 when the journal may be replayed, with *published saying whether its
  * archive was published whole (its sources may go); -1 and *why if not.
  */
-int
+static int
 rec_validate(struct rot_run *r, const struct journal *j, int *published,
     char **why)
 {
@@ -66,7 +80,7 @@ rec_validate(struct rot_run *r, const struct journal *j, int *published,
  * reported with the reason and the name it now has. Always -1: this run
  * stops; the next one starts clean.
  */
-int
+static int
 rec_reject(struct rot_run *r, const char *why)
 {
 	const char	*sf = r->ctx->cfg->state_file;
@@ -96,7 +110,7 @@ rec_reject(struct rot_run *r, const char *why)
  * not this run's root (a --root or a config that moved): then running on
  * that path finishes it.
  */
-bool
+static bool
 rec_root_elsewhere(struct rot_run *r, const struct journal *j)
 {
 	struct stat	 st;
@@ -238,7 +252,7 @@ rec_rebase_log(struct rot_run *r, struct jr_log *jl, char **why)
  * against the archive before removal anyway. -1 and *why when the copy
  * fits no point of the rotation: then nothing is replayed.
  */
-int
+static int
 rec_rebase(struct rot_run *r, struct journal *j, char **why)
 {
 	struct tree_dir	*d;
@@ -264,5 +278,162 @@ rec_rebase(struct rot_run *r, struct journal *j, char **why)
 	}
 	j->root_dev = st.st_dev;
 	j->root_ino = st.st_ino;
+	return 0;
+}
+
+static void
+rec_rescan(struct rot_run *r)
+{
+	char	**recovered = NULL;
+	size_t	  n = 0, i;
+	struct log *l;
+
+	for (i = 0; i < r->scan.nlogs; i++)
+		if (r->scan.logs[i].recovered) {
+			recovered = xgrowarray(recovered, n + 1,
+			    sizeof *recovered);
+			recovered[n++] = xstrdup(r->scan.logs[i].rel);
+		}
+	report_errlog(r->ctx->rep, -1, 0, 0, 0);
+	scan_free(&r->scan);
+	if (scan_tree(&r->scan, r->ctx->cfg, r->ctx->rep) == 0)
+		report_errlog(r->ctx->rep, scan_errlog_fd(&r->scan),
+		    r->ctx->cfg->mode, r->ctx->cfg->uid, r->ctx->cfg->gid);
+	for (i = 0; i < n; i++) {
+		if ((l = scan_find(&r->scan, recovered[i])) != NULL)
+			l->recovered = true;
+		free(recovered[i]);
+	}
+	free(recovered);
+}
+
+/*
+ * The journal, if any, loaded and judged: 1 with *j and *published to
+ * replay it, 0 when there is none, -1 (reported, *j freed) when this run
+ * stops here.
+ */
+static int
+rec_load(struct rot_run *r, struct journal *j, int *published)
+{
+	struct report	*rep = r->ctx->rep;
+	struct stat	 st;
+	char		*err;
+	int		 rc;
+	bool		 moved;
+
+	rc = journal_load(r->statedir, r->journal_name, j, &err);
+	if (rc == 0)
+		return 0;
+	if (rc == -2) {
+		report_error(rep, NULL, "cannot read %s.journal (%s): nothing "
+		    "rotated this run; the next run tries again",
+		    r->ctx->cfg->state_file, err);
+		free(err);
+		return -1;
+	}
+	if (rc < 0) {
+		rec_reject(r, err);
+		free(err);
+		return -1;
+	}
+	if (fsx_fstat(r->scan.tree.rootfd, &st) == -1) {
+		report_error(rep, r->scan.tree.root, "%s", strerror(errno));
+		journal_free(j);
+		return -1;
+	}
+	moved = st.st_dev != j->root_dev || st.st_ino != j->root_ino;
+	if (moved && rec_root_elsewhere(r, j)) {
+		report_error(rep, NULL, "%s.journal belongs to the tree %s, not "
+		    "this one: run 'evmaint --root %s rotate' to finish it",
+		    r->ctx->cfg->state_file, j->root, j->root);
+		journal_free(j);
+		return -1;
+	}
+	/*
+	 * Nothing is replayed before all of it is known to be rotation's; a
+	 * copy of the tree at its path is replayed by the names it shows.
+	 */
+	if (rec_validate(r, j, published, &err) == -1 ||
+	    (moved && rec_rebase(r, j, &err) == -1)) {
+		rec_reject(r, err);
+		free(err);
+		journal_free(j);
+		return -1;
+	}
+	return 1;
+}
+
+/* Each log's renames rolled forward, its state record applied; failures. */
+static int
+rec_replay_logs(struct rot_run *r, const struct journal *j)
+{
+	struct report	*rep = r->ctx->rep;
+	struct log	*l;
+	char		 when[40];
+	size_t		 i;
+	int		 rc, failed = 0;
+
+	clock_iso8601(j->time, when, sizeof when);
+	for (i = 0; i < j->nlogs; i++) {
+		const struct jr_log *jl = &j->logs[i];
+
+		if (r->ctx->dry_run) {
+			report_action(rep, "finish", jl->rel, -1, -1,
+			    "the rotation interrupted at %s", when);
+			continue;
+		}
+		rc = rot_replay(r, rec_dir(r, jl->rel), j, jl, true);
+		if (rc == -1) {
+			failed++;
+			continue;
+		}
+		if (rc == 1) {
+			rot_apply_state(r, jl);
+			if ((l = scan_find(&r->scan, jl->rel)) != NULL)
+				l->recovered = true;
+			report_action(rep, "finish", jl->rel, -1, -1,
+			    "the rotation interrupted at %s", when);
+		}
+	}
+	return failed;
+}
+
+/*
+ * Finishes what an interrupted run left in the journal: each log's renames
+ * rolled forward, its state record applied, a half-done archive step
+ * completed; then the state saved before the journal goes. Returns 0 to go
+ * on with the normal run, -1 to stop here.
+ */
+int
+rec_recover(struct rot_run *r)
+{
+	struct journal	j;
+	int		rc, failed, published;
+
+	if (r->statedir < 0)
+		return 0;
+	if ((rc = rec_load(r, &j, &published)) <= 0)
+		return rc;
+	failed = rec_replay_logs(r, &j);
+	run_sync_dirs(r);
+	if (!r->ctx->dry_run && failed == 0 && published == 1 &&
+	    ex_recover(r, &j) != 0)
+		failed++;
+	if (!r->ctx->dry_run && failed == 0) {
+		if (state_save(r->statedir, r->state_name, &r->state,
+		    EVM_META_MODE(r->ctx->cfg->mode), r->ctx->cfg->gid) == -1 ||
+		    journal_remove(r->statedir, r->journal_name) == -1) {
+			report_error(r->ctx->rep, r->ctx->cfg->state_file,
+			    "cannot record the finished recovery: %s",
+			    strerror(errno));
+			failed++;
+		} else
+			run_saved(r);
+	}
+	journal_free(&j);
+	if (failed > 0)
+		return -1;
+	if (!r->ctx->dry_run)
+		rec_rescan(r);
 	return 0;
 }

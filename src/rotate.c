@@ -1,5 +1,6 @@
 /*
- * Rotation proper: which logs are due, and the crash-safe renames. A log is
+ * Rotation proper: the crash-safe renames of the logs due (due.c says
+ * which), journaled through run.c, and their replay for recover.c. A log is
  * rotated by shifting its numbered generations up (never over an existing
  * name), moving a prepared empty file (final mode and owner already) into
  * the new generation's slot, and exchanging it with the live log in one
@@ -8,6 +9,8 @@
  * a crash can tell, step by step, done from not done.
  */
 #include "config.h"
+
+#define ROT_NO_COMPAT	/* the engine sees no peer through rotate.h */
 
 #include <errno.h>
 #include <limits.h>
@@ -19,6 +22,7 @@
 
 #include "evmaint.h"
 #include "conf.h"
+#include "due.h"
 #include "esc.h"
 #include "fsx.h"
 #include "gen.h"
@@ -26,11 +30,10 @@
 #include "pool.h"
 #include "report.h"
 #include "rotate.h"
+#include "run.h"
 #include "tree.h"
 #include "xmalloc.h"
 
-/* Above this many files, one syncfs() costs less than an fsync() each. */
-#define ROT_FSYNC_MAX	32
 #define ROT_PARALLEL_MIN 64	/* fewer logs: one thread, one order of calls */
 
 struct rot_plan {
@@ -43,193 +46,9 @@ struct rot_plan {
 	const char	*why;
 };
 
-static void	rot_heal_future(struct rot_run *);
-static int	rot_replay_log(struct rot_run *, struct tree_dir *,
-		    const struct journal *, const struct jr_log *, bool);
 static void	rot_plan_free(struct rot_plan *, bool);
 static int	rot_step(int, const struct journal *, const struct jr_log *,
 		    size_t, bool);
-
-/* Remembers what is on disk now, to skip rewriting an unchanged state. */
-static void
-rot_saved(struct rot_run *r)
-{
-	state_free(&r->loaded);
-	memset(&r->loaded, 0, sizeof r->loaded);
-	r->loaded.run = r->state.run;
-	for (size_t i = 0; i < r->state.nlogs; i++)
-		state_log_copy(state_get(&r->loaded, r->state.logs[i].rel,
-		    true), &r->state.logs[i]);
-	r->loaded_bad = false;
-}
-
-int
-rot_open(struct rot_run *r, struct evm_ctx *ctx)
-{
-	const struct evm_config	*cfg = ctx->cfg;
-	char			*why, *err;
-	int			 rc;
-
-	memset(r, 0, sizeof *r);
-	r->ctx = ctx;
-	r->statedir = -1;
-	r->nthreads = pool_threads();
-	r->statedir = tree_open_parent_trusted(cfg->state_file, NULL,
-	    ctx->rep, &r->state_name, &why);
-	if (r->statedir == -1 && !(ctx->dry_run && errno == ENOENT)) {
-		report_error(ctx->rep, NULL, "state directory: %s", why);
-		free(why);
-		return EVM_EXIT_FAIL;
-	}
-	free(why);
-	xasprintf(&r->journal_name, "%s.journal", r->state_name ?
-	    r->state_name : "state");
-	if (scan_tree(&r->scan, cfg, ctx->rep) != 0)
-		return EVM_EXIT_FAIL;
-	report_errlog(ctx->rep, scan_errlog_fd(&r->scan), cfg->mode, cfg->uid,
-	    cfg->gid);
-	if (r->statedir != -1 &&
-	    (rc = state_load(r->statedir, r->state_name, &r->state, &err)) !=
-	    0) {
-		if (rc == -2) {
-			/* Without it, "due" and the archive names are guesses. */
-			report_error(ctx->rep, cfg->state_file, "cannot read the "
-			    "state file (%s): nothing rotated this run", err);
-			free(err);
-			return EVM_EXIT_FAIL;
-		}
-		report_error(ctx->rep, cfg->state_file, "state file unusable "
-		    "(%s): every log counts as never rotated; it is rewritten "
-		    "at the end of this run", err);
-		free(err);
-		r->loaded_bad = true;
-	}
-	if (!r->loaded_bad)
-		rot_saved(r);
-	r->prev_run = r->state.run;
-	rot_heal_future(r);
-	return 0;
-}
-
-/*
- * Records later than now: the clock went backwards, or an earlier run's
- * clock was ahead (years, once). Either way nothing is rotated daily this
- * run (maxsize still applies), and those records are set to now, so that
- * daily rotation resumes on the next calendar day instead of waiting for
- * the recorded date to come round. Said on stderr, once for all logs.
- */
-static void
-rot_heal_future(struct rot_run *r)
-{
-	struct sbuf	 b;
-	time_t		 now = r->ctx->now, latest = 0;
-	size_t		 i, n = 0;
-	char		 when[40];
-
-	for (i = 0; i < r->state.nlogs; i++) {
-		struct state_log *sl = &r->state.logs[i];
-
-		if (sl->last <= now)
-			continue;
-		if (sl->last > latest)
-			latest = sl->last;
-		sl->last = now;
-		n++;
-	}
-	if (n == 0 && r->prev_run <= now)
-		return;
-	sbuf_init(&b);
-	if (r->prev_run > now) {
-		clock_iso8601(r->prev_run, when, sizeof when);
-		sbuf_addf(&b, "the previous run was at %s", when);
-	}
-	if (n > 0) {
-		clock_iso8601(latest, when, sizeof when);
-		sbuf_addf(&b, "%s%zu log%s last rotated later than now (as "
-		    "late as %s)", b.len ? "; " : "", n, n == 1 ? " was" :
-		    "s were", when);
-	}
-	clock_iso8601(now, when, sizeof when);
-	report_warn(r->ctx->rep, NULL, "the clock went backwards: it says %s, "
-	    "but %s%s", when, b.s, n == 0 ? "" : ". Those logs are not "
-	    "rotated daily today (maxsize still applies); their records are "
-	    "set to now, and daily rotation resumes tomorrow");
-	sbuf_free(&b);
-}
-
-void
-rot_close(struct rot_run *r)
-{
-	report_errlog(r->ctx->rep, -1, 0, 0, 0);
-	scan_free(&r->scan);
-	state_free(&r->state);
-	state_free(&r->loaded);
-	journal_free(&r->jr);
-	if (r->statedir >= 0)
-		close(r->statedir);
-	free(r->journal_name);
-}
-
-/* fsync of every directory whose names changed. */
-void
-rot_sync_dirs(struct rot_run *r)
-{
-	struct tree_dir	*d;
-	size_t		 i;
-
-	for (i = 0; i < r->scan.tree.ndirs; i++) {
-		d = r->scan.tree.dirs[i];
-		if (!d->touched)
-			continue;
-		if (fsx_fsync(d->fd) == -1)
-			report_error(r->ctx->rep, *d->rel ? d->rel :
-			    r->scan.tree.root, "fsync of the directory: %s",
-			    strerror(errno));
-		d->touched = false;
-	}
-}
-
-/*
- * Makes the data behind the given fds durable: an fsync each when they are
- * few, else one syncfs() of the tree's filesystem, which costs about what
- * one fsync does. Negative fds are skipped.
- */
-int
-rot_barrier(struct rot_run *r, int *fds, size_t n)
-{
-	size_t	i, live = 0;
-	int	rc = 0;
-
-	for (i = 0; i < n; i++)
-		live += fds[i] >= 0;
-	if (live == 0)
-		return 0;
-	if (live > ROT_FSYNC_MAX)
-		return fsx_syncfs(r->scan.tree.rootfd);
-	for (i = 0; i < n; i++)
-		if (fds[i] >= 0 && fsx_fsync(fds[i]) == -1)
-			rc = -1;
-	return rc;
-}
-
-int
-rot_journal_save(struct rot_run *r)
-{
-	struct stat st;
-
-	if (fsx_fstat(r->scan.tree.rootfd, &st) == -1)
-		return -1;
-	r->jr.time = r->ctx->now;
-	free(r->jr.root);
-	r->jr.root = xstrdup(r->scan.tree.root);
-	r->jr.root_dev = st.st_dev;
-	r->jr.root_ino = st.st_ino;
-	if (journal_save(r->statedir, r->journal_name, &r->jr,
-	    EVM_META_MODE(r->ctx->cfg->mode), r->ctx->cfg->gid) == -1)
-		return -1;
-	r->jr_saved = true;
-	return 0;
-}
 
 static bool
 rot_holds(int dirfd, const char *name, dev_t dev, ino_t ino)
@@ -369,9 +188,13 @@ rot_report_outcome(struct rot_run *r, const struct jr_log *jl,
 	return o->rc;
 }
 
-/* Runs a log's steps in order; 1 done, 0 abandoned, -1 failed (retry). */
-static int
-rot_replay_log(struct rot_run *r, struct tree_dir *dir,
+/*
+ * Runs a journal's log's steps in order, for the run that wrote it or for a
+ * replay (recovering: steps already done are skipped); 1 done, 0
+ * abandoned, -1 failed (retry).
+ */
+int
+rot_replay(struct rot_run *r, struct tree_dir *dir,
     const struct journal *j, const struct jr_log *jl, bool recovering)
 {
 	struct rot_outcome o;
@@ -410,200 +233,29 @@ rot_par_fn(void *arg, size_t d)
 		    rp->plans[i]->jl, false, &rp->out[i]);
 }
 
-static void
+/* A log's state record as its rotation left it. */
+void
 rot_apply_state(struct rot_run *r, const struct jr_log *jl)
 {
 	state_log_copy(state_get(&r->state, jl->rel, true), &jl->after);
 }
 
-static void
-rot_rescan(struct rot_run *r)
+/* The log's first generation from *k on that the scan refused, or NULL. */
+static const struct gen *
+rot_next_refused(const struct log *l, size_t *k)
 {
-	char	**recovered = NULL;
-	size_t	  n = 0, i;
-	struct log *l;
-
-	for (i = 0; i < r->scan.nlogs; i++)
-		if (r->scan.logs[i].recovered) {
-			recovered = xgrowarray(recovered, n + 1,
-			    sizeof *recovered);
-			recovered[n++] = xstrdup(r->scan.logs[i].rel);
-		}
-	report_errlog(r->ctx->rep, -1, 0, 0, 0);
-	scan_free(&r->scan);
-	if (scan_tree(&r->scan, r->ctx->cfg, r->ctx->rep) == 0)
-		report_errlog(r->ctx->rep, scan_errlog_fd(&r->scan),
-		    r->ctx->cfg->mode, r->ctx->cfg->uid, r->ctx->cfg->gid);
-	for (i = 0; i < n; i++) {
-		if ((l = scan_find(&r->scan, recovered[i])) != NULL)
-			l->recovered = true;
-		free(recovered[i]);
-	}
-	free(recovered);
-}
-
-/*
- * Finishes what an interrupted run left in the journal: each log's renames
- * rolled forward, its state record applied, a half-done archive step
- * completed. Returns 0 to go on with the normal run, -1 to stop here.
- */
-int
-rot_recover(struct rot_run *r)
-{
-	struct report	*rep = r->ctx->rep;
-	struct journal	 j;
-	struct stat	 st;
-	struct log	*l;
-	char		*err, *dirrel, *slash, when[40];
-	size_t		 i;
-	int		 rc, failed = 0, published;
-	bool		 moved;
-
-	if (r->statedir < 0)
-		return 0;
-	rc = journal_load(r->statedir, r->journal_name, &j, &err);
-	if (rc == 0)
-		return 0;
-	if (rc == -2) {
-		report_error(rep, NULL, "cannot read %s.journal (%s): nothing "
-		    "rotated this run; the next run tries again",
-		    r->ctx->cfg->state_file, err);
-		free(err);
-		return -1;
-	}
-	if (rc < 0) {
-		rec_reject(r, err);
-		free(err);
-		return -1;
-	}
-	if (fsx_fstat(r->scan.tree.rootfd, &st) == -1) {
-		report_error(rep, r->scan.tree.root, "%s", strerror(errno));
-		journal_free(&j);
-		return -1;
-	}
-	moved = st.st_dev != j.root_dev || st.st_ino != j.root_ino;
-	if (moved && rec_root_elsewhere(r, &j)) {
-		report_error(rep, NULL, "%s.journal belongs to the tree %s, not "
-		    "this one: run 'evmaint --root %s rotate' to finish it",
-		    r->ctx->cfg->state_file, j.root, j.root);
-		journal_free(&j);
-		return -1;
-	}
-	/*
-	 * Nothing is replayed before all of it is known to be rotation's; a
-	 * copy of the tree at its path is replayed by the names it shows.
-	 */
-	if (rec_validate(r, &j, &published, &err) == -1 ||
-	    (moved && rec_rebase(r, &j, &err) == -1)) {
-		rec_reject(r, err);
-		free(err);
-		journal_free(&j);
-		return -1;
-	}
-	clock_iso8601(j.time, when, sizeof when);
-	for (i = 0; i < j.nlogs; i++) {
-		const struct jr_log *jl = &j.logs[i];
-
-		if (r->ctx->dry_run) {
-			report_action(rep, "finish", jl->rel, -1, -1,
-			    "the rotation interrupted at %s", when);
-			continue;
-		}
-		dirrel = xstrdup(jl->rel);
-		slash = strrchr(dirrel, '/');
-		if (slash != NULL)
-			*slash = '\0';
-		rc = rot_replay_log(r, tree_dir_get(&r->scan.tree, slash ?
-		    dirrel : ""), &j, jl, true);
-		free(dirrel);
-		if (rc == -1) {
-			failed++;
-			continue;
-		}
-		if (rc == 1) {
-			rot_apply_state(r, jl);
-			if ((l = scan_find(&r->scan, jl->rel)) != NULL)
-				l->recovered = true;
-			report_action(rep, "finish", jl->rel, -1, -1,
-			    "the rotation interrupted at %s", when);
-		}
-	}
-	rot_sync_dirs(r);
-	if (!r->ctx->dry_run && failed == 0 && published == 1 &&
-	    ex_recover(r, &j) != 0)
-		failed++;
-	if (!r->ctx->dry_run && failed == 0) {
-		if (state_save(r->statedir, r->state_name, &r->state,
-		    EVM_META_MODE(r->ctx->cfg->mode), r->ctx->cfg->gid) == -1 ||
-		    journal_remove(r->statedir, r->journal_name) == -1) {
-			report_error(rep, r->ctx->cfg->state_file, "cannot "
-			    "record the finished recovery: %s",
-			    strerror(errno));
-			failed++;
-		} else
-			rot_saved(r);
-	}
-	journal_free(&j);
-	if (failed > 0)
-		return -1;
-	if (!r->ctx->dry_run)
-		rot_rescan(r);
-	return 0;
-}
-
-/*
- * Removes temporary files an interrupted run left in the tree. Only after
- * the journal was replayed: a prepared file it names is still needed then.
- */
-void
-rot_cleanup_tmp(struct rot_run *r)
-{
-	struct tree_dir	*d;
-	struct stat	 st;
-	char		*rel;
-	size_t		 i, k;
-	bool		 removed;
-
-	for (i = 0; i < r->scan.tree.ndirs; i++) {
-		d = r->scan.tree.dirs[i];
-		removed = false;
-		for (k = 0; k < d->nents; k++) {
-			if (!fsx_is_tmp_name(d->ents[k].name))
-				continue;
-			rel = tree_join(d->rel, d->ents[k].name);
-			if (fsx_fstatat(d->fd, d->ents[k].name, &st) == -1 ||
-			    fsx_refusal(&st) != NULL)
-				report_error(r->ctx->rep, rel, "has evmaint's "
-				    "temporary-file prefix but is not a regular "
-				    "file of evmaint's: left alone");
-			else if (r->ctx->dry_run ||
-			    fsx_unlink(d->fd, d->ents[k].name) == 0) {
-				report_action(r->ctx->rep, "remove", rel,
-				    (int64_t)st.st_size, -1, "leftover of an "
-				    "interrupted run");
-				removed = true;
-			} else
-				report_error(r->ctx->rep, rel, "cannot remove "
-				    "leftover: %s", strerror(errno));
-			free(rel);
-		}
-		if (removed && !r->ctx->dry_run) {
-			d->touched = true;
-			if (tree_dir_reread(d) == -1)
-				report_error(r->ctx->rep, *d->rel ? d->rel :
-				    r->scan.tree.root, "cannot read the directory "
-				    "again: %s; nothing more is done in it this run",
-				    strerror(errno));
-		}
-	}
-	rot_sync_dirs(r);
+	for (; *k < l->ngens; (*k)++)
+		if (l->gens[*k].refused != NULL)
+			return &l->gens[(*k)++];
+	return NULL;
 }
 
 /* Reports, once per run, everything in the tree that is refused. */
 static void
 rot_report_refusals(struct rot_run *r)
 {
-	size_t i, k;
+	const struct gen	*g;
+	size_t			 i, k;
 
 	for (i = 0; i < r->scan.nlogs; i++) {
 		struct log *l = &r->scan.logs[i];
@@ -614,82 +266,48 @@ rot_report_refusals(struct rot_run *r)
 			report_warn(r->ctx->rep, l->rel, "%s; 'evmaint init' "
 			    "creates it", l->dir == NULL ? "its directory is "
 			    "missing" : "missing");
-		for (k = 0; k < l->ngens; k++)
-			if (l->gens[k].refused != NULL) {
-				char *rel = tree_join(l->dirrel,
-				    l->gens[k].name);
-				report_error(r->ctx->rep, rel, "%s",
-				    l->gens[k].refused);
-				free(rel);
-			}
+		for (k = 0; (g = rot_next_refused(l, &k)) != NULL;) {
+			char *rel = tree_join(l->dirrel, g->name);
+
+			report_error(r->ctx->rep, rel, "%s", g->refused);
+			free(rel);
+		}
 	}
 }
 
-/*
- * Whether a log is due, and why: the one rule shared by rotate and status.
- * Not empty (notifempty), and: forced, or never rotated, or last rotated on
- * an earlier local calendar day, or bigger than maxsize. A last rotation on
- * a later day means the clock went backwards: nothing is due.
- */
-bool
-rot_log_due(const struct state *st, const struct log *l, time_t now,
-    bool force, const char **why)
-{
-	const struct state_log	*sl;
-	int			 today = clock_day(now), lday;
-
-	*why = NULL;
-	if (l->refused != NULL || !l->exists || l->dir == NULL)
-		return false;
-	if (l->st.st_size == 0 && l->opts->notifempty) {
-		*why = "empty";
-		return false;
-	}
-	if (l->recovered && force) {
-		*why = "rotated by the recovery of the interrupted run";
-		return false;
-	}
-	sl = state_get((struct state *)st, l->rel, false);
-	if (force) {
-		*why = "forced";
-		return true;
-	}
-	if (sl == NULL || sl->last == 0) {
-		*why = "no rotation recorded";
-		return true;
-	}
-	lday = clock_day(sl->last);
-	if (lday > today) {
-		*why = "last rotated on a later day: the clock went backwards";
-		return false;
-	}
-	if (lday < today) {
-		*why = "daily";
-		return true;
-	}
-	if (l->opts->maxsize > 0 && (uint64_t)l->st.st_size >
-	    l->opts->maxsize) {
-		*why = "larger than maxsize";
-		return true;
-	}
-	*why = "already rotated today";
-	return false;
-}
+/* The names a plan's shift has moved so far: from, and onto. */
+struct rot_names {
+	char	**gone;		/* the gens' names, borrowed */
+	size_t	  ngone;
+	char	**taken;	/* their new names, owned */
+	size_t	  ntaken;
+};
 
 /* Whether a name is free in the directory, given the plan's moves so far. */
 static bool
-rot_free(const struct tree_dir *d, char **gone, size_t ngone, char **taken,
-    size_t ntaken, const char *name)
+rot_free(const struct tree_dir *d, const struct rot_names *nm,
+    const char *name)
 {
 	size_t i;
 
-	for (i = 0; i < ntaken; i++)
-		if (strcmp(taken[i], name) == 0)
+	for (i = 0; i < nm->ntaken; i++)
+		if (strcmp(nm->taken[i], name) == 0)
 			return false;
-	for (i = 0; i < ngone; i++)
-		if (strcmp(gone[i], name) == 0)
+	for (i = 0; i < nm->ngone; i++)
+		if (strcmp(nm->gone[i], name) == 0)
 			return true;
 	return tree_dir_find(d, name) == NULL;
+}
+
+static void
+rot_names_free(struct rot_names *nm)
+{
+	size_t i;
+
+	for (i = 0; i < nm->ntaken; i++)
+		free(nm->taken[i]);
+	free(nm->taken);
+	free(nm->gone);
 }
 
 /*
@@ -760,6 +378,29 @@ rot_tag_order(const struct state_log *sl, const struct log *l, char *tag)
 	return 0;
 }
 
+/* A log whose taken-over generations are being given tags. */
+struct rot_adopting {
+	const struct state_log	*sl;
+	const struct log	*l;
+};
+
+/* Whether a tag is already a generation's: recorded, or a dated name's. */
+static bool
+rot_adopt_used(void *arg, const char *tag)
+{
+	const struct rot_adopting	*a = arg;
+	size_t				 i;
+
+	for (i = 0; a->sl != NULL && i < a->sl->ngens; i++)
+		if (strcmp(a->sl->gens[i].tag, tag) == 0)
+			return true;
+	for (i = 0; i < a->l->ngens; i++)
+		if (a->l->gens[i].gn.form == GEN_DATE &&
+		    strcmp(a->l->gens[i].gn.tag, tag) == 0)
+			return true;
+	return false;
+}
+
 /*
  * Gives each numbered generation evmaint did not rotate itself (taken over
  * from logrotate) a date tag at first sight, kept in the state from then on:
@@ -771,11 +412,10 @@ rot_tag_order(const struct state_log *sl, const struct log *l, char *tag)
 static void
 rot_adopt(struct rot_run *r, struct log *l)
 {
+	struct rot_adopting	 a = { NULL, l };
 	struct state_log	*sl;
 	char			 tag[EVM_TAG_MAX];
-	size_t			 k, i;
-	time_t			 bump;
-	bool			 used;
+	size_t			 k;
 
 	if (l->dir == NULL || l->refused != NULL)
 		return;
@@ -785,21 +425,11 @@ rot_adopt(struct rot_run *r, struct log *l)
 
 		if (g->gn.form != GEN_NUM || g->refused != NULL)
 			continue;
-		sl = state_get(&r->state, l->rel, false);
-		if (state_tag(sl, g->gn.num) != NULL)
+		a.sl = state_get(&r->state, l->rel, false);
+		if (state_tag(a.sl, g->gn.num) != NULL)
 			continue;
-		for (bump = 0;; bump++) {
-			clock_tag(g->st.st_mtime + bump, bump == 0, tag,
-			    sizeof tag);
-			used = false;
-			for (i = 0; sl != NULL && i < sl->ngens && !used; i++)
-				used = strcmp(sl->gens[i].tag, tag) == 0;
-			for (i = 0; i < l->ngens && !used; i++)
-				used = l->gens[i].gn.form == GEN_DATE &&
-				    strcmp(l->gens[i].gn.tag, tag) == 0;
-			if (!used)
-				break;
-		}
+		state_tag_pick(g->st.st_mtime, true, rot_adopt_used, &a, tag,
+		    sizeof tag);
 		sl = state_get(&r->state, l->rel, true);
 		sl->gens = xgrowarray(sl->gens, sl->ngens + 1,
 		    sizeof *sl->gens);
@@ -826,6 +456,157 @@ rot_name_fits(struct rot_run *r, const struct log *l, const char *name)
 	return false;
 }
 
+/* -1, said: the day's sequence numbers for this time are all used. */
+static int
+rot_exhausted(struct rot_run *r, const struct log *l, const char *tag)
+{
+	report_error(r->ctx->rep, l->rel, "not rotated: 99 rotations already "
+	    "share the time %s (the clock went backwards?)", tag);
+	return -1;
+}
+
+/*
+ * The shift: numbered generations up by one (gens are sorted
+ * numbered-first, ascending: so highest first), each onto a free name.
+ * -1 (reported) when one cannot move.
+ */
+static int
+rot_plan_shift(struct rot_run *r, struct log *l, struct jr_log *jl,
+    struct rot_names *nm)
+{
+	char	*dst;
+	size_t	 k;
+
+	for (k = l->ngens; k-- > 0;) {
+		struct gen *g = &l->gens[k];
+
+		if (g->gn.form != GEN_NUM)
+			continue;
+		if (g->gn.num >= GEN_NUM_MAX) {
+			report_error(r->ctx->rep, l->rel, "not rotated: %s "
+			    "cannot shift past %d", g->name, GEN_NUM_MAX);
+			return -1;
+		}
+		dst = gen_name_num(l->name, g->gn.num + 1, g->gn.gz);
+		if (!rot_name_fits(r, l, dst)) {
+			free(dst);
+			return -1;
+		}
+		if (!rot_free(l->dir, nm, dst)) {
+			report_error(r->ctx->rep, l->rel, "not rotated: %s "
+			    "would move onto the existing %s", g->name, dst);
+			free(dst);
+			return -1;
+		}
+		journal_add_step(jl, JR_RENAME, g->name, dst, g->st.st_dev,
+		    g->st.st_ino);
+		nm->gone = xgrowarray(nm->gone, nm->ngone + 1,
+		    sizeof *nm->gone);
+		nm->gone[nm->ngone++] = g->name;
+		nm->taken = xgrowarray(nm->taken, nm->ntaken + 1,
+		    sizeof *nm->taken);
+		nm->taken[nm->ntaken++] = dst;
+	}
+	return 0;
+}
+
+/*
+ * The new generation's name, p->slot, and its date tag: .1 (the tag goes
+ * in the state) or, with dateext, the name of the tag, the day's first
+ * rotation with the plain day, a later one with the time of day. -1
+ * (reported) when there is none free.
+ */
+static int
+rot_plan_slot(struct rot_run *r, struct log *l, const struct state_log *sl,
+    struct rot_plan *p, const struct rot_names *nm, char *tag, bool first)
+{
+	char *gz;
+
+	if (!l->opts->dateext) {
+		if (first && rot_tag_used(sl, l, tag))
+			clock_tag(r->ctx->now, false, tag, EVM_TAG_MAX);
+		if (rot_tag_order(sl, l, tag) == -1)
+			return rot_exhausted(r, l, tag);
+		p->slot = gen_name_num(l->name, 1, false);
+		return 0;
+	}
+	for (;;) {
+		if (rot_tag_order(sl, l, tag) == -1)
+			return rot_exhausted(r, l, tag);
+		p->slot = gen_name_date(l->name, tag, false);
+		gz = gen_name_date(l->name, tag, true);
+		if (rot_free(l->dir, nm, p->slot) && rot_free(l->dir, nm, gz)) {
+			free(gz);
+			return 0;
+		}
+		free(gz);
+		if (!first) {
+			report_error(r->ctx->rep, l->rel, "not rotated: %s "
+			    "already exists (rotated twice in one second?)",
+			    p->slot);
+			return -1;
+		}
+		free(p->slot);
+		p->slot = NULL;
+		first = false;
+		clock_tag(r->ctx->now, false, tag, EVM_TAG_MAX);
+	}
+}
+
+/* Whether the slot and its .gz both fit and are free; -1 reported. */
+static int
+rot_plan_slot_free(struct rot_run *r, struct log *l, struct rot_plan *p,
+    const struct rot_names *nm)
+{
+	char	*gz;
+	int	 rc = 0;
+
+	gz = xstrdup(p->slot);
+	gz = xrealloc(gz, strlen(gz) + 4);
+	strcat(gz, ".gz");
+	if (!rot_name_fits(r, l, gz))
+		rc = -1;
+	else if (!rot_free(l->dir, nm, p->slot) || !rot_free(l->dir, nm, gz)) {
+		report_error(r->ctx->rep, l->rel, "not rotated: %s is in the "
+		    "way", p->slot);
+		rc = -1;
+	}
+	free(gz);
+	return rc;
+}
+
+static void
+rot_after_add(struct jr_log *jl, int num, const char *tag)
+{
+	jl->after.gens = xreallocarray(jl->after.gens, jl->after.ngens + 1,
+	    sizeof *jl->after.gens);
+	jl->after.gens[jl->after.ngens].num = num;
+	snprintf(jl->after.gens[jl->after.ngens].tag, EVM_TAG_MAX, "%s", tag);
+	jl->after.ngens++;
+}
+
+/* The state record once rotated: existing numbered gens' tags, shifted. */
+static void
+rot_plan_after(struct rot_run *r, const struct log *l,
+    const struct state_log *sl, struct jr_log *jl, const char *tag)
+{
+	size_t k;
+
+	jl->after.last = r->ctx->now;
+	for (k = 0; k < l->ngens; k++) {
+		const struct gen	*g = &l->gens[k];
+		const char		*t;
+
+		if (g->gn.form != GEN_NUM || (t = state_tag(sl, g->gn.num)) ==
+		    NULL || (k > 0 && l->gens[k - 1].gn.form == GEN_NUM &&
+		    l->gens[k - 1].gn.num == g->gn.num))
+			continue;
+		rot_after_add(jl, g->gn.num + !l->opts->dateext, t);
+	}
+	if (!l->opts->dateext)
+		rot_after_add(jl, 1, tag);
+}
+
 /*
  * Builds a log's plan: the shift (numbered generations, highest first, each
  * onto a free name), the move of the prepared file into the new slot, the
@@ -836,152 +617,41 @@ static struct rot_plan *
 rot_plan(struct rot_run *r, struct log *l, const char *why)
 {
 	const struct state_log	*sl = state_get(&r->state, l->rel, false);
+	const struct gen	*g;
+	struct rot_names	 nm = { NULL, 0, NULL, 0 };
 	struct rot_plan		*p;
-	struct jr_log		*jl;
-	char			 tag[EVM_TAG_MAX], **gone = NULL, **taken = NULL;
-	char			*dst, *gz;
-	size_t			 ngone = 0, ntaken = 0, i, k;
+	char			 tag[EVM_TAG_MAX];
+	size_t			 k = 0;
 	bool			 first;
-	int			 today = clock_day(r->ctx->now);
 
-	for (i = 0; i < l->ngens; i++)
-		if (l->gens[i].refused != NULL) {
-			report_error(r->ctx->rep, l->rel, "not rotated: %s is in "
-			    "the way (%s)", l->gens[i].name,
-			    l->gens[i].refused);
-			return NULL;
-		}
+	if ((g = rot_next_refused(l, &k)) != NULL) {
+		report_error(r->ctx->rep, l->rel, "not rotated: %s is in the "
+		    "way (%s)", g->name, g->refused);
+		return NULL;
+	}
 	p = xcalloc(1, sizeof *p);
 	p->log = l;
 	p->prep_fd = -1;
 	p->size = (int64_t)l->st.st_size;
 	p->why = why;
 	p->prep = fsx_tmp_name(l->name);
-	jl = p->jl = xcalloc(1, sizeof *jl);
-	jl->rel = xstrdup(l->rel);
-	jl->after.rel = xstrdup(l->rel);
+	p->jl = xcalloc(1, sizeof *p->jl);
+	p->jl->rel = xstrdup(l->rel);
+	p->jl->after.rel = xstrdup(l->rel);
 
-	first = sl == NULL || sl->last == 0 || clock_day(sl->last) != today;
+	first = sl == NULL || sl->last == 0 ||
+	    clock_day(sl->last) != clock_day(r->ctx->now);
 	clock_tag(r->ctx->now, first, tag, sizeof tag);
-	if (!l->opts->dateext) {
-		/* shift: gens are sorted numbered-first, ascending */
-		for (k = l->ngens; k-- > 0;) {
-			struct gen *g = &l->gens[k];
-
-			if (g->gn.form != GEN_NUM)
-				continue;
-			if (g->gn.num >= GEN_NUM_MAX) {
-				report_error(r->ctx->rep, l->rel, "not rotated: "
-				    "%s cannot shift past %d", g->name,
-				    GEN_NUM_MAX);
-				goto fail;
-			}
-			dst = gen_name_num(l->name, g->gn.num + 1, g->gn.gz);
-			if (!rot_name_fits(r, l, dst)) {
-				free(dst);
-				goto fail;
-			}
-			if (!rot_free(l->dir, gone, ngone, taken, ntaken, dst)) {
-				report_error(r->ctx->rep, l->rel, "not rotated: "
-				    "%s would move onto the existing %s",
-				    g->name, dst);
-				free(dst);
-				goto fail;
-			}
-			journal_add_step(jl, JR_RENAME, g->name, dst,
-			    g->st.st_dev, g->st.st_ino);
-			gone = xgrowarray(gone, ngone + 1, sizeof *gone);
-			gone[ngone++] = g->name;
-			taken = xgrowarray(taken, ntaken + 1, sizeof *taken);
-			taken[ntaken++] = dst;
-		}
-		if (first && rot_tag_used(sl, l, tag))
-			clock_tag(r->ctx->now, false, tag, sizeof tag);
-		if (rot_tag_order(sl, l, tag) == -1)
-			goto exhausted;
-		p->slot = gen_name_num(l->name, 1, false);
-	} else {
-		for (;;) {
-			if (rot_tag_order(sl, l, tag) == -1)
-				goto exhausted;
-			p->slot = gen_name_date(l->name, tag, false);
-			gz = gen_name_date(l->name, tag, true);
-			if (rot_free(l->dir, gone, ngone, taken, ntaken,
-			    p->slot) && rot_free(l->dir, gone, ngone, taken,
-			    ntaken, gz)) {
-				free(gz);
-				break;
-			}
-			free(gz);
-			if (!first) {
-				report_error(r->ctx->rep, l->rel, "not rotated: "
-				    "%s already exists (rotated twice in one "
-				    "second?)", p->slot);
-				goto fail;
-			}
-			free(p->slot);
-			p->slot = NULL;	/* exhausted below frees the plan */
-			first = false;
-			clock_tag(r->ctx->now, false, tag, sizeof tag);
-		}
+	if ((!l->opts->dateext && rot_plan_shift(r, l, p->jl, &nm) == -1) ||
+	    rot_plan_slot(r, l, sl, p, &nm, tag, first) == -1 ||
+	    rot_plan_slot_free(r, l, p, &nm) == -1) {
+		rot_names_free(&nm);
+		rot_plan_free(p, true);
+		return NULL;
 	}
-	gz = xstrdup(p->slot);
-	gz = xrealloc(gz, strlen(gz) + 4);
-	strcat(gz, ".gz");
-	if (!rot_name_fits(r, l, gz)) {
-		free(gz);
-		goto fail;
-	}
-	if (!rot_free(l->dir, gone, ngone, taken, ntaken, p->slot) ||
-	    !rot_free(l->dir, gone, ngone, taken, ntaken, gz)) {
-		report_error(r->ctx->rep, l->rel, "not rotated: %s is in the "
-		    "way", p->slot);
-		free(gz);
-		goto fail;
-	}
-	free(gz);
-
-	/* the state record once rotated: existing numbered gens' tags */
-	jl->after.last = r->ctx->now;
-	for (k = 0; k < l->ngens; k++) {
-		const struct gen	*g = &l->gens[k];
-		const char		*t;
-
-		if (g->gn.form != GEN_NUM || (t = state_tag(sl, g->gn.num)) ==
-		    NULL || (k > 0 && l->gens[k - 1].gn.form == GEN_NUM &&
-		    l->gens[k - 1].gn.num == g->gn.num))
-			continue;
-		jl->after.gens = xreallocarray(jl->after.gens,
-		    jl->after.ngens + 1, sizeof *jl->after.gens);
-		jl->after.gens[jl->after.ngens].num = g->gn.num +
-		    !l->opts->dateext;
-		snprintf(jl->after.gens[jl->after.ngens].tag, EVM_TAG_MAX, "%s",
-		    t);
-		jl->after.ngens++;
-	}
-	if (!l->opts->dateext) {
-		jl->after.gens = xreallocarray(jl->after.gens,
-		    jl->after.ngens + 1, sizeof *jl->after.gens);
-		jl->after.gens[jl->after.ngens].num = 1;
-		snprintf(jl->after.gens[jl->after.ngens].tag, EVM_TAG_MAX, "%s",
-		    tag);
-		jl->after.ngens++;
-	}
-	for (i = 0; i < ntaken; i++)
-		free(taken[i]);
-	free(taken);
-	free(gone);
+	rot_plan_after(r, l, sl, p->jl, tag);
+	rot_names_free(&nm);
 	return p;
-exhausted:
-	report_error(r->ctx->rep, l->rel, "not rotated: 99 rotations already "
-	    "share the time %s (the clock went backwards?)", tag);
-fail:
-	for (i = 0; i < ntaken; i++)
-		free(taken[i]);
-	free(taken);
-	free(gone);
-	rot_plan_free(p, true);
-	return NULL;
 }
 
 /* Frees a plan; its jr_log too unless the run's journal has taken it. */
@@ -1086,19 +756,13 @@ rot_report_plan(struct rot_run *r, struct rot_plan *p)
 		report_info(r->ctx->rep, "  (%s)", p->why);
 }
 
-/*
- * Plans every due log, creates the prepared files, writes the journal, then
- * performs the renames. Returns the number of logs rotated.
- */
-int
-rot_rotate(struct rot_run *r)
+/* The plans of every due log, refusals said and taken-over tags given. */
+static struct rot_plan **
+rot_plan_all(struct rot_run *r, size_t *np)
 {
 	struct rot_plan	**plans = NULL;
-	struct rot_par	  par;
 	const char	 *why;
-	size_t		  n = 0, i, np, nd;
-	int		 *fds, rotated = 0, rc, saved;
-
+	size_t		  n = 0, i;
 
 	rot_report_refusals(r);
 	for (i = 0; i < r->scan.nlogs; i++)
@@ -1107,7 +771,7 @@ rot_rotate(struct rot_run *r)
 		struct log *l = &r->scan.logs[i];
 		struct rot_plan *p;
 
-		if (!rot_log_due(&r->state, l, r->ctx->now, r->ctx->force,
+		if (!due_log(&r->state, l, r->ctx->now, r->ctx->force,
 		    &why)) {
 			if (why != NULL && l->exists)
 				report_info(r->ctx->rep, "%s: not due (%s)",
@@ -1119,20 +783,23 @@ rot_rotate(struct rot_run *r)
 		plans = xgrowarray(plans, n + 1, sizeof *plans);
 		plans[n++] = p;
 	}
-	if (n == 0 || r->ctx->dry_run) {
-		for (i = 0; i < n; i++) {
-			rot_report_plan(r, plans[i]);
-			plans[i]->log->rotated = true;
-			rot_simulate(plans[i]);
-			rot_plan_free(plans[i], true);
-		}
-		free(plans);
-		return (int)n;
-	}
+	*np = n;
+	return plans;
+}
 
-	/* Prepared files, made durable before anything refers to them. */
+/*
+ * The prepared files, made durable before anything refers to them (and
+ * their directories synced). Returns how many plans are left, those whose
+ * file could be made; the others are freed.
+ */
+static size_t
+rot_prepare_all(struct rot_run *r, struct rot_plan **plans, size_t n)
+{
+	size_t	 i, np;
+	int	*fds, rc;
+
 	for (i = np = 0; i < n; i++) {
-		if (rot_prepare(r, plans[i], n <= ROT_FSYNC_MAX) == 0) {
+		if (rot_prepare(r, plans[i], n <= RUN_FSYNC_MAX) == 0) {
 			plans[np++] = plans[i];
 			continue;
 		}
@@ -1144,62 +811,77 @@ rot_rotate(struct rot_run *r)
 	fds = xreallocarray(NULL, n ? n : 1, sizeof *fds);
 	for (i = 0; i < n; i++)
 		fds[i] = plans[i]->prep_fd;
-	rc = n > ROT_FSYNC_MAX ? fsx_syncfs(r->scan.tree.rootfd) :
-	    rot_barrier(r, fds, n);
+	rc = run_barrier(r, fds, n);
 	free(fds);
 	if (rc == -1)
 		report_error(r->ctx->rep, NULL, "syncing the new empty logs: %s",
 		    strerror(errno));
-	rot_sync_dirs(r);
+	run_sync_dirs(r);
 	for (i = 0; i < n; i++)
 		if (plans[i]->prep_fd >= 0) {
 			close(plans[i]->prep_fd);
 			plans[i]->prep_fd = -1;
 		}
+	return n;
+}
 
-	/* The journal: from here on a crash is rolled forward. */
+/*
+ * The journal: from here on a crash is rolled forward. 0 when saved; -1
+ * when not, with nothing rotated: the plans are freed, and the prepared
+ * files removed unless the journal that names them could not be.
+ */
+static int
+rot_journal_write(struct rot_run *r, struct rot_plan **plans, size_t n)
+{
+	size_t	i;
+	int	saved;
+
 	rot_journal_take(r, plans, n);
-	if (n > 0 && rot_journal_save(r) == -1) {
-		/*
-		 * A save that failed at the directory's fsync has put the
-		 * journal in place already: while it is there, the prepared
-		 * files it names must stay, for the next run to roll forward.
-		 */
-		saved = errno;
-		if (fsx_unlink(r->statedir, r->journal_name) == -1 &&
-		    errno != ENOENT) {
-			report_error(r->ctx->rep, r->ctx->cfg->state_file,
-			    "cannot write the journal (%s), nor remove what was "
-			    "written of it (%s): nothing rotated now, the next "
-			    "run finishes the rotation", strerror(saved),
-			    strerror(errno));
-			for (i = 0; i < n; i++)
-				rot_plan_free(plans[i], false);
-			journal_free(&r->jr);
-			r->jr_saved = false;
-			free(plans);
-			return 0;
-		}
-		(void)fsx_fsync(r->statedir);
-		report_error(r->ctx->rep, r->ctx->cfg->state_file, "cannot write "
-		    "the journal (%s): nothing rotated", strerror(saved));
-		for (i = 0; i < n; i++) {
-			(void)fsx_unlink(plans[i]->log->dir->fd, plans[i]->prep);
-			plans[i]->log->dir->touched = true;
-			rot_plan_free(plans[i], false);
-		}
-		journal_free(&r->jr);
-		free(plans);
-		rot_sync_dirs(r);
+	if (n == 0 || run_journal_save(r) == 0)
 		return 0;
-	}
-
 	/*
-	 * The renames, then one fsync per directory. Each log's steps run in
-	 * order on one thread; logs are independent of one another (their
-	 * names differ, the journal already holds them all), so many of them
-	 * are spread over the cores and reported afterwards, in order.
+	 * A save that failed at the directory's fsync has put the journal in
+	 * place already: while it is there, the prepared files it names must
+	 * stay, for the next run to roll forward.
 	 */
+	saved = errno;
+	if (fsx_unlink(r->statedir, r->journal_name) == -1 && errno != ENOENT) {
+		report_error(r->ctx->rep, r->ctx->cfg->state_file, "cannot "
+		    "write the journal (%s), nor remove what was written of it "
+		    "(%s): nothing rotated now, the next run finishes the "
+		    "rotation", strerror(saved), strerror(errno));
+		for (i = 0; i < n; i++)
+			rot_plan_free(plans[i], false);
+		journal_free(&r->jr);
+		r->jr_saved = false;
+		return -1;
+	}
+	(void)fsx_fsync(r->statedir);
+	report_error(r->ctx->rep, r->ctx->cfg->state_file, "cannot write the "
+	    "journal (%s): nothing rotated", strerror(saved));
+	for (i = 0; i < n; i++) {
+		(void)fsx_unlink(plans[i]->log->dir->fd, plans[i]->prep);
+		plans[i]->log->dir->touched = true;
+		rot_plan_free(plans[i], false);
+	}
+	journal_free(&r->jr);
+	run_sync_dirs(r);
+	return -1;
+}
+
+/*
+ * The renames, then one fsync per directory. Each log's steps run in order
+ * on one thread; logs are independent of one another (their names differ,
+ * the journal already holds them all), so many of them are spread over the
+ * cores and reported afterwards, in order. Returns how many were rotated.
+ */
+static int
+rot_rename_all(struct rot_run *r, struct rot_plan **plans, size_t n)
+{
+	struct rot_par	par;
+	size_t		i, nd;
+	int		rotated = 0;
+
 	par.plans = plans;
 	par.out = xcalloc(n ? n : 1, sizeof *par.out);
 	par.first = xcalloc(n + 1, sizeof *par.first);
@@ -1213,8 +895,7 @@ rot_rotate(struct rot_run *r)
 		struct rot_plan *p = plans[i];
 
 		p->log->dir->touched = true;
-		rc = rot_report_outcome(r, p->jl, &par.out[i], false);
-		if (rc == 1) {
+		if (rot_report_outcome(r, p->jl, &par.out[i], false) == 1) {
 			rot_apply_state(r, p->jl);
 			p->log->rotated = true;
 			p->log->touched = true;
@@ -1223,85 +904,41 @@ rot_rotate(struct rot_run *r)
 		}
 	}
 	free(par.out);
-	rot_sync_dirs(r);
+	run_sync_dirs(r);
 	scan_refresh(&r->scan, r->ctx->rep);
-	for (i = 0; i < n; i++)
-		rot_plan_free(plans[i], false);
-	free(plans);
 	return rotated;
 }
 
 /*
- * The state file, then the journal's removal: in that order, so that a
- * crash between them replays renames that are all done, harmlessly. Only
- * numbered generations still in the tree keep their tags; a log this run
- * did not see (a directory it could not read) keeps its record as it was.
+ * Plans every due log, creates the prepared files, writes the journal, then
+ * performs the renames. Returns the number of logs rotated.
  */
 int
-rot_finish(struct rot_run *r)
+rot_rotate(struct rot_run *r)
 {
-	struct state		 out;
-	struct state_log	*sl, *ol;
-	size_t			 i, k, g;
-	bool			 failed = false;
+	struct rot_plan	**plans;
+	size_t		  n, i;
+	int		  rotated;
 
-	if (r->ctx->dry_run || r->statedir < 0)
-		return 0;
-	memset(&out, 0, sizeof out);
-	/* the day's first run only: a second run the same day costs no fsync */
-	out.run = r->prev_run != 0 && r->prev_run <= r->ctx->now &&
-	    clock_day(r->prev_run) == clock_day(r->ctx->now) ? r->prev_run :
-	    r->ctx->now;
-	for (i = 0; i < r->state.nlogs; i++)
-		if (scan_find(&r->scan, r->state.logs[i].rel) == NULL)
-			state_log_copy(state_get(&out, r->state.logs[i].rel,
-			    true), &r->state.logs[i]);
-	for (i = 0; i < r->scan.nlogs; i++) {
-		struct log *l = &r->scan.logs[i];
-
-		if ((sl = state_get(&r->state, l->rel, false)) == NULL)
-			continue;
-		ol = state_get(&out, l->rel, true);
-		if (l->dir == NULL || !l->exists || l->refused != NULL) {
-			state_log_copy(ol, sl);	/* not seen: kept as it was */
-			continue;
+	plans = rot_plan_all(r, &n);
+	if (n == 0 || r->ctx->dry_run) {
+		for (i = 0; i < n; i++) {
+			rot_report_plan(r, plans[i]);
+			plans[i]->log->rotated = true;
+			rot_simulate(plans[i]);
+			rot_plan_free(plans[i], true);
 		}
-		ol->last = sl->last;
-		for (k = 0; k < sl->ngens; k++)
-			for (g = 0; g < l->ngens; g++)
-				if (l->gens[g].gn.form == GEN_NUM &&
-				    l->gens[g].gn.num == sl->gens[k].num) {
-					ol->gens = xreallocarray(ol->gens,
-					    ol->ngens + 1, sizeof *ol->gens);
-					ol->gens[ol->ngens++] = sl->gens[k];
-					break;
-				}
+		free(plans);
+		return (int)n;
 	}
-	/* A run that changed nothing costs no fsync: most nights, most logs. */
-	if ((r->loaded_bad || !state_equal(&out, &r->loaded)) &&
-	    state_save(r->statedir, r->state_name, &out,
-	    EVM_META_MODE(r->ctx->cfg->mode), r->ctx->cfg->gid) == -1) {
-		report_error(r->ctx->rep, r->ctx->cfg->state_file, "cannot save "
-		    "the state: %s", strerror(errno));
-		failed = true;
+	n = rot_prepare_all(r, plans, n);
+	if (rot_journal_write(r, plans, n) == -1) {
+		free(plans);
+		return 0;
 	}
-	state_free(&out);
-	for (i = 0; i < r->jr.nlogs && !failed; i++) {
-		struct log *l = scan_find(&r->scan, r->jr.logs[i].rel);
-
-		if (l == NULL || !l->rotated)
-			failed = true;	/* its renames are still to finish */
-	}
-	/*
-	 * An archived generation that could not be removed keeps the journal
-	 * too: the next run removes it as after a crash, instead of putting
-	 * it into a second archive.
-	 */
-	if (r->jr_saved && !failed && !r->ex_unremoved &&
-	    journal_remove(r->statedir, r->journal_name) == -1) {
-		report_error(r->ctx->rep, r->ctx->cfg->state_file, "cannot "
-		    "remove the journal: %s", strerror(errno));
-		failed = true;
-	}
-	return failed ? -1 : 0;
+	rotated = rot_rename_all(r, plans, n);
+	for (i = 0; i < n; i++)
+		rot_plan_free(plans[i], false);
+	free(plans);
+	return rotated;
 }

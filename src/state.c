@@ -122,6 +122,25 @@ state_tag(const struct state_log *l, int num)
 	return NULL;
 }
 
+/*
+ * The first date tag, from t on and a second at a time, that `used` does
+ * not know: t's plain day first when `day` is set, else (and after it)
+ * the time of day. The tag of a generation evmaint did not rotate itself,
+ * made from its mtime, must not name another generation's file.
+ */
+void
+state_tag_pick(time_t t, bool day, bool (*used)(void *, const char *),
+    void *arg, char *tag, size_t len)
+{
+	time_t bump;
+
+	for (bump = 0;; bump++) {
+		clock_tag(t + bump, day && bump == 0, tag, len);
+		if (!used(arg, tag))
+			return;
+	}
+}
+
 void
 state_log_copy(struct state_log *dst, const struct state_log *src)
 {

@@ -57,6 +57,9 @@ void			 state_free(struct state *);
 bool			 state_equal(const struct state *, const struct state *);
 struct state_log	*state_get(struct state *, const char *, bool);
 const char		*state_tag(const struct state_log *, int);
+void			 state_tag_pick(time_t, bool,
+			    bool (*)(void *, const char *), void *, char *,
+			    size_t);
 void			 state_log_copy(struct state_log *,
 			    const struct state_log *);
 void			 state_log_clear(struct state_log *);
