@@ -11,7 +11,11 @@
 #include "metrics.h"
 #include "mon.h"
 #include "report.h"
+#include "compress.h"
+#include "expire.h"
+#include "recover.h"
 #include "rotate.h"
+#include "run.h"
 #include "runs.h"
 
 static int	cmd_rotate_exec(struct evm_ctx *, struct cmd_args *);
@@ -39,13 +43,13 @@ cmd_rotate_exec(struct evm_ctx *ctx, struct cmd_args *args)
 	ctx->force = cmd_has(ctx, args, "force");
 
 	/* Step 1: the tree, the state, and an interrupted run's journal. */
-	if ((rc = rot_open(&r, ctx)) != 0)
+	if ((rc = run_open(&r, ctx)) != 0)
 		goto out;
-	if (rot_recover(&r) != 0) {
+	if (rec_recover(&r) != 0) {
 		rc = EVM_EXIT_FAIL;
 		goto out;
 	}
-	rot_cleanup_tmp(&r);
+	run_cleanup_tmp(&r);
 
 	/* Step 2: plain/.gz pairs a crash left, then the rotation itself. */
 	cz_resolve_dups(&r);
@@ -59,12 +63,12 @@ cmd_rotate_exec(struct evm_ctx *ctx, struct cmd_args *args)
 	ex_retention(&r);
 
 	/* Step 5: the state file, then the journal's removal. */
-	if (rot_finish(&r) != 0)
+	if (run_finish(&r) != 0)
 		rc = EVM_EXIT_FAIL;
 out:
 	/* Step 6: this run's record, then the metrics that read it. */
 	runs_record(ctx, r.statedir, r.state_name, &t0, rc);
-	rot_close(&r);
+	run_close(&r);
 	if (!ctx->dry_run)
 		(void)metrics_update(ctx);
 	/* -v and -n are a person watching: the warnings status would give. */

@@ -18,13 +18,13 @@
 #include "check.h"
 #include "cmd.h"
 #include "conf.h"
+#include "due.h"
 #include "esc.h"
 #include "fsx.h"
 #include "json.h"
 #include "metrics.h"
 #include "mon.h"
 #include "report.h"
-#include "rotate.h"
 #include "tree.h"
 #include "xmalloc.h"
 
@@ -196,7 +196,7 @@ st_log_json(const struct mon *m, const struct log *l, struct json *j)
 		json_str(j, "last_rotation", when);
 	} else
 		json_null(j, "last_rotation");
-	json_bool(j, "due", rot_log_due(&m->state, l, m->ctx->now, false,
+	json_bool(j, "due", due_log(&m->state, l, m->ctx->now, false,
 	    &why));
 	json_str(j, "due_reason", why);
 	if (next > 0) {

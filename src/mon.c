@@ -21,13 +21,13 @@
 #include "evmaint.h"
 #include "arc.h"
 #include "conf.h"
+#include "due.h"
 #include "esc.h"
 #include "fsx.h"
 #include "journal.h"
 #include "lock.h"
 #include "mon.h"
 #include "report.h"
-#include "rotate.h"
 #include "tree.h"
 #include "xmalloc.h"
 
@@ -352,7 +352,7 @@ mon_next_due(const struct mon *m, const struct log *l)
 	const char		*why;
 	time_t			 now = m->ctx->now;
 
-	if (rot_log_due(&m->state, l, now, false, &why))
+	if (due_log(&m->state, l, now, false, &why))
 		return now;
 	if (l->refused != NULL || !l->exists || l->dir == NULL)
 		return 0;

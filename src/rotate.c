@@ -10,8 +10,6 @@
  */
 #include "config.h"
 
-#define ROT_NO_COMPAT	/* the engine sees no peer through rotate.h */
-
 #include <errno.h>
 #include <limits.h>
 #include <fcntl.h>
