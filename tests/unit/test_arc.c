@@ -1,5 +1,6 @@
 /*
- * Unit tests of arc.c, each in a fresh mkdtemp tree: archives must come out
+ * Unit tests of the archive modules (arc-write.c, arc-read.c, arcdir.c),
+ * each in a fresh mkdtemp tree: archives must come out
  * readable by GNU tar and bsdtar with a sidecar sha256sum accepts, damage
  * must be found, and a member that could not be read whole must never be
  * in a published archive. Faults are injected by -Wl,--wrap of fsx_read,

@@ -1,5 +1,6 @@
 /*
- * Unit tests of lrconf.c, each in a fresh mkdtemp directory holding the
+ * Unit tests of the logrotate config reader (lrconf*.c), each in a fresh
+ * mkdtemp directory holding the
  * logrotate configs: which stanzas cover which tree files, with the quirks
  * of logrotate 3.21's parser that decide it (each case was checked against
  * the 3.21 binary), and hostile input that must give notes, not crashes.
