@@ -40,11 +40,11 @@ cmd_rotate_exec(struct evm_ctx *ctx, struct cmd_args *args)
 	int		rc;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	ctx->force = cmd_has(ctx, args, "force");
 
 	/* Step 1: the tree, the state, and an interrupted run's journal. */
 	if ((rc = run_open(&r, ctx)) != 0)
 		goto out;
+	r.force = cmd_has(ctx, args, "force");
 	if (rec_recover(&r) != 0) {
 		rc = EVM_EXIT_FAIL;
 		goto out;

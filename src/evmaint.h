@@ -41,9 +41,6 @@ struct evm_ctx {
 	bool		 json;
 	int		 verbosity;	/* -1 quiet, 0 normal, 1 verbose */
 
-	/* command options */
-	bool		 force;
-
 	const struct evm_cmd	*cmd;
 	struct evm_config	*cfg;
 	struct report		*rep;

@@ -769,7 +769,7 @@ rot_plan_all(struct rot_run *r, size_t *np)
 		struct log *l = &r->scan.logs[i];
 		struct rot_plan *p;
 
-		if (!due_log(&r->state, l, r->ctx->now, r->ctx->force,
+		if (!due_log(&r->state, l, r->ctx->now, r->force,
 		    &why)) {
 			if (why != NULL && l->exists)
 				report_info(r->ctx->rep, "%s: not due (%s)",

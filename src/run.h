@@ -34,6 +34,7 @@ struct rot_run {
 	bool		 jr_saved;	/* jr is on disk */
 	bool		 ex_unremoved;	/* an archived source could not go */
 	time_t		 prev_run;	/* the state's last run, 0: none */
+	bool		 force;		/* rotate --force */
 	int		 nthreads;
 	struct run_reaper *reaper;	/* background closes, or NULL */
 };
