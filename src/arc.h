@@ -19,6 +19,7 @@
 
 #include "hash.h"
 
+struct evm_config;
 struct report;
 
 struct arc_member {
@@ -89,6 +90,8 @@ void	 arc_list_free(struct arc_entry *, size_t);
 bool	 arc_parse_name(const char *, time_t *, int *, bool *);
 bool	 arc_member_name_safe(const char *);
 void	 arc_cleanup(int, const char *, bool, struct report *);
+int	 arcdir_open(const struct evm_config *, struct report *, bool,
+	    const char *);
 
 /*
  * Reading an archive's members back, one after the other, from an open fd

@@ -15,8 +15,10 @@
 #include "evmaint.h"
 #include "arc.h"
 #include "arc-int.h"
+#include "conf.h"
 #include "fsx.h"
 #include "report.h"
+#include "tree.h"
 #include "xmalloc.h"
 
 #define ARC_STAMP_LEN	15		/* 20261125T020001 */
@@ -271,4 +273,32 @@ arc_cleanup(int dirfd, const char *dirpath, bool dry_run, struct report *rep)
 	closedir(d);
 	if (removed && !dry_run)
 		(void)fsx_fsync(dirfd);
+}
+
+/*
+ * archive_dir, opened as one trusted to hold the archives (evmaint(8),
+ * SECURITY); -1 if it cannot be, said on REP unless SAY is false. Only
+ * 'evmaint init' creates it: a missing one may be a backup volume not
+ * mounted, and TAIL says what that means to the caller ("" for nothing).
+ */
+int
+arcdir_open(const struct evm_config *cfg, struct report *rep, bool say,
+    const char *tail)
+{
+	char	*why;
+	int	 fd;
+
+	if ((fd = tree_open_trusted(cfg->archive_dir, NULL, cfg->uid, rep,
+	    &why)) != -1)
+		return fd;
+	if (!say)
+		;
+	else if (errno == ENOENT)
+		report_error(rep, NULL, "archive_dir %s does not exist (an "
+		    "unmounted backup volume?); evmaint does not create it "
+		    "outside 'init'%s", cfg->archive_dir, tail);
+	else
+		report_error(rep, NULL, "archive_dir %s", why);
+	free(why);
+	return -1;
 }

@@ -55,6 +55,7 @@ cmd_archive_members(struct evm_ctx *ctx, struct scan *s, char ***namesp,
     size_t *np)
 {
 	struct arc_member	*m = NULL;
+	const struct gen	*g;
 	struct stat		 st;
 	char			**names, *rel;
 	size_t			 n = 0, i, k, max = 1;
@@ -78,16 +79,15 @@ cmd_archive_members(struct evm_ctx *ctx, struct scan *s, char ***namesp,
 			continue;
 		if (l->exists)
 			cmd_archive_add(&m, &n, names, l->dir, l->name, true);
-		for (k = 0; k < l->ngens; k++) {
-			if (l->gens[k].refused != NULL) {
-				rel = tree_join(l->dirrel, l->gens[k].name);
-				report_error(ctx->rep, rel, "%s; not in the "
-				    "snapshot", l->gens[k].refused);
-				free(rel);
-				continue;
-			}
-			cmd_archive_add(&m, &n, names, l->dir,
-			    l->gens[k].name, false);
+		for (k = 0; k < l->ngens; k++)
+			if (l->gens[k].refused == NULL)
+				cmd_archive_add(&m, &n, names, l->dir,
+				    l->gens[k].name, false);
+		for (k = 0; (g = log_next_refused(l, &k)) != NULL;) {
+			rel = tree_join(l->dirrel, g->name);
+			report_error(ctx->rep, rel, "%s; not in the snapshot",
+			    g->refused);
+			free(rel);
 		}
 	}
 	*namesp = names;
@@ -162,7 +162,7 @@ cmd_archive_snapshot(struct evm_ctx *ctx)
 	struct arc_opts		 o;
 	struct scan		 s;
 	struct report_progress	 prog;
-	char			*why, *final = NULL, **names, stamp[32];
+	char			*final = NULL, **names, stamp[32];
 	size_t			 n, i;
 	int			 arcfd, got;
 
@@ -170,12 +170,7 @@ cmd_archive_snapshot(struct evm_ctx *ctx)
 	if (scan_tree(&s, cfg, ctx->rep) != 0)
 		return EVM_EXIT_FAIL;
 	report_errlog(ctx->rep, scan_errlog_fd(&s), cfg->mode, cfg->uid, cfg->gid);
-	if ((arcfd = tree_open_trusted(cfg->archive_dir, NULL, cfg->uid,
-	    ctx->rep, &why)) == -1) {
-		report_error(ctx->rep, NULL, "archive_dir %s%s", why,
-		    errno == ENOENT ? " (an unmounted backup volume? only "
-		    "'evmaint init' creates it)" : "");
-		free(why);
+	if ((arcfd = arcdir_open(cfg, ctx->rep, true, "")) == -1) {
 		report_errlog(ctx->rep, -1, 0, 0, 0);
 		scan_free(&s);
 		return EVM_EXIT_FAIL;

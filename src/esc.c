@@ -120,7 +120,8 @@ esc_pct(struct sbuf *b, const char *str)
 	}
 }
 
-static int
+/* A hex digit's value, either case; -1 if C is not one. */
+int
 esc_hexval(int c)
 {
 	if (c >= '0' && c <= '9')

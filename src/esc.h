@@ -18,4 +18,6 @@ char	*esc_human_dup(const char *);
 void	 esc_pct(struct sbuf *, const char *);
 char	*esc_unpct(const char *);
 
+int	 esc_hexval(int);
+
 #endif

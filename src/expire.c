@@ -281,31 +281,13 @@ ex_remove_source(struct rot_run *r, int dirfd, const char *rel,
 	return ex_remove_report(r, &x, rel, archive);
 }
 
-/*
- * archive_dir, opened as one trusted to hold the archives; -1 if it cannot
- * be, said unless `say` is false (retention: expiry has said it already).
- */
+/* archive_dir; -1 if it cannot be opened, said unless SAY is false. */
 static int
 ex_open_archive_dir(struct rot_run *r, size_t pending, bool say)
 {
-	char	*why;
-	int	 fd;
-
-	if ((fd = tree_open_trusted(r->ctx->cfg->archive_dir, NULL,
-	    r->ctx->cfg->uid, r->ctx->rep, &why)) != -1)
-		return fd;
-	if (!say)
-		;
-	else if (errno == ENOENT)
-		report_error(r->ctx->rep, NULL, "archive_dir %s does not exist "
-		    "(an unmounted backup volume?); evmaint does not create it "
-		    "outside 'init'%s", r->ctx->cfg->archive_dir, pending ?
-		    ": generations beyond 'rotate' stay in the tree until it "
-		    "is back" : "");
-	else
-		report_error(r->ctx->rep, NULL, "archive_dir %s", why);
-	free(why);
-	return -1;
+	return arcdir_open(r->ctx->cfg, r->ctx->rep, say, pending ?
+	    ": generations beyond 'rotate' stay in the tree until it is back" :
+	    "");
 }
 
 struct ex_pub {

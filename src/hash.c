@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "esc.h"
 #include "fsx.h"
 #include "hash.h"
 #include "xmalloc.h"
@@ -18,7 +19,6 @@
 /* A read's size: what gz.c reads at a time too. */
 #define HASH_BUFSIZE	(256 * 1024)
 
-static int	hash_nibble(char);
 
 void
 hash_init(hash_ctx *ctx)
@@ -52,18 +52,6 @@ hash_hex(const uint8_t h[HASH_LEN], char out[HASH_HEX_LEN])
 	out[2 * HASH_LEN] = '\0';
 }
 
-static int
-hash_nibble(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /*
  * Exactly 64 hex digits (either case, as sha256sum -c accepts) and nothing
  * after them: a sidecar line is split by the caller.
@@ -76,8 +64,8 @@ hash_from_hex(const char *s, uint8_t out[HASH_LEN])
 	int	hi, lo;
 
 	for (i = 0; i < HASH_LEN; i++) {
-		if ((hi = hash_nibble(s[2 * i])) == -1 ||
-		    (lo = hash_nibble(s[2 * i + 1])) == -1)
+		if ((hi = esc_hexval(s[2 * i])) == -1 ||
+		    (lo = esc_hexval(s[2 * i + 1])) == -1)
 			return -1;
 		h[i] = (uint8_t)(hi << 4 | lo);
 	}

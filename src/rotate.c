@@ -238,16 +238,6 @@ rot_apply_state(struct rot_run *r, const struct jr_log *jl)
 	state_log_copy(state_get(&r->state, jl->rel, true), &jl->after);
 }
 
-/* The log's first generation from *k on that the scan refused, or NULL. */
-static const struct gen *
-rot_next_refused(const struct log *l, size_t *k)
-{
-	for (; *k < l->ngens; (*k)++)
-		if (l->gens[*k].refused != NULL)
-			return &l->gens[(*k)++];
-	return NULL;
-}
-
 /* Reports, once per run, everything in the tree that is refused. */
 static void
 rot_report_refusals(struct rot_run *r)
@@ -264,7 +254,7 @@ rot_report_refusals(struct rot_run *r)
 			report_warn(r->ctx->rep, l->rel, "%s; 'evmaint init' "
 			    "creates it", l->dir == NULL ? "its directory is "
 			    "missing" : "missing");
-		for (k = 0; (g = rot_next_refused(l, &k)) != NULL;) {
+		for (k = 0; (g = log_next_refused(l, &k)) != NULL;) {
 			char *rel = tree_join(l->dirrel, g->name);
 
 			report_error(r->ctx->rep, rel, "%s", g->refused);
@@ -622,7 +612,7 @@ rot_plan(struct rot_run *r, struct log *l, const char *why)
 	size_t			 k = 0;
 	bool			 first;
 
-	if ((g = rot_next_refused(l, &k)) != NULL) {
+	if ((g = log_next_refused(l, &k)) != NULL) {
 		report_error(r->ctx->rep, l->rel, "not rotated: %s is in the "
 		    "way (%s)", g->name, g->refused);
 		return NULL;

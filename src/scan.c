@@ -327,3 +327,13 @@ scan_free(struct scan *s)
 	tree_free(&s->tree);
 	memset(s, 0, sizeof *s);
 }
+
+/* The log's first generation from *k on that the scan refused, or NULL. */
+const struct gen *
+log_next_refused(const struct log *l, size_t *k)
+{
+	for (; *k < l->ngens; (*k)++)
+		if (l->gens[*k].refused != NULL)
+			return &l->gens[(*k)++];
+	return NULL;
+}

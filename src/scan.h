@@ -52,6 +52,7 @@ int		 scan_tree(struct scan *, const struct evm_config *,
 		    struct report *);
 void		 scan_free(struct scan *);
 struct log	*scan_find(struct scan *, const char *);
+const struct gen *log_next_refused(const struct log *, size_t *);
 void		 scan_refresh(struct scan *, struct report *);
 void		 scan_gens_sort(struct log *);
 void		 gen_free(struct gen *);
