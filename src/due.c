@@ -28,7 +28,8 @@ due_log(const struct state *st, const struct log *l, time_t now,
 	int			 today = clock_day(now), lday;
 
 	*why = NULL;
-	if (l->refused != NULL || !l->exists || l->dir == NULL)
+	if (l->refused != NULL || !l->exists || l->dir == NULL ||
+	    l->opts == NULL)
 		return false;
 	if (l->st.st_size == 0 && l->opts->notifempty) {
 		*why = "empty";

@@ -483,8 +483,10 @@ man_keys(const char *path, struct man_entry *ent, size_t max)
 	int	 depth = 0;
 	size_t	 n = 0, len;
 
-	if ((fp = fopen(path, "r")) == NULL)
+	if ((fp = fopen(path, "r")) == NULL) {
 		fail_msg("%s: %s", path, strerror(errno));
+		return 0;	/* not reached: fail_msg jumps out */
+	}
 	while (fgets(line, sizeof line, fp) != NULL) {
 		if (strncmp(line, ".Sh ", 4) == 0) {
 			in = strcmp(line, ".Sh KEYS\n") == 0;
