@@ -1,7 +1,8 @@
 /*
- * Compression of plain generations, in-process with zlib, on every core:
- * one job per file, largest first so the longest one starts at once, each
- * worker reusing its zlib stream and buffers from one file to the next. A
+ * Compression of plain generations, in-process, on every core: one job per
+ * file, largest first so the longest one starts at once, each job's file
+ * cut into blocks that the block engine (gzb.c) compresses on every core,
+ * so that one big log does not leave the other cores idle. A
  * generation still open for writing (a script holding the old log's fd) is
  * left plain and compressed by a later run: its bytes would otherwise go to
  * an unlinked file. Each .gz is written under a temporary name, made durable
@@ -25,6 +26,7 @@
 #include "conf.h"
 #include "fsx.h"
 #include "gz.h"
+#include "gzb.h"
 #include "hash.h"
 #include "pool.h"
 #include "report.h"
@@ -73,15 +75,15 @@ struct cz_job {
 	int		 kept_err;
 };
 
-/* One pass of the workers: the jobs, and each worker's reusable writer. */
+/* One pass of the workers: the jobs, and the engine they feed. */
 struct cz_pass {
 	struct cz_job		 *jobs;
-	struct gz_writer	**w;
+	struct gzb		 *engine;
 	struct run_reaper	 *reaper;	/* or NULL: close at once */
 	struct report_progress	  progress;
 };
 
-static void	 cz_job_run(struct cz_job *, struct gz_writer **,
+static void	 cz_job_run(struct cz_job *, struct gzb *,
 		    struct run_reaper *);
 static void	 cz_publish_one(struct cz_job *, int, struct run_reaper *);
 
@@ -123,18 +125,18 @@ cz_fail(struct cz_job *j, const char *what)
  * compressed; -1 with j->status set (a writer stays: CZ_BUSY).
  */
 static int
-cz_copy_stable(struct cz_job *j, struct gz_writer *w, int fd,
+cz_copy_stable(struct cz_job *j, struct gzb_stream *w, int fd,
     struct stat *st)
 {
 	uint64_t	n;
 	int		round;
 
 	for (round = 0;; round++) {
-		if (gz_writer_copy(w, fd, &n) == -1) {
+		if (gzb_copy(w, fd, &n) == -1) {
 			cz_fail(j, "compress");
 			return -1;
 		}
-		j->in = gz_writer_in(w);
+		j->in = gzb_in(w);
 		if (fsx_fstat(fd, st) == -1) {
 			cz_fail(j, "fstat");
 			return -1;
@@ -157,13 +159,12 @@ cz_copy_stable(struct cz_job *j, struct gz_writer *w, int fd,
 /*
  * One generation: wait until no one writes to it, compress to the temporary
  * name, and read again whatever was appended meanwhile until the size is
- * stable with no writer left. *wp is the worker's writer, made on first use
- * and kept for its next file.
+ * stable with no writer left.
  */
 static void
-cz_job_run(struct cz_job *j, struct gz_writer **wp, struct run_reaper *rp)
+cz_job_run(struct cz_job *j, struct gzb *e, struct run_reaper *rp)
 {
-	struct gz_writer	*w;
+	struct gzb_stream	*w;
 	struct gz_opts		 o;
 	struct timespec		 ts[2];
 	struct stat		 st;
@@ -189,22 +190,21 @@ cz_job_run(struct cz_job *j, struct gz_writer **wp, struct run_reaper *rp)
 	o.level = j->level;
 	o.name = j->src;
 	o.mtime = st.st_mtime;
-	if (*wp != NULL && gz_writer_reset(*wp, j->out_fd, &o) == -1) {
-		gz_writer_free(*wp);
-		*wp = NULL;
-	}
-	if (*wp == NULL && (*wp = gz_writer_new(j->out_fd, &o)) == NULL) {
-		cz_fail(j, "zlib init");
+	if ((w = gzb_open(e, j->out_fd, &o)) == NULL) {
+		cz_fail(j, "compressor");
 		goto fail;
 	}
-	w = *wp;
-	if (cz_copy_stable(j, w, fd, &st) == -1)
+	if (cz_copy_stable(j, w, fd, &st) == -1) {
+		gzb_stream_free(w);
 		goto fail;
-	if (gz_writer_finish(w) == -1) {
+	}
+	if (gzb_finish(w) == -1) {
 		cz_fail(j, "compress");
+		gzb_stream_free(w);
 		goto fail;
 	}
-	j->out = gz_writer_out(w);
+	j->out = gzb_out(w);
+	gzb_stream_free(w);
 	/* As gzip does: the .gz keeps the plain file's times. */
 	ts[0] = st.st_atim;
 	ts[1] = st.st_mtim;
@@ -308,7 +308,7 @@ cz_job_fn(void *arg, size_t i, int worker)
 {
 	struct cz_pass *p = arg;
 
-	cz_job_run(&p->jobs[i], &p->w[worker], p->reaper);
+	cz_job_run(&p->jobs[i], p->engine, p->reaper);
 	report_progress_add(&p->progress, p->jobs[i].in, 1);
 }
 
@@ -492,7 +492,6 @@ cz_compress(struct rot_run *r)
 	struct stat	 st;
 	uint64_t	 total = 0;
 	size_t		 n, i;
-	int		 nw, k;
 
 	jobs = cz_collect(r, &n);
 	if (n == 0) {
@@ -511,8 +510,7 @@ cz_compress(struct rot_run *r)
 		/* A broken lease must not kill us: leases only probe here. */
 		signal(SIGIO, SIG_IGN);
 		pass.jobs = jobs;
-		pass.w = xcalloc((size_t)(r->nthreads > 0 ? r->nthreads : 1),
-		    sizeof *pass.w);
+		pass.engine = gzb_new(r->nthreads);
 		/* one thread asked for: one thread, one order of calls */
 		pass.reaper = r->nthreads > 1 ? run_reaper(r) : NULL;
 		for (i = 0; i < n; i++)
@@ -520,11 +518,9 @@ cz_compress(struct rot_run *r)
 				total += (uint64_t)st.st_size;
 		report_progress_start(&pass.progress, r->ctx->rep,
 		    "compressing", total, n);
-		nw = pool_run_w(n, r->nthreads, cz_job_fn, &pass);
+		(void)pool_run_w(n, r->nthreads, cz_job_fn, &pass);
 		report_progress_end(&pass.progress);
-		for (k = 0; k < nw; k++)
-			gz_writer_free(pass.w[k]);
-		free(pass.w);
+		gzb_free(pass.engine);
 		cz_publish(r, jobs, n);
 		for (i = 0; i < n; i++)
 			cz_report(r, &jobs[i]);
