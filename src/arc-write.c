@@ -27,6 +27,7 @@
 #include "esc.h"
 #include "fsx.h"
 #include "gz.h"
+#include "gzb.h"
 #include "hash.h"
 #include "pool.h"
 #include "report.h"
@@ -46,7 +47,8 @@ struct arc_ids {
 /* Where libarchive's output goes: straight to the fd, or through gz. */
 struct arc_out {
 	int			 fd;
-	struct gz_writer	*gz;
+	struct gzb		*engine;	/* a .tar.gz's blocks, every core */
+	struct gzb_stream	*gz;
 	unsigned char		*buf;	/* plain tar, written GZ_BUFSIZE at once */
 	size_t			 len;
 	uint64_t		 unsynced;	/* for gz_writebehind */
@@ -231,7 +233,7 @@ arc_out_write(struct archive *a, void *arg, const void *buf, size_t len)
 	struct arc_out	*out = arg;
 
 	if (out->gz != NULL) {
-		if (gz_writer_feed(out->gz, buf, len) == -1) {
+		if (gzb_feed(out->gz, buf, len) == -1) {
 			archive_set_error(a, errno, "write: %s",
 			    strerror(errno));
 			return -1;
@@ -423,9 +425,11 @@ arc_write_tar(struct arc_wr *w, int fd, const char *tarname)
 		go.level = w->o->level;
 		go.name = tarname;
 		go.mtime = w->o->stamp;
-		if ((out.gz = gz_writer_new(fd, &go)) == NULL) {
+		out.engine = gzb_new(pool_threads());
+		if ((out.gz = gzb_open(out.engine, fd, &go)) == NULL) {
 			xasprintf(&w->fatal, "gzip level %d: %s", w->o->level,
 			    strerror(errno));
+			gzb_free(out.engine);
 			return -1;
 		}
 	} else
@@ -456,7 +460,7 @@ arc_write_tar(struct arc_wr *w, int fd, const char *tarname)
 	 * The end of the output is ours to write, not a close callback's:
 	 * libarchive 3.6 ignores what that returns.
 	 */
-	if (rc == 0 && (out.gz != NULL ? gz_writer_finish(out.gz) :
+	if (rc == 0 && (out.gz != NULL ? gzb_finish(out.gz) :
 	    arc_out_flush(&out)) == -1) {
 		xasprintf(&w->fatal, "write: %s", strerror(errno));
 		rc = -1;
@@ -465,7 +469,8 @@ arc_write_tar(struct arc_wr *w, int fd, const char *tarname)
 out:
 	archive_write_free(a);
 	arc_locale_leave(loc);
-	gz_writer_free(out.gz);
+	gzb_stream_free(out.gz);
+	gzb_free(out.engine);
 	free(out.buf);
 	return rc;
 }
