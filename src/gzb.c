@@ -2,7 +2,7 @@
  * The block engine (see gzb.h). Threads that feed streams fill blocks and
  * queue them; the engine's threads compress them; each feeding thread
  * writes its own stream's blocks, in order, as they come back done. The
- * blocks are the engine's, 2n + 1 of them, so memory stays flat whatever
+ * blocks are the engine's, n + 2 of them, so memory stays flat whatever
  * the number and size of the streams: a feeder that finds none free writes
  * out its own finished ones or waits for a compressor to finish one.
  */
@@ -176,7 +176,11 @@ gzb_new(int nthreads)
 	pthread_mutex_init(&e->inline_mu, NULL);
 	pthread_cond_init(&e->work, NULL);
 	pthread_cond_init(&e->done, NULL);
-	e->nblk = 2 * (size_t)(nthreads > 1 ? nthreads : 1) + 1;
+	/*
+	 * One block filling per feeding thread, one in each compressor, one
+	 * more done or queued: n + 2 keep every core busy.
+	 */
+	e->nblk = (size_t)(nthreads > 1 ? nthreads : 1) + 2;
 	e->blks = xcalloc(e->nblk, sizeof *e->blks);
 	for (i = 0; i < e->nblk; i++) {
 		e->blks[i].next = e->free;

@@ -13,7 +13,7 @@
 
 #include "gz.h"
 
-#define GZB_BLOCK	(1 << 20)
+#define GZB_BLOCK	(2 << 20)
 
 struct gzb;
 struct gzb_stream;
@@ -23,7 +23,7 @@ struct gzb_stream;
  * thread can be started, each block is compressed by the thread that fills
  * it, before the next one is read: one thread, one order of system calls.
  * Any number of threads may feed streams of one engine at once; a stream
- * is fed by one thread at a time. The engine holds at most 2n + 1 blocks.
+ * is fed by one thread at a time. The engine holds at most n + 2 blocks.
  */
 struct gzb		*gzb_new(int);
 void			 gzb_free(struct gzb *);
