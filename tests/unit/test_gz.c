@@ -23,6 +23,9 @@
 #include <unistd.h>
 
 #include <zlib.h>
+#ifdef HAVE_LIBDEFLATE
+#include <libdeflate.h>
+#endif
 
 #include "gz.h"
 #include "hash.h"
@@ -30,6 +33,26 @@
 struct fixture {
 	char	 dir[64];
 	int	 dirfd;
+};
+
+#define BLOCK		(1 << 20)	/* data in one member of evmaint's */
+#define MAX_MEMBERS	16
+
+/* A .gz made of members, and where each starts. */
+struct members {
+	unsigned char	*gz;
+	size_t		 len;
+	size_t		 off[MAX_MEMBERS + 1];	/* off[n] == len */
+	size_t		 n;
+};
+
+/* A source for gz_reader_new_fn: a buffer, in pieces, failing at fail. */
+struct src {
+	const unsigned char	*p;
+	size_t			 len;
+	size_t			 off;
+	size_t			 calls;
+	size_t			 fail;		/* SIZE_MAX: never */
 };
 
 static const char	*tool(const char *);
@@ -44,6 +67,20 @@ static size_t		 header_len(const unsigned char *, size_t);
 static int		 verify_bytes(struct fixture *, const void *, size_t,
 			    char *, size_t, uint64_t *, uint8_t *);
 static void		 sha(const void *, size_t, uint8_t *);
+static unsigned char	*make_random(size_t, unsigned);
+static unsigned char	*gz_member(const void *, size_t, size_t *);
+static void		 make_members(struct members *,
+			    const unsigned char *, size_t, const char *,
+			    uint32_t);
+static unsigned char	*cat3(const void *, size_t, const void *, size_t,
+			    const void *, size_t);
+static ssize_t		 src_read(void *, void *, size_t);
+static ssize_t		 read_all(struct gz_reader *, unsigned char *,
+			    size_t, size_t *);
+static void		 check_read(struct fixture *, const unsigned char *,
+			    size_t, const unsigned char *, size_t);
+static void		 check_bad(struct fixture *, const unsigned char *,
+			    size_t, const char *);
 
 /* The test binary is run from anywhere; gzip is looked up at fixed places. */
 static const char *
@@ -222,6 +259,233 @@ sha(const void *buf, size_t len, uint8_t *out)
 	hash_init(&ctx);
 	hash_update(&ctx, buf, len);
 	hash_final(&ctx, out);
+}
+
+/* Bytes no compressor can shrink: members of it are the longest there are. */
+static unsigned char *
+make_random(size_t len, unsigned seed)
+{
+	unsigned char	*buf = malloc(len + 1);
+	uint64_t	 x = 0x9e3779b97f4a7c15ULL * (seed + 1);
+	size_t		 i;
+
+	assert_non_null(buf);
+	for (i = 0; i < len; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		buf[i] = (unsigned char)(x >> 24);
+	}
+	return buf;
+}
+
+/*
+ * One gzip member with a plain 10-byte header, made as evmaint's writer
+ * makes its blocks: by libdeflate where there is one, else by zlib.
+ */
+static unsigned char *
+gz_member(const void *data, size_t len, size_t *outlen)
+{
+	unsigned char	*out;
+	size_t		 bound;
+#ifdef HAVE_LIBDEFLATE
+	struct libdeflate_compressor *c = libdeflate_alloc_compressor(6);
+
+	assert_non_null(c);
+	bound = libdeflate_gzip_compress_bound(c, len);
+	assert_non_null(out = malloc(bound));
+	*outlen = libdeflate_gzip_compress(c, data, len, out, bound);
+	assert_true(*outlen > 0);
+	libdeflate_free_compressor(c);
+#else
+	z_stream zs;
+
+	memset(&zs, 0, sizeof zs);
+	assert_int_equal(deflateInit2(&zs, 6, Z_DEFLATED, 15 + 16, 8,
+	    Z_DEFAULT_STRATEGY), Z_OK);
+	bound = deflateBound(&zs, len) + 32;
+	assert_non_null(out = malloc(bound));
+	zs.next_in = (unsigned char *)data;
+	zs.avail_in = (uInt)len;
+	zs.next_out = out;
+	zs.avail_out = (uInt)bound;
+	assert_int_equal(deflate(&zs, Z_FINISH), Z_STREAM_END);
+	*outlen = zs.total_out;
+	deflateEnd(&zs);
+#endif
+	return out;
+}
+
+/*
+ * data as evmaint writes it: members of at most BLOCK bytes, the first with
+ * FNAME and MTIME spliced into its header, the others plain.
+ */
+static void
+make_members(struct members *m, const unsigned char *data, size_t len,
+    const char *name, uint32_t mtime)
+{
+	unsigned char	*one;
+	size_t		 off = 0, n, olen, nl = strlen(name) + 1, cap;
+
+	memset(m, 0, sizeof *m);
+	cap = len + len / 4 + 1024 + nl;
+	assert_non_null(m->gz = malloc(cap));
+	do {
+		n = len - off < BLOCK ? len - off : BLOCK;
+		one = gz_member(data + off, n, &olen);
+		assert_true(m->n < MAX_MEMBERS);
+		assert_true(m->len + olen + nl <= cap);
+		m->off[m->n++] = m->len;
+		if (off == 0) {
+			one[3] |= 0x08;
+			one[4] = mtime & 0xff;
+			one[5] = mtime >> 8 & 0xff;
+			one[6] = mtime >> 16 & 0xff;
+			one[7] = mtime >> 24 & 0xff;
+			memcpy(m->gz, one, 10);
+			memcpy(m->gz + 10, name, nl);
+			memcpy(m->gz + 10 + nl, one + 10, olen - 10);
+			m->len += olen + nl;
+		} else {
+			memcpy(m->gz + m->len, one, olen);
+			m->len += olen;
+		}
+		free(one);
+		off += n;
+	} while (off < len);
+	m->off[m->n] = m->len;
+}
+
+static unsigned char *
+cat3(const void *a, size_t la, const void *b, size_t lb, const void *c,
+    size_t lc)
+{
+	unsigned char *p = malloc(la + lb + lc + 1);
+
+	assert_non_null(p);
+	memcpy(p, a, la);
+	memcpy(p + la, b, lb);
+	memcpy(p + la + lb, c, lc);
+	return p;
+}
+
+/* Pieces of 1, 7, 4093, ... bytes: short reads as from a pipe. */
+static ssize_t
+src_read(void *arg, void *buf, size_t len)
+{
+	static const size_t	 sizes[] = { 1, 7, 4093, 65536, 300001 };
+	struct src		*s = arg;
+	size_t			 n = sizes[s->calls++ % 5];
+
+	if (s->off >= s->fail) {
+		errno = EIO;
+		return -1;
+	}
+	if (n > len)
+		n = len;
+	if (n > s->len - s->off)
+		n = s->len - s->off;
+	if (n > s->fail - s->off)
+		n = s->fail - s->off;
+	memcpy(buf, s->p + s->off, n);
+	s->off += n;
+	return (ssize_t)n;
+}
+
+/*
+ * Reads to the end in reads of mixed sizes, a whole block's among them;
+ * returns the last gz_reader_read.
+ */
+static ssize_t
+read_all(struct gz_reader *r, unsigned char *out, size_t cap, size_t *got)
+{
+	static const size_t	 steps[] = { BLOCK, 4096, 1, 65537, 3 * BLOCK };
+	size_t			 k = 0, step;
+	ssize_t			 n;
+
+	*got = 0;
+	for (;;) {
+		step = steps[k++ % 5];
+		if (step > cap - *got)
+			step = cap - *got;
+		if ((n = gz_reader_read(r, out + *got, step)) <= 0)
+			return n;
+		*got += (size_t)n;
+	}
+}
+
+/*
+ * gz bytes must read back as data: gz_verify_fd, a reader on the file (its
+ * counts and raw hash) and a reader on a source that gives short pieces.
+ */
+static void
+check_read(struct fixture *f, const unsigned char *gz, size_t gzlen,
+    const unsigned char *data, size_t len)
+{
+	struct gz_reader	*r;
+	struct src		 s = { gz, gzlen, 0, 0, SIZE_MAX };
+	unsigned char		*back = malloc(len + 3 * BLOCK);
+	uint8_t			 want[HASH_LEN], got[HASH_LEN];
+	hash_ctx		 ctx;
+	uint64_t		 size;
+	size_t			 n;
+	char			 err[256];
+	int			 fd;
+
+	assert_non_null(back);
+	sha(data, len, want);
+	assert_int_equal(verify_bytes(f, gz, gzlen, err, sizeof err, &size,
+	    got), 0);
+	assert_int_equal(size, len);
+	assert_memory_equal(got, want, HASH_LEN);
+
+	fd = openat(f->dirfd, "v.gz", O_RDONLY);
+	assert_true(fd >= 0);
+	r = gz_reader_new(fd);
+	hash_init(&ctx);
+	gz_reader_hash_raw(r, &ctx);
+	assert_int_equal(read_all(r, back, len + 3 * BLOCK, &n), 0);
+	assert_int_equal(n, len);
+	if (len > 0)
+		assert_memory_equal(back, data, len);
+	assert_int_equal(gz_reader_in(r), gzlen);
+	assert_int_equal(gz_reader_out(r), len);
+	assert_int_equal(gz_reader_read(r, back, 10), 0);
+	hash_final(&ctx, got);
+	sha(gz, gzlen, want);
+	assert_memory_equal(got, want, HASH_LEN);
+	gz_reader_free(r);
+	close(fd);
+
+	r = gz_reader_new_fn(src_read, &s);
+	assert_int_equal(read_all(r, back, len + 3 * BLOCK, &n), 0);
+	assert_int_equal(n, len);
+	if (len > 0)
+		assert_memory_equal(back, data, len);
+	assert_int_equal(gz_reader_in(r), gzlen);
+	gz_reader_free(r);
+	free(back);
+}
+
+/*
+ * gz bytes must be refused with want in the message, and in the very words
+ * of zlib alone (the checker never takes the fast path).
+ */
+static void
+check_bad(struct fixture *f, const unsigned char *gz, size_t gzlen,
+    const char *want)
+{
+	struct gz_check	*c = gz_check_new();
+	char		 err[256];
+
+	assert_int_equal(verify_bytes(f, gz, gzlen, err, sizeof err, NULL,
+	    NULL), -1);
+	if (strstr(err, want) == NULL)
+		fail_msg("\"%s\" does not say \"%s\"", err, want);
+	if (gz_check_feed(c, gz, gzlen) == 0)
+		assert_int_equal(gz_check_end(c), -1);
+	assert_string_equal(err, gz_check_error(c));
+	gz_check_free(c);
 }
 
 static int
@@ -702,6 +966,273 @@ test_checker(void **state)
 	free(data);
 }
 
+/*
+ * evmaint's own .gz: members of at most a block each (none, one, a full
+ * block, four with a short last, incompressible ones that fill the read
+ * buffer, text then incompressible ones). gzip -t takes them too.
+ */
+static void
+test_members(void **state)
+{
+	struct fixture		*f = *state;
+	size_t			 sizes[] = { 0, 1, BLOCK, 3 * BLOCK + 12345,
+				    5 * BLOCK / 2, 9 * BLOCK / 2 };
+	size_t			 i, len;
+	unsigned char		*data, *rnd;
+	struct members		 m;
+	const char		*gzip = tool("gzip");
+	char			 path[128];
+#ifdef HAVE_LIBDEFLATE
+	struct gz_reader	*r;
+	unsigned char		*back = malloc(BLOCK);
+	size_t			 upto, got;
+	ssize_t			 n = 0;
+	int			 fd;
+#endif
+
+	for (i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+		len = sizes[i];
+		if (i < 4)
+			data = make_text(len, 60 + (unsigned)i);
+		else if (i == 4)
+			data = make_random(len, 1);
+		else {
+			/*
+			 * Blocks of text, then incompressible ones: a member
+			 * many times the one before, that starts far into
+			 * the buffer, which a read past it brings in whole.
+			 */
+			data = make_text(len, 65);
+			rnd = make_random(len - 3 * BLOCK, 3);
+			memcpy(data + 3 * BLOCK, rnd, len - 3 * BLOCK);
+			free(rnd);
+		}
+		make_members(&m, data, len, "deploy.log.1", 1764032401);
+		assert_int_equal(m.n, len == 0 ? 1 : (len + BLOCK - 1) / BLOCK);
+		check_read(f, m.gz, m.len, data, len);
+		if (gzip != NULL) {
+			snprintf(path, sizeof path, "%s/v.gz", f->dir);
+			assert_int_equal(run(NULL, NULL, NULL, gzip, "-t",
+			    path, NULL), 0);
+		}
+#ifdef HAVE_LIBDEFLATE
+		/*
+		 * The fast path took every member: one byte out of the last,
+		 * and all of it is in (zlib would have taken a few bytes).
+		 */
+		if (len > 0) {
+			fd = openat(f->dirfd, "v.gz", O_RDONLY);
+			r = gz_reader_new(fd);
+			upto = (m.n - 1) * BLOCK + 1;
+			for (got = 0; got < upto; got += (size_t)n) {
+				n = gz_reader_read(r, back, upto - got < BLOCK ?
+				    upto - got : BLOCK);
+				assert_true(n > 0);
+			}
+			assert_int_equal(back[n - 1], data[upto - 1]);
+			assert_int_equal(gz_reader_in(r), m.len);
+			assert_int_equal(gz_reader_out(r), upto);
+			gz_reader_free(r);
+			close(fd);
+		}
+#endif
+		free(m.gz);
+		free(data);
+	}
+#ifdef HAVE_LIBDEFLATE
+	free(back);
+#endif
+}
+
+/*
+ * What others write (gzip(1), logrotate): one member of any size, here
+ * 3 MiB, and one just over a block; libdeflate hands them to zlib.
+ */
+static void
+test_big_member(void **state)
+{
+	struct fixture	*f = *state;
+	size_t		 len = 3 * BLOCK, gzlen;
+	unsigned char	*data = make_text(len, 70), *gz;
+
+	compress_to(f->dirfd, "big.gz", data, len, 6, "syslog.1", 1);
+	gz = get_file(f->dirfd, "big.gz", &gzlen);
+	check_read(f, gz, gzlen, data, len);
+	free(gz);
+
+	gz = gz_member(data, BLOCK + 1, &gzlen);
+	check_read(f, gz, gzlen, data, BLOCK + 1);
+	free(gz);
+	free(data);
+}
+
+/*
+ * Members, then a big member, then members again (cat of an evmaint .gz,
+ * a gzip(1) one and another): zlib goes on from the big one to the end.
+ */
+static void
+test_mixed(void **state)
+{
+	struct fixture	*f = *state;
+	size_t		 la = 5 * BLOCK / 2, lb = 3 * BLOCK, lc = 3 * BLOCK / 2;
+	size_t		 gblen;
+	unsigned char	*a = make_text(la, 71), *b = make_text(lb, 72);
+	unsigned char	*c = make_text(lc, 73), *gb, *gz, *all;
+	struct members	 ma, mc;
+
+	make_members(&ma, a, la, "a.log.1", 1);
+	compress_to(f->dirfd, "b.gz", b, lb, 6, "b.log.1", 2);
+	gb = get_file(f->dirfd, "b.gz", &gblen);
+	make_members(&mc, c, lc, "c.log.1", 3);
+	gz = cat3(ma.gz, ma.len, gb, gblen, mc.gz, mc.len);
+	all = cat3(a, la, b, lb, c, lc);
+	check_read(f, gz, ma.len + gblen + mc.len, all, la + lb + lc);
+	free(gz);
+	free(all);
+	free(ma.gz);
+	free(mc.gz);
+	free(gb);
+	free(a);
+	free(b);
+	free(c);
+}
+
+/*
+ * Damage in evmaint's members is reported as zlib alone reports it: bad
+ * data, CRC-32 or ISIZE of a middle member, truncation in one, garbage
+ * after the last or between two.
+ */
+static void
+test_members_corrupt(void **state)
+{
+	struct fixture	*f = *state;
+	size_t		 len = 7 * BLOCK / 2, cuts[4], i;
+	unsigned char	*data = make_text(len, 80), *bad;
+	struct members	 m;
+	char		 want[128];
+
+	make_members(&m, data, len, "deploy.log.1", 1);
+	assert_int_equal(m.n, 4);
+	bad = malloc(m.len + 64);
+
+	memcpy(bad, m.gz, m.len);
+	bad[(m.off[1] + m.off[2]) / 2] ^= 0x55;
+	check_bad(f, bad, m.len, "CRC mismatch or corrupt data");
+
+	memcpy(bad, m.gz, m.len);
+	bad[m.off[2] - 7] ^= 0x01;
+	check_bad(f, bad, m.len, "CRC mismatch or corrupt data: "
+	    "incorrect data check");
+
+	memcpy(bad, m.gz, m.len);
+	bad[m.off[2] - 3] ^= 0x01;
+	check_bad(f, bad, m.len, "CRC mismatch or corrupt data: "
+	    "incorrect length check");
+
+	/* the last member's trailer too */
+	memcpy(bad, m.gz, m.len);
+	bad[m.len - 1] ^= 0x80;
+	check_bad(f, bad, m.len, "incorrect length check");
+
+	memcpy(bad, m.gz, m.len);
+	cuts[0] = m.off[1] + 2;
+	cuts[1] = m.off[1] + 10;
+	cuts[2] = (m.off[1] + m.off[2]) / 2;
+	cuts[3] = m.off[2] - 1;
+	for (i = 0; i < 4; i++) {
+		snprintf(want, sizeof want,
+		    "unexpected end of file after %zu bytes", cuts[i]);
+		check_bad(f, bad, cuts[i], want);
+	}
+	snprintf(want, sizeof want,
+	    "unexpected end of file after %zu bytes", m.len + 2);
+	bad[m.len] = 0x1f;
+	bad[m.len + 1] = 0x8b;
+	check_bad(f, bad, m.len + 2, want);
+
+	snprintf(want, sizeof want,
+	    "trailing garbage after gzip data at offset %zu", m.len);
+	memcpy(bad + m.len, "garbage", 7);
+	check_bad(f, bad, m.len + 7, want);
+	bad[m.len] = 0x1f;
+	check_bad(f, bad, m.len + 1, want);
+
+	snprintf(want, sizeof want,
+	    "trailing garbage after gzip data at offset %zu", m.off[2]);
+	memcpy(bad, m.gz, m.off[2]);
+	memcpy(bad + m.off[2], "garbage", 7);
+	memcpy(bad + m.off[2] + 7, m.gz + m.off[2], m.len - m.off[2]);
+	check_bad(f, bad, m.len + 7, want);
+
+	/* and the intact file passes, so all of the above were the damage */
+	check_read(f, m.gz, m.len, data, len);
+	free(bad);
+	free(m.gz);
+	free(data);
+}
+
+/*
+ * A header with FHCRC: libdeflate would skip its CRC, so the member goes
+ * to zlib, which checks it.
+ */
+static void
+test_header_crc(void **state)
+{
+	struct fixture	*f = *state;
+	size_t		 len = 100000, olen;
+	unsigned char	*data = make_text(len, 90), *one, *gz;
+	uint32_t	 hcrc;
+
+	one = gz_member(data, len, &olen);
+	assert_non_null(gz = malloc(olen + 2));
+	memcpy(gz, one, 10);
+	gz[3] |= 0x02;
+	hcrc = (uint32_t)crc32(0, gz, 10);
+	gz[10] = hcrc & 0xff;
+	gz[11] = hcrc >> 8 & 0xff;
+	memcpy(gz + 12, one + 10, olen - 10);
+	check_read(f, gz, olen + 2, data, len);
+	gz[11] ^= 0x01;
+	check_bad(f, gz, olen + 2, "header crc mismatch");
+	free(gz);
+	free(one);
+	free(data);
+}
+
+/* A source that fails half-way: the error names the bytes read so far. */
+static void
+test_source_error(void **state)
+{
+	size_t			 len = 5 * BLOCK / 2, n;
+	unsigned char		*data = make_random(len, 2), *back;
+	struct members		 m;
+	struct src		 s;
+	struct gz_reader	*r;
+	char			 want[128];
+
+	(void)state;
+	make_members(&m, data, len, "x", 1);
+	back = malloc(len + 3 * BLOCK);
+	memset(&s, 0, sizeof s);
+	s.p = m.gz;
+	s.len = m.len;
+	s.fail = m.off[1] + 1000;
+	r = gz_reader_new_fn(src_read, &s);
+	assert_int_equal(read_all(r, back, len + 3 * BLOCK, &n), -1);
+	snprintf(want, sizeof want, "read error after %zu bytes: %s", s.fail,
+	    strerror(EIO));
+	assert_string_equal(gz_reader_error(r), want);
+	/* what came out before was right */
+	assert_true(n <= len);
+	assert_memory_equal(back, data, n);
+	/* and the failure sticks */
+	assert_int_equal(gz_reader_read(r, back, 10), -1);
+	gz_reader_free(r);
+	free(back);
+	free(m.gz);
+	free(data);
+}
+
 /* ENOSPC and EPIPE from the output fd come back as they are. */
 static void
 test_write_errors(void **state)
@@ -770,6 +1301,12 @@ main(void)
 		cmocka_unit_test(test_multi_member),
 		cmocka_unit_test(test_reader_small_reads),
 		cmocka_unit_test(test_checker),
+		cmocka_unit_test(test_members),
+		cmocka_unit_test(test_big_member),
+		cmocka_unit_test(test_mixed),
+		cmocka_unit_test(test_members_corrupt),
+		cmocka_unit_test(test_header_crc),
+		cmocka_unit_test(test_source_error),
 		cmocka_unit_test(test_write_errors),
 	};
 
