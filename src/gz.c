@@ -46,12 +46,13 @@
 #define GZ_WRITEBEHIND	(8 << 20)
 #ifdef HAVE_LIBDEFLATE
 /*
- * The most uncompressed data in one member that evmaint writes, and room
- * for such a member compressed whatever the data: incompressible, 1 MiB
- * deflates to a little more than itself (stored blocks, 5 bytes in 64 KiB).
+ * The most uncompressed data in one member that evmaint writes (gzb.c's
+ * blocks), and room for such a member compressed whatever the data:
+ * incompressible data deflates to a little more than itself (stored
+ * blocks, 5 bytes in 64 KiB).
  */
-#define GZ_BLOCK	(1 << 20)
-#define GZ_BLOCK_IN	(GZ_BLOCK + GZ_BLOCK / 4)
+#define GZ_BLOCK	GZ_MEMBER_MAX
+#define GZ_BLOCK_IN	(GZ_BLOCK + GZ_BLOCK / 8)
 #define GZ_FHCRC	0x02		/* FLG: the header has a CRC-16 */
 #define GZ_SLOW		(-2)		/* from gz_reader_fast: zlib's turn */
 #define GZ_VERIFY_BUF	GZ_BLOCK	/* a member inflates straight into it */

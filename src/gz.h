@@ -16,6 +16,8 @@
 #include "hash.h"
 
 #define GZ_BUFSIZE	(256 * 1024)
+/* The most data in one gzip member evmaint writes: see gzb.h. */
+#define GZ_MEMBER_MAX	(2 << 20)
 
 struct gz_writer;
 struct gz_reader;

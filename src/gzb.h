@@ -13,7 +13,11 @@
 
 #include "gz.h"
 
-#define GZB_BLOCK	(2 << 20)
+/*
+ * 2 MiB: libdeflate-6 output of script logs in members of 1 MiB is 0.2 %
+ * larger than gzip -6's, in 2 MiB 0.3 % smaller (bench/blocks.sh).
+ */
+#define GZB_BLOCK	GZ_MEMBER_MAX
 
 struct gzb;
 struct gzb_stream;

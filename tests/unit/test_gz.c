@@ -35,7 +35,7 @@ struct fixture {
 	int	 dirfd;
 };
 
-#define BLOCK		(1 << 20)	/* data in one member of evmaint's */
+#define BLOCK		GZ_MEMBER_MAX	/* data in one member of evmaint's */
 #define MAX_MEMBERS	16
 
 /* A .gz made of members, and where each starts. */
