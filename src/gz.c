@@ -1,8 +1,9 @@
 /*
- * gzip with zlib (see gz.h). Memory stays flat whatever the file size: one
- * input and one output buffer of GZ_BUFSIZE. The reader never trusts a
- * stream it has not seen end: a member counts only once zlib has reached
- * Z_STREAM_END, which is where it has checked the CRC-32 and ISIZE trailer.
+ * gzip's reading side with zlib (see gz.h); the writer is gzb.c's. Memory
+ * stays flat whatever the file size: one input and one output buffer of
+ * GZ_BUFSIZE. The reader never trusts a stream it has not seen end: a
+ * member counts only once zlib has reached Z_STREAM_END, which is where it
+ * has checked the CRC-32 and ISIZE trailer.
  *
  * With libdeflate, the reader first tries whole members with it: the .gz
  * evmaint writes is a run of members of at most GZ_BLOCK bytes of data
@@ -35,7 +36,6 @@
 #include "gz.h"
 #include "xmalloc.h"
 
-#define GZ_OS_UNIX	3
 #define GZ_CHUNK_MAX	(1U << 30)	/* zlib counts in uInt */
 #define GZ_SCRATCH	(64 * 1024)
 /*
@@ -59,23 +59,6 @@
 #else
 #define GZ_VERIFY_BUF	GZ_BUFSIZE
 #endif
-
-struct gz_writer {
-	z_stream	 zs;
-	gz_header	 hdr;
-	char		*name;		/* zlib keeps a pointer to it */
-	int		 fd;
-	int		 level;
-	hash_ctx	*hash;
-	unsigned char	*obuf;
-	unsigned char	*ibuf;		/* for gz_writer_copy, on first use */
-	uint64_t	 in;
-	uint64_t	 out;
-	uint64_t	 unsynced;	/* written since the last write-behind */
-	bool		 writebehind;	/* the fd takes sync_file_range */
-	int		 error;		/* sticky errno once something failed */
-	bool		 finished;
-};
 
 /*
  * The decompressing core shared by the reader (pulls from an fd) and the
@@ -130,11 +113,6 @@ struct gz_check {
 
 static voidpf	gz_zalloc(voidpf, uInt, uInt);
 static void	gz_zfree(voidpf, voidpf);
-static int	gz_writer_header(struct gz_writer *, int,
-		    const struct gz_opts *);
-static int	gz_writer_fail(struct gz_writer *, int);
-static int	gz_writer_deflate(struct gz_writer *, int);
-static int	gz_writer_flush(struct gz_writer *);
 static void	gz_inf_init(struct gz_inf *);
 static void	gz_inf_end(struct gz_inf *);
 static int	gz_inf_fail(struct gz_inf *, const char *, ...)
@@ -167,105 +145,6 @@ gz_zfree(voidpf opaque, voidpf p)
 	free(p);
 }
 
-struct gz_writer *
-gz_writer_new(int fd, const struct gz_opts *o)
-{
-	struct gz_writer *w = xcalloc(1, sizeof *w);
-
-	w->zs.zalloc = gz_zalloc;
-	w->zs.zfree = gz_zfree;
-	if (deflateInit2(&w->zs, o->level, Z_DEFLATED, 15 + 16, 8,
-	    Z_DEFAULT_STRATEGY) != Z_OK) {
-		free(w);
-		errno = EINVAL;		/* a level out of 1..9 */
-		return NULL;
-	}
-	w->level = o->level;
-	w->obuf = xmalloc(GZ_BUFSIZE);
-	if (gz_writer_header(w, fd, o) == -1) {
-		gz_writer_free(w);
-		errno = EINVAL;
-		return NULL;
-	}
-	return w;
-}
-
-/*
- * The next file through the same writer: zlib's state (a quarter of a
- * megabyte, allocated and zeroed by deflateInit) and the buffers are kept,
- * which is what makes ten thousand small logs cheap.
- */
-int
-gz_writer_reset(struct gz_writer *w, int fd, const struct gz_opts *o)
-{
-	if (deflateReset(&w->zs) != Z_OK)
-		return gz_writer_fail(w, EINVAL);
-	if (o->level != w->level) {
-		/* nothing is pending after a reset: this only sets tables */
-		if (deflateParams(&w->zs, o->level, Z_DEFAULT_STRATEGY) != Z_OK)
-			return gz_writer_fail(w, EINVAL);
-		w->level = o->level;
-	}
-	w->hash = NULL;
-	w->in = 0;
-	w->out = 0;
-	w->error = 0;
-	w->finished = false;
-	if (gz_writer_header(w, fd, o) == -1)
-		return gz_writer_fail(w, EINVAL);
-	return 0;
-}
-
-/* The gzip header fields and the output side, for a new stream. */
-static int
-gz_writer_header(struct gz_writer *w, int fd, const struct gz_opts *o)
-{
-	w->fd = fd;
-	w->unsynced = 0;
-	w->writebehind = true;
-	free(w->name);
-	w->name = NULL;
-	memset(&w->hdr, 0, sizeof w->hdr);
-	w->hdr.os = GZ_OS_UNIX;
-	/* gzip stores 0, "no time", for what does not fit 32 bits. */
-	if (o->mtime > 0 && (uintmax_t)o->mtime <= UINT32_MAX)
-		w->hdr.time = (uLong)o->mtime;
-	if (o->name != NULL) {
-		w->name = xstrdup(o->name);
-		w->hdr.name = (Bytef *)w->name;
-	}
-	if (deflateSetHeader(&w->zs, &w->hdr) != Z_OK)
-		return -1;
-	w->zs.next_out = w->obuf;
-	w->zs.avail_out = GZ_BUFSIZE;
-	return 0;
-}
-
-static int
-gz_writer_fail(struct gz_writer *w, int error)
-{
-	w->error = error;
-	errno = error;
-	return -1;
-}
-
-/* Writes out the full part of the output buffer. */
-static int
-gz_writer_flush(struct gz_writer *w)
-{
-	size_t len = GZ_BUFSIZE - w->zs.avail_out;
-
-	if (len == 0)
-		return 0;
-	if (fsx_write_all(w->fd, w->obuf, len) == -1)
-		return gz_writer_fail(w, errno);
-	w->out += len;
-	w->zs.next_out = w->obuf;
-	w->zs.avail_out = GZ_BUFSIZE;
-	gz_writebehind(w->fd, &w->unsynced, len, &w->writebehind);
-	return 0;
-}
-
 /*
  * Starts writeback of what was written so far without waiting for it. Only
  * a hint: a pipe, or a file system without it, turns it off for the stream.
@@ -279,122 +158,6 @@ gz_writebehind(int fd, uint64_t *unsynced, size_t len, bool *on)
 	*unsynced = 0;
 	if (sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE) == -1)
 		*on = false;
-}
-
-/*
- * Runs deflate over the pending input; the output buffer is written only
- * when full (or at Z_FINISH), so writes stay GZ_BUFSIZE large.
- */
-static int
-gz_writer_deflate(struct gz_writer *w, int flush)
-{
-	int rc;
-
-	for (;;) {
-		if (w->zs.avail_out == 0 && gz_writer_flush(w) == -1)
-			return -1;
-		rc = deflate(&w->zs, flush);
-		if (rc == Z_STREAM_END)
-			return gz_writer_flush(w);
-		if (rc != Z_OK && rc != Z_BUF_ERROR)
-			return gz_writer_fail(w, EIO);
-		if (flush == Z_NO_FLUSH && w->zs.avail_in == 0)
-			return 0;
-		if (rc == Z_BUF_ERROR && w->zs.avail_out != 0)
-			return gz_writer_fail(w, EIO);	/* no progress */
-	}
-}
-
-int
-gz_writer_feed(struct gz_writer *w, const void *buf, size_t len)
-{
-	const unsigned char	*p = buf;
-	size_t			 n;
-
-	if (w->error != 0 || w->finished)
-		return gz_writer_fail(w, w->error != 0 ? w->error : EINVAL);
-	if (w->hash != NULL)
-		hash_update(w->hash, buf, len);
-	while (len > 0) {
-		n = len < GZ_CHUNK_MAX ? len : GZ_CHUNK_MAX;
-		w->zs.next_in = p;
-		w->zs.avail_in = (uInt)n;
-		if (gz_writer_deflate(w, Z_NO_FLUSH) == -1)
-			return -1;
-		w->in += n;
-		p += n;
-		len -= n;
-	}
-	return 0;
-}
-
-/*
- * Compresses in_fd from its offset to EOF. The stream stays open: a caller
- * that finds a writer appended a tail meanwhile calls this again.
- */
-int
-gz_writer_copy(struct gz_writer *w, int in_fd, uint64_t *nread)
-{
-	ssize_t n;
-
-	if (nread != NULL)
-		*nread = 0;
-	if (w->ibuf == NULL)
-		w->ibuf = xmalloc(GZ_BUFSIZE);
-	(void)posix_fadvise(in_fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-	for (;;) {
-		if ((n = fsx_read(in_fd, w->ibuf, GZ_BUFSIZE)) == -1)
-			return -1;
-		if (n == 0)
-			return 0;
-		if (gz_writer_feed(w, w->ibuf, (size_t)n) == -1)
-			return -1;
-		if (nread != NULL)
-			*nread += (uint64_t)n;
-	}
-}
-
-int
-gz_writer_finish(struct gz_writer *w)
-{
-	if (w->error != 0 || w->finished)
-		return gz_writer_fail(w, w->error != 0 ? w->error : EINVAL);
-	w->zs.next_in = NULL;
-	w->zs.avail_in = 0;
-	if (gz_writer_deflate(w, Z_FINISH) == -1)
-		return -1;
-	w->finished = true;
-	return 0;
-}
-
-uint64_t
-gz_writer_in(const struct gz_writer *w)
-{
-	return w->in;
-}
-
-uint64_t
-gz_writer_out(const struct gz_writer *w)
-{
-	return w->out;
-}
-
-void
-gz_writer_hash(struct gz_writer *w, hash_ctx *ctx)
-{
-	w->hash = ctx;
-}
-
-void
-gz_writer_free(struct gz_writer *w)
-{
-	if (w == NULL)
-		return;
-	deflateEnd(&w->zs);
-	free(w->name);
-	free(w->obuf);
-	free(w->ibuf);
-	free(w);
 }
 
 static void

@@ -1,8 +1,8 @@
 /*
- * gzip with zlib, streaming, in-process: a writer that produces a standard
- * .gz (gzip -t passes) carrying the original name and mtime as gzip(1) does,
- * and a reader that checks what libarchive does not: every member's CRC-32
- * and length, and that nothing follows the last member.
+ * gzip, streaming, in-process: a reader that checks what libarchive does
+ * not (every member's CRC-32 and length, and that nothing follows the last
+ * member), the same checks on bytes pushed in pieces, and what writers
+ * share. The writer is gzb.h's block engine.
  */
 #ifndef GZ_H
 #define GZ_H
@@ -19,33 +19,15 @@
 /* The most data in one gzip member evmaint writes: see gzb.h. */
 #define GZ_MEMBER_MAX	(2 << 20)
 
-struct gz_writer;
 struct gz_reader;
 struct gz_check;
 
+/* A stream's gzip header and level: see gzb_open. */
 struct gz_opts {
 	int		 level;		/* 1..9 */
 	const char	*name;		/* FNAME in the header, or NULL */
 	time_t		 mtime;		/* MTIME in the header */
 };
-
-/*
- * Writer: output goes to out_fd with fsx_write_all. If in_hash is given,
- * every byte fed is also hashed (the SHA-256 of the uncompressed data).
- * gz_writer_reset starts a new stream to another fd in the same writer,
- * whatever state the last one was left in (finished, failed, abandoned).
- * All functions return 0 or -1 with errno set (EIO for a zlib failure).
- */
-struct gz_writer *gz_writer_new(int, const struct gz_opts *);
-int		  gz_writer_reset(struct gz_writer *, int,
-		    const struct gz_opts *);
-int		  gz_writer_feed(struct gz_writer *, const void *, size_t);
-int		  gz_writer_copy(struct gz_writer *, int, uint64_t *);
-int		  gz_writer_finish(struct gz_writer *);
-uint64_t	  gz_writer_in(const struct gz_writer *);
-uint64_t	  gz_writer_out(const struct gz_writer *);
-void		  gz_writer_hash(struct gz_writer *, hash_ctx *);
-void		  gz_writer_free(struct gz_writer *);
 
 /*
  * Write-behind for any sequential writer: counts len more bytes written to

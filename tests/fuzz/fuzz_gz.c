@@ -8,6 +8,7 @@
 
 #include "fuzz.h"
 #include "gz.h"
+#include "gzb.h"
 #include "hash.h"
 
 /* Piece sizes that split headers, magic bytes and trailers. */
@@ -48,9 +49,10 @@ static void
 fuzz_gz_roundtrip(const uint8_t *data, size_t size)
 {
 	struct gz_opts		 o;
-	struct gz_writer	*w;
-	hash_ctx		 ctx, direct;
-	uint8_t			 want[HASH_LEN], got[HASH_LEN], fed[HASH_LEN];
+	struct gzb		*e;
+	struct gzb_stream	*w;
+	hash_ctx		 direct;
+	uint8_t			 want[HASH_LEN], got[HASH_LEN];
 	uint64_t		 out = 0;
 	char			 err[256];
 	int			 fd;
@@ -60,19 +62,19 @@ fuzz_gz_roundtrip(const uint8_t *data, size_t size)
 	o.level = size > 0 ? 1 + data[0] % 9 : 6;
 	o.name = size > 1 && data[1] & 1 ? "deploy.log" : NULL;
 	o.mtime = 1764032401;
-	w = gz_writer_new(fd, &o);
+	/* one engine per input: a fuzzer's inputs are small, inline is fast */
+	e = gzb_new(1);
+	w = gzb_open(e, fd, &o);
 	FUZZ_ASSERT(w != NULL);
-	hash_init(&ctx);
-	gz_writer_hash(w, &ctx);
-	FUZZ_ASSERT(gz_writer_feed(w, data, size) == 0);
-	FUZZ_ASSERT(gz_writer_finish(w) == 0);
-	FUZZ_ASSERT(gz_writer_in(w) == size);
-	gz_writer_free(w);
-	hash_final(&ctx, fed);
+	FUZZ_ASSERT(gzb_feed(w, data, size) == 0);
+	FUZZ_ASSERT(gzb_finish(w) == 0);
+	FUZZ_ASSERT(gzb_in(w) == size);
+	FUZZ_ASSERT(gzb_out(w) == (uint64_t)lseek(fd, 0, SEEK_CUR));
+	gzb_stream_free(w);
+	gzb_free(e);
 	hash_init(&direct);
 	hash_update(&direct, data, size);
 	hash_final(&direct, want);
-	FUZZ_ASSERT(memcmp(fed, want, HASH_LEN) == 0);
 	FUZZ_ASSERT(lseek(fd, 0, SEEK_SET) == 0);
 	FUZZ_ASSERT(gz_verify_fd(fd, &out, got, err, sizeof err) == 0);
 	FUZZ_ASSERT(out == size);

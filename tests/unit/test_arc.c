@@ -31,6 +31,7 @@
 #include "evmaint.h"
 #include "arc.h"
 #include "gz.h"
+#include "gzb.h"
 #include "hash.h"
 #include "report.h"
 #include "xmalloc.h"
@@ -258,21 +259,23 @@ count_tmp(int dirfd)
 	return n;
 }
 
-/* A generation as evmaint makes it: our gz writer, FNAME set. */
+/* A generation as evmaint makes it: our block engine, FNAME set. */
 static void
 make_gz(int dirfd, const char *name, const char *fname, const char *text)
 {
 	struct gz_opts		 o = { 6, fname, 1763424000 };
-	struct gz_writer	*w;
+	struct gzb		*e = gzb_new(1);
+	struct gzb_stream	*w;
 	int			 fd;
 
 	fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_TRUNC, 0640);
 	assert_true(fd >= 0);
-	w = gz_writer_new(fd, &o);
+	w = gzb_open(e, fd, &o);
 	assert_non_null(w);
-	assert_int_equal(gz_writer_feed(w, text, strlen(text)), 0);
-	assert_int_equal(gz_writer_finish(w), 0);
-	gz_writer_free(w);
+	assert_int_equal(gzb_feed(w, text, strlen(text)), 0);
+	assert_int_equal(gzb_finish(w), 0);
+	gzb_stream_free(w);
+	gzb_free(e);
 	close(fd);
 }
 
@@ -790,7 +793,8 @@ test_gz_tail(void **state)
 	struct arc_member	 m[] = MEMBERS(f);
 	struct arc_opts		 o = opts(f, false);
 	struct gz_opts		 go = { 6, "event-" STAMP ".tar", 0 };
-	struct gz_writer	*w;
+	struct gzb		*e = gzb_new(2);
+	struct gzb_stream	*w;
 	char			*name, *err, **probs;
 	unsigned char		*tar, *zeros = calloc(1, 4 << 20);
 	size_t			 len, np;
@@ -800,11 +804,13 @@ test_gz_tail(void **state)
 	tar = slurp(f->arcfd, name, &len);
 	fd = openat(f->arcfd, "event-" STAMP ".tar.gz", O_WRONLY | O_CREAT,
 	    0640);
-	w = gz_writer_new(fd, &go);
-	assert_int_equal(gz_writer_feed(w, tar, len), 0);
-	assert_int_equal(gz_writer_feed(w, zeros, 4 << 20), 0);
-	assert_int_equal(gz_writer_finish(w), 0);
-	gz_writer_free(w);
+	w = gzb_open(e, fd, &go);
+	assert_non_null(w);
+	assert_int_equal(gzb_feed(w, tar, len), 0);
+	assert_int_equal(gzb_feed(w, zeros, 4 << 20), 0);
+	assert_int_equal(gzb_finish(w), 0);
+	gzb_stream_free(w);
+	gzb_free(e);
 	close(fd);
 	resign(f, "event-" STAMP ".tar.gz");
 	assert_int_equal(arc_verify(f->arcfd, "event-" STAMP ".tar.gz", &probs,

@@ -1,8 +1,9 @@
 /*
- * Unit tests of gz.c: what the writer produces must be a standard .gz that
- * gzip(1) accepts and restores by name, and the reader must refuse every
- * damaged file (flipped bytes, truncation, trailing garbage) that
- * libarchive's own gzip filter would let through.
+ * Unit tests of gz.c, and of gzb.c's output as gz.c reads it: what the
+ * block engine produces must be a standard .gz that gzip(1) accepts and
+ * restores by name, and the reader must refuse every damaged file (flipped
+ * bytes, truncation, trailing garbage) that libarchive's own gzip filter
+ * would let through.
  */
 #include "config.h"
 
@@ -28,11 +29,14 @@
 #endif
 
 #include "gz.h"
+#include "gzb.h"
 #include "hash.h"
 
 struct fixture {
-	char	 dir[64];
-	int	 dirfd;
+	char		 dir[64];
+	int		 dirfd;
+	struct gzb	*e1;		/* compresses inline */
+	struct gzb	*e2;		/* two compressing threads */
 };
 
 #define BLOCK		GZ_MEMBER_MAX	/* data in one member of evmaint's */
@@ -61,7 +65,8 @@ static int		 run(const char *, const char *, const char *,
 static unsigned char	*make_text(size_t, unsigned);
 static void		 put_file(int, const char *, const void *, size_t);
 static unsigned char	*get_file(int, const char *, size_t *);
-static void		 compress_to(int, const char *, const void *, size_t,
+static void		 compress_to(struct gzb *, int, const char *,
+			    const void *, size_t,
 			    int, const char *, time_t);
 static size_t		 header_len(const unsigned char *, size_t);
 static int		 verify_bytes(struct fixture *, const void *, size_t,
@@ -196,13 +201,13 @@ get_file(int dirfd, const char *name, size_t *len)
 	return buf;
 }
 
-/* Writes data to a plain file, then compresses it with gz_writer_copy. */
+/* Writes data to a plain file, then compresses it with gzb_copy. */
 static void
-compress_to(int dirfd, const char *gzname, const void *data, size_t len,
-    int level, const char *fname, time_t mtime)
+compress_to(struct gzb *e, int dirfd, const char *gzname, const void *data,
+    size_t len, int level, const char *fname, time_t mtime)
 {
 	struct gz_opts		 o = { level, fname, mtime };
-	struct gz_writer	*w;
+	struct gzb_stream	*w;
 	uint64_t		 nread;
 	int			 in, out;
 
@@ -210,12 +215,14 @@ compress_to(int dirfd, const char *gzname, const void *data, size_t len,
 	in = openat(dirfd, "src.tmp", O_RDONLY);
 	out = openat(dirfd, gzname, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 	assert_true(in >= 0 && out >= 0);
-	w = gz_writer_new(out, &o);
+	w = gzb_open(e, out, &o);
 	assert_non_null(w);
-	assert_int_equal(gz_writer_copy(w, in, &nread), 0);
+	assert_int_equal(gzb_copy(w, in, &nread), 0);
 	assert_int_equal(nread, len);
-	assert_int_equal(gz_writer_finish(w), 0);
-	gz_writer_free(w);
+	assert_int_equal(gzb_finish(w), 0);
+	assert_int_equal(gzb_in(w), len);
+	assert_int_equal(gzb_out(w), lseek(out, 0, SEEK_CUR));
+	gzb_stream_free(w);
 	close(in);
 	close(out);
 	unlinkat(dirfd, "src.tmp", 0);
@@ -501,7 +508,10 @@ setup(void **state)
 		free(f);
 		return -1;
 	}
+	/* EPIPE, not death, from a pipe whose reader is gone */
 	signal(SIGPIPE, SIG_IGN);
+	f->e1 = gzb_new(1);
+	f->e2 = gzb_new(2);
 	*state = f;
 	return 0;
 }
@@ -512,6 +522,8 @@ teardown(void **state)
 	struct fixture	*f = *state;
 	const char	*rm = "/bin/rm";
 
+	gzb_free(f->e1);
+	gzb_free(f->e2);
 	close(f->dirfd);
 	if (access(rm, X_OK) == 0)
 		run(NULL, NULL, NULL, rm, "-rf", f->dir, NULL);
@@ -540,8 +552,8 @@ test_roundtrip(void **state)
 		len = sizes[i];
 		data = make_text(len, (unsigned)i);
 		sha(data, len, want);
-		compress_to(f->dirfd, "r.gz", data, len, 6, "deploy.log.1",
-		    1764032401);
+		compress_to(f->e2, f->dirfd, "r.gz", data, len, 6,
+		    "deploy.log.1", 1764032401);
 		fd = openat(f->dirfd, "r.gz", O_RDONLY);
 		assert_true(fd >= 0);
 		assert_int_equal(gz_verify_fd(fd, &size, got, err, sizeof err),
@@ -583,7 +595,7 @@ test_header(void **state)
 	size_t		 len;
 	uint32_t	 mtime;
 
-	compress_to(f->dirfd, "h.gz", data, 1000, 9, "backup.log.2",
+	compress_to(f->e1, f->dirfd, "h.gz", data, 1000, 9, "backup.log.2",
 	    1764032401);
 	gz = get_file(f->dirfd, "h.gz", &len);
 	assert_true(len > 30);
@@ -602,65 +614,175 @@ test_header(void **state)
 	free(gz);
 
 	/* No name, no time: FLG 0 and MTIME 0, as gzip -n. */
-	compress_to(f->dirfd, "h.gz", data, 1000, 6, NULL, 0);
+	compress_to(f->e1, f->dirfd, "h.gz", data, 1000, 6, NULL, 0);
 	gz = get_file(f->dirfd, "h.gz", &len);
 	assert_int_equal(gz[3], 0);
 	assert_int_equal(gz[4] | gz[5] | gz[6] | gz[7], 0);
+	assert_int_equal(gz[8], 0);		/* XFL: level 6 */
 	free(gz);
-	free(data);
-}
-
-/* The deflate payload is zlib's own output at that level, byte for byte. */
-static void
-test_payload_is_zlib(void **state)
-{
-	struct fixture	*f = *state;
-	size_t		 len = 512 * 1024, gzlen, hl;
-	unsigned char	*data = make_text(len, 3), *gz, *ref;
-	z_stream	 zs;
-	size_t		 reflen;
-
-	compress_to(f->dirfd, "z.gz", data, len, 6, "a.log.1", 1);
-	gz = get_file(f->dirfd, "z.gz", &gzlen);
-	hl = header_len(gz, gzlen);
-
-	memset(&zs, 0, sizeof zs);
-	assert_int_equal(deflateInit2(&zs, 6, Z_DEFLATED, -15, 8,
-	    Z_DEFAULT_STRATEGY), Z_OK);
-	reflen = deflateBound(&zs, len);
-	ref = malloc(reflen);
-	zs.next_in = data;
-	zs.avail_in = (uInt)len;
-	zs.next_out = ref;
-	zs.avail_out = (uInt)reflen;
-	assert_int_equal(deflate(&zs, Z_FINISH), Z_STREAM_END);
-	reflen = zs.total_out;
-	deflateEnd(&zs);
-
-	assert_int_equal(gzlen, hl + reflen + 8);
-	assert_memory_equal(gz + hl, ref, reflen);
-	assert_int_equal(crc32(0, data, (uInt)len),
-	    (uint32_t)gz[gzlen - 8] | (uint32_t)gz[gzlen - 7] << 8 |
-	    (uint32_t)gz[gzlen - 6] << 16 | (uint32_t)gz[gzlen - 5] << 24);
-	free(ref);
+	/* Level 1: XFL 4, as gzip -1. */
+	compress_to(f->e2, f->dirfd, "h.gz", data, 1000, 1, "x", 5);
+	gz = get_file(f->dirfd, "h.gz", &len);
+	assert_int_equal(gz[3], 0x08);
+	assert_int_equal(gz[8], 4);
+	assert_string_equal((char *)gz + 10, "x");
 	free(gz);
 	free(data);
 }
 
 /*
+ * What gzb writes, built here straight from the compressors: with
+ * libdeflate a member per BLOCK of data, name and mtime in the first
+ * header only; with zlib alone one member whose deflate data is each block
+ * primed with the 32 KiB of data before it and sync-flushed, then an empty
+ * final block, the CRC-32 and ISIZE of it all.
+ */
+static size_t
+ref_header(unsigned char *p, const char *name, uint32_t mtime, int level)
+{
+	size_t	n = 10;
+
+	p[0] = 0x1f;
+	p[1] = 0x8b;
+	p[2] = 8;
+	p[3] = name != NULL ? 0x08 : 0;
+	p[4] = mtime & 0xff;
+	p[5] = mtime >> 8 & 0xff;
+	p[6] = mtime >> 16 & 0xff;
+	p[7] = mtime >> 24 & 0xff;
+	p[8] = level == 9 ? 2 : level == 1 ? 4 : 0;
+	p[9] = 3;
+	if (name != NULL) {
+		memcpy(p + n, name, strlen(name) + 1);
+		n += strlen(name) + 1;
+	}
+	return n;
+}
+
+static void
+ref_put32(unsigned char *p, uint32_t v)
+{
+	p[0] = v & 0xff;
+	p[1] = v >> 8 & 0xff;
+	p[2] = v >> 16 & 0xff;
+	p[3] = v >> 24 & 0xff;
+}
+
+static unsigned char *
+ref_gz(const unsigned char *data, size_t len, int level, const char *name,
+    uint32_t mtime, size_t *outlen)
+{
+	size_t		 cap, off = 0, n, o = 0;
+	unsigned char	*out;
+#ifdef HAVE_LIBDEFLATE
+	struct libdeflate_compressor *c = libdeflate_alloc_compressor(level);
+	size_t		 z;
+
+	assert_non_null(c);
+#else
+	z_stream	 zs;
+	size_t		 d;
+#endif
+
+	cap = len + len / 8 + 4096 * (len / BLOCK + 1) + 1024;
+	assert_non_null(out = malloc(cap));
+	do {
+		n = len - off < BLOCK ? len - off : BLOCK;
+#ifdef HAVE_LIBDEFLATE
+		o += ref_header(out + o, off == 0 ? name : NULL,
+		    off == 0 ? mtime : 0, level);
+		z = libdeflate_deflate_compress(c, data + off, n, out + o,
+		    cap - o - 8);
+		assert_true(z > 0);
+		o += z;
+		ref_put32(out + o, libdeflate_crc32(0, data + off, n));
+		ref_put32(out + o + 4, (uint32_t)n);
+		o += 8;
+#else
+		if (off == 0)
+			o += ref_header(out, name, mtime, level);
+		memset(&zs, 0, sizeof zs);
+		assert_int_equal(deflateInit2(&zs, level, Z_DEFLATED, -15, 8,
+		    Z_DEFAULT_STRATEGY), Z_OK);
+		d = off < 32768 ? off : 32768;
+		if (d > 0)
+			assert_int_equal(deflateSetDictionary(&zs,
+			    data + off - d, (uInt)d), Z_OK);
+		zs.next_in = (unsigned char *)data + off;
+		zs.avail_in = (uInt)n;
+		zs.next_out = out + o;
+		zs.avail_out = (uInt)(cap - o);
+		assert_int_equal(deflate(&zs, Z_SYNC_FLUSH), Z_OK);
+		assert_int_equal(zs.avail_in, 0);
+		/* a sync flush ends on an empty stored block */
+		assert_memory_equal(out + o + zs.total_out - 4,
+		    "\x00\x00\xff\xff", 4);
+		o += zs.total_out;
+		deflateEnd(&zs);
+#endif
+		off += n;
+	} while (off < len);
+#ifdef HAVE_LIBDEFLATE
+	libdeflate_free_compressor(c);
+#else
+	out[o++] = 0x03;		/* the final block, empty */
+	out[o++] = 0x00;
+	ref_put32(out + o, (uint32_t)crc32(0, data, (uInt)len));
+	ref_put32(out + o + 4, (uint32_t)len);
+	o += 8;
+#endif
+	*outlen = o;
+	return out;
+}
+
+/*
+ * The file is, byte for byte, what ref_gz builds from the compressors
+ * themselves: within a block and across blocks, whatever the engine's
+ * threads, for text and incompressible data, at levels 1, 6 and 9.
+ */
+static void
+test_payload_layout(void **state)
+{
+	struct fixture	*f = *state;
+	size_t		 sizes[] = { 0, 512 * 1024, 2 * BLOCK + 12345 };
+	int		 levels[] = { 1, 6, 9 };
+	size_t		 i, k, gzlen, reflen;
+	unsigned char	*data, *gz, *ref;
+	struct gzb	*e;
+
+	for (i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+		for (k = 0; k < 4; k++) {
+			/* k == 3: incompressible, level 1 */
+			data = k == 3 ? make_random(sizes[i], 3) :
+			    make_text(sizes[i], 3);
+			e = k % 2 == 0 ? f->e1 : f->e2;
+			compress_to(e, f->dirfd, "z.gz", data, sizes[i],
+			    levels[k % 3], "a.log.1", 7);
+			gz = get_file(f->dirfd, "z.gz", &gzlen);
+			ref = ref_gz(data, sizes[i], levels[k % 3], "a.log.1",
+			    7, &reflen);
+			assert_int_equal(gzlen, reflen);
+			assert_memory_equal(gz, ref, reflen);
+			free(ref);
+			free(gz);
+			free(data);
+		}
+	}
+}
+
+/*
  * A writer appends between two copies (the late writer's tail): the stream
- * continues and holds both parts; the hash covers both too.
+ * continues and holds both parts, as gz_verify_fd's hash says.
  */
 static void
 test_copy_twice(void **state)
 {
 	struct fixture		*f = *state;
 	struct gz_opts		 o = { 6, "deploy.log.1", 0 };
-	struct gz_writer	*w;
+	struct gzb_stream	*w;
 	unsigned char		*a = make_text(300000, 1), *b = make_text(777, 2);
 	unsigned char		*all = malloc(300777);
-	uint8_t			 want[HASH_LEN], got[HASH_LEN], whash[HASH_LEN];
-	hash_ctx		 ctx;
+	uint8_t			 want[HASH_LEN], got[HASH_LEN];
 	uint64_t		 nread, size;
 	char			 err[256];
 	int			 in, app, out;
@@ -672,27 +794,29 @@ test_copy_twice(void **state)
 	in = openat(f->dirfd, "live.log", O_RDONLY);
 	out = openat(f->dirfd, "c.gz", O_RDWR | O_CREAT | O_TRUNC, 0600);
 	assert_true(in >= 0 && out >= 0);
-	w = gz_writer_new(out, &o);
-	hash_init(&ctx);
-	gz_writer_hash(w, &ctx);
-	assert_int_equal(gz_writer_copy(w, in, &nread), 0);
+	w = gzb_open(f->e2, out, &o);
+	assert_non_null(w);
+	assert_int_equal(gzb_copy(w, in, &nread), 0);
 	assert_int_equal(nread, 300000);
 
 	app = openat(f->dirfd, "live.log", O_WRONLY | O_APPEND);
 	assert_int_equal(write(app, b, 777), 777);
 	close(app);
 
-	assert_int_equal(gz_writer_copy(w, in, &nread), 0);
+	assert_int_equal(gzb_copy(w, in, &nread), 0);
 	assert_int_equal(nread, 777);
-	assert_int_equal(gz_writer_in(w), 300777);
-	assert_int_equal(gz_writer_finish(w), 0);
-	assert_true(gz_writer_out(w) > 20);
-	assert_int_equal(gz_writer_out(w), lseek(out, 0, SEEK_CUR));
-	hash_final(&ctx, whash);
-	assert_memory_equal(whash, want, HASH_LEN);
-	/* A finished stream takes no more data. */
-	assert_int_equal(gz_writer_feed(w, "x", 1), -1);
-	gz_writer_free(w);
+	assert_int_equal(gzb_in(w), 300777);
+	assert_int_equal(gzb_finish(w), 0);
+	assert_true(gzb_out(w) > 20);
+	assert_int_equal(gzb_out(w), lseek(out, 0, SEEK_CUR));
+	/* A finished stream takes no more data, nor a second finish. */
+	errno = 0;
+	assert_int_equal(gzb_feed(w, "x", 1), -1);
+	assert_int_equal(errno, EINVAL);
+	assert_int_equal(gzb_copy(w, in, &nread), -1);
+	assert_int_equal(gzb_finish(w), -1);
+	assert_int_equal(gzb_in(w), 300777);
+	gzb_stream_free(w);
 
 	assert_int_equal(lseek(out, 0, SEEK_SET), 0);
 	assert_int_equal(gz_verify_fd(out, &size, got, err, sizeof err), 0);
@@ -719,7 +843,7 @@ test_flipped_bytes(void **state)
 	char		 err[256];
 	uint64_t	 size;
 
-	compress_to(f->dirfd, "f.gz", data, len, 6, "error.log.1", 1);
+	compress_to(f->e2, f->dirfd, "f.gz", data, len, 6, "error.log.1", 1);
 	gz = get_file(f->dirfd, "f.gz", &gzlen);
 	hl = header_len(gz, gzlen);
 	off[n++] = 0;
@@ -754,7 +878,7 @@ test_truncated(void **state)
 	unsigned char	*data = make_text(len, 9), *gz;
 	char		 err[256];
 
-	compress_to(f->dirfd, "t.gz", data, len, 6, "deploy.log.1", 1);
+	compress_to(f->e1, f->dirfd, "t.gz", data, len, 6, "deploy.log.1", 1);
 	gz = get_file(f->dirfd, "t.gz", &gzlen);
 	cuts[0] = 1;
 	cuts[1] = 2;
@@ -781,7 +905,7 @@ test_garbage_and_empty(void **state)
 	size_t		 gzlen;
 	char		 err[256];
 
-	compress_to(f->dirfd, "g.gz", data, 5000, 6, "x.log.1", 1);
+	compress_to(f->e1, f->dirfd, "g.gz", data, 5000, 6, "x.log.1", 1);
 	gz = get_file(f->dirfd, "g.gz", &gzlen);
 	bad = malloc(gzlen + 16);
 	memcpy(bad, gz, gzlen);
@@ -833,8 +957,8 @@ test_multi_member(void **state)
 	char		 err[256], path[128];
 	const char	*gzip = tool("gzip");
 
-	compress_to(f->dirfd, "a.gz", a, 70000, 1, "a", 1);
-	compress_to(f->dirfd, "b.gz", b, 123, 9, "b", 2);
+	compress_to(f->e1, f->dirfd, "a.gz", a, 70000, 1, "a", 1);
+	compress_to(f->e2, f->dirfd, "b.gz", b, 123, 9, "b", 2);
 	ga = get_file(f->dirfd, "a.gz", &la);
 	gb = get_file(f->dirfd, "b.gz", &lb);
 	cat = malloc(la + lb);
@@ -878,7 +1002,7 @@ test_reader_small_reads(void **state)
 	ssize_t			 n;
 	int			 fd;
 
-	compress_to(f->dirfd, "s.gz", data, len, 6, "s", 1);
+	compress_to(f->e1, f->dirfd, "s.gz", data, len, 6, "s", 1);
 	gz = get_file(f->dirfd, "s.gz", &gzlen);
 	sha(gz, gzlen, want);
 	back = malloc(len + 10);
@@ -914,7 +1038,7 @@ test_checker(void **state)
 	struct gz_check		*c;
 	size_t			 steps[] = { 1, 2, 7, 4096, 1 << 20 };
 
-	compress_to(f->dirfd, "k.gz", data, len, 6, "k", 1);
+	compress_to(f->e2, f->dirfd, "k.gz", data, len, 6, "k", 1);
 	gz = get_file(f->dirfd, "k.gz", &gzlen);
 	two = malloc(2 * gzlen + 1);
 	memcpy(two, gz, gzlen);
@@ -1055,8 +1179,7 @@ test_big_member(void **state)
 	size_t		 len = 3 * BLOCK, gzlen;
 	unsigned char	*data = make_text(len, 70), *gz;
 
-	compress_to(f->dirfd, "big.gz", data, len, 6, "syslog.1", 1);
-	gz = get_file(f->dirfd, "big.gz", &gzlen);
+	gz = gz_member(data, len, &gzlen);
 	check_read(f, gz, gzlen, data, len);
 	free(gz);
 
@@ -1081,8 +1204,7 @@ test_mixed(void **state)
 	struct members	 ma, mc;
 
 	make_members(&ma, a, la, "a.log.1", 1);
-	compress_to(f->dirfd, "b.gz", b, lb, 6, "b.log.1", 2);
-	gb = get_file(f->dirfd, "b.gz", &gblen);
+	gb = gz_member(b, lb, &gblen);
 	make_members(&mc, c, lc, "c.log.1", 3);
 	gz = cat3(ma.gz, ma.len, gb, gblen, mc.gz, mc.len);
 	all = cat3(a, la, b, lb, c, lc);
@@ -1233,57 +1355,117 @@ test_source_error(void **state)
 	free(data);
 }
 
-/* ENOSPC and EPIPE from the output fd come back as they are. */
+/*
+ * One stream to fd through e: feeds len bytes of data and finishes, and
+ * says how it failed (0 if it did not), errno kept from the first failing
+ * call; every call after that fails again with the same errno.
+ */
+static int
+write_fails(struct gzb *e, int fd, const unsigned char *data, size_t len)
+{
+	struct gz_opts		 o = { 6, "x", 0 };
+	struct gzb_stream	*w;
+	int			 error = 0;
+
+	assert_non_null(w = gzb_open(e, fd, &o));
+	errno = 0;
+	if (gzb_feed(w, data, len) == -1 || gzb_finish(w) == -1) {
+		error = errno;
+		assert_true(error != 0);
+		/* the first error sticks */
+		errno = 0;
+		assert_int_equal(gzb_feed(w, "x", 1), -1);
+		assert_int_equal(errno, error);
+		errno = 0;
+		assert_int_equal(gzb_finish(w), -1);
+		assert_int_equal(errno, error);
+	}
+	gzb_stream_free(w);
+	return error;
+}
+
+/*
+ * ENOSPC, EBADF and EPIPE from the output fd come back as they are, and
+ * stay; a read error in gzb_copy comes back too.
+ */
 static void
 test_write_errors(void **state)
 {
+	struct fixture		*f = *state;
 	struct gz_opts		 o = { 6, "x", 0 };
-	struct gz_writer	*w;
-	unsigned char		*data = make_text(4 * 1024 * 1024, 51);
-	int			 fd, p[2], rc;
+	struct gzb_stream	*w;
+	struct gzb		*e;
+	unsigned char		*data = make_text(3 * BLOCK, 51);
+	int			 fd, p[2], i;
 
-	(void)state;
-	fd = open("/dev/full", O_WRONLY);
-	if (fd != -1) {
-		/* small: everything is written at finish */
-		w = gz_writer_new(fd, &o);
-		assert_int_equal(gz_writer_feed(w, data, 100), 0);
+	for (i = 0; i < 2; i++) {
+		e = i == 0 ? f->e1 : f->e2;
+		fd = open("/dev/full", O_WRONLY);
+		if (fd != -1) {
+			/* small: everything is written at finish */
+			assert_int_equal(write_fails(e, fd, data, 100),
+			    ENOSPC);
+			/* big: blocks are written while feeding */
+			assert_int_equal(write_fails(e, fd, data, 3 * BLOCK),
+			    ENOSPC);
+			close(fd);
+		}
+
+		/* a closed fd */
+		assert_true((fd = dup(2)) >= 0);
+		close(fd);
+		assert_int_equal(write_fails(e, fd, data, 100), EBADF);
+		assert_int_equal(write_fails(e, fd, data, 3 * BLOCK), EBADF);
+
+		/*
+		 * The fd number taken again by a file that can be written:
+		 * the stream that failed on it still fails as it did.
+		 */
+		assert_non_null(w = gzb_open(e, fd, &o));
+		assert_int_equal(gzb_feed(w, data, 1000), 0);
 		errno = 0;
-		assert_int_equal(gz_writer_finish(w), -1);
-		assert_int_equal(errno, ENOSPC);
-		/* and the error sticks */
-		assert_int_equal(gz_writer_finish(w), -1);
-		assert_int_equal(errno, ENOSPC);
-		gz_writer_free(w);
+		assert_int_equal(gzb_finish(w), -1);
+		assert_int_equal(errno, EBADF);
+		assert_int_equal(open("/dev/null", O_WRONLY), fd);
+		errno = 0;
+		assert_int_equal(gzb_feed(w, data, 2 * BLOCK), -1);
+		assert_int_equal(errno, EBADF);
+		errno = 0;
+		assert_int_equal(gzb_finish(w), -1);
+		assert_int_equal(errno, EBADF);
+		gzb_stream_free(w);
+		close(fd);
+
+		/* a pipe whose reader is gone: EPIPE (SIGPIPE is ignored) */
+		assert_int_equal(pipe(p), 0);
+		close(p[0]);
+		assert_int_equal(write_fails(e, p[1], data, 100), EPIPE);
+		assert_int_equal(write_fails(e, p[1], data, 3 * BLOCK), EPIPE);
+		close(p[1]);
+
+		/* a read error in copy: a directory fd gives EISDIR */
+		fd = open("/tmp", O_RDONLY | O_DIRECTORY);
+		assert_true(fd >= 0);
+		assert_true((p[0] = open("/dev/null", O_WRONLY)) >= 0);
+		assert_non_null(w = gzb_open(e, p[0], &o));
+		assert_int_equal(gzb_feed(w, data, 1000), 0);
+		errno = 0;
+		assert_int_equal(gzb_copy(w, fd, NULL), -1);
+		assert_int_equal(errno, EISDIR);
+		gzb_stream_free(w);
+		close(p[0]);
 		close(fd);
 	}
 
-	assert_int_equal(pipe(p), 0);
-	close(p[0]);
-	w = gz_writer_new(p[1], &o);
+	/* levels out of 1..9 */
+	o.level = 0;
 	errno = 0;
-	/* big: the buffer fills and is written while feeding */
-	rc = gz_writer_feed(w, data, 4 * 1024 * 1024);
-	if (rc == 0)
-		rc = gz_writer_finish(w);
-	assert_int_equal(rc, -1);
-	assert_int_equal(errno, EPIPE);
-	gz_writer_free(w);
-	close(p[1]);
-
-	/* a read error in copy: a directory fd gives EISDIR */
-	fd = open("/tmp", O_RDONLY | O_DIRECTORY);
-	assert_true((p[0] = open("/dev/null", O_WRONLY)) >= 0);
-	w = gz_writer_new(p[0], &o);
-	errno = 0;
-	assert_int_equal(gz_writer_copy(w, fd, NULL), -1);
-	assert_int_equal(errno, EISDIR);
-	gz_writer_free(w);
-	close(p[0]);
-	close(fd);
-
+	assert_null(gzb_open(f->e1, 1, &o));
+	assert_int_equal(errno, EINVAL);
 	o.level = 12;
-	assert_null(gz_writer_new(1, &o));
+	errno = 0;
+	assert_null(gzb_open(f->e2, 1, &o));
+	assert_int_equal(errno, EINVAL);
 	free(data);
 }
 
@@ -1293,7 +1475,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_roundtrip),
 		cmocka_unit_test(test_header),
-		cmocka_unit_test(test_payload_is_zlib),
+		cmocka_unit_test(test_payload_layout),
 		cmocka_unit_test(test_copy_twice),
 		cmocka_unit_test(test_flipped_bytes),
 		cmocka_unit_test(test_truncated),

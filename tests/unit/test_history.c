@@ -24,6 +24,7 @@
 #include "evmaint.h"
 #include "conf.h"
 #include "gz.h"
+#include "gzb.h"
 #include "history.h"
 #include "logtime.h"
 #include "report.h"
@@ -47,11 +48,14 @@ put(const struct fx *f, const char *rel, const char *text, bool gz)
 	assert_true(fd >= 0);
 	if (gz) {
 		struct gz_opts		 o = { 6, NULL, 0 };
-		struct gz_writer	*w = gz_writer_new(fd, &o);
+		struct gzb		*e = gzb_new(1);
+		struct gzb_stream	*w = gzb_open(e, fd, &o);
 
-		assert_int_equal(gz_writer_feed(w, text, strlen(text)), 0);
-		assert_int_equal(gz_writer_finish(w), 0);
-		gz_writer_free(w);
+		assert_non_null(w);
+		assert_int_equal(gzb_feed(w, text, strlen(text)), 0);
+		assert_int_equal(gzb_finish(w), 0);
+		gzb_stream_free(w);
+		gzb_free(e);
 	} else
 		assert_int_equal(write(fd, text, strlen(text)),
 		    (ssize_t)strlen(text));
