@@ -88,7 +88,7 @@ struct gzb {
 	pthread_t	*t;
 	struct gzb_thr	*thr;
 	int		 nt;		/* threads started; 0: inline */
-	struct gzb_worker *w;		/* nt + 1: the last compresses inline */
+	struct gzb_worker *w;		/* one a thread; w[0] also inline */
 	pthread_mutex_t	 inline_mu;	/* for the inline worker */
 	bool		 stop;
 };

@@ -27,7 +27,9 @@ struct gzb_stream;
  * thread can be started, each block is compressed by the thread that fills
  * it, before the next one is read: one thread, one order of system calls.
  * Any number of threads may feed streams of one engine at once; a stream
- * is fed by one thread at a time. The engine holds at most n + 2 blocks.
+ * is fed by one thread at a time, and a thread feeds one unfinished stream
+ * at a time: a stream keeps the block it fills until it is finished or
+ * freed, and the engine holds n + 2 blocks.
  */
 struct gzb		*gzb_new(int);
 void			 gzb_free(struct gzb *);
