@@ -13,7 +13,7 @@
 # copied and synced before the clock starts. Prints median wall and CPU
 # seconds, peak RSS, the .gz bytes each tool wrote against gzip -6's, the
 # logrotate/evmaint ratio of every pair, and the limits: input bytes / (cores
-# x single-core zlib level-6, or libdeflate level-6 in 1 MiB blocks,
+# x single-core zlib level-6, or libdeflate level-6 in 2 MiB blocks,
 # throughput on the same content, same run). --scale, --many-counts and
 # --settle are for quick trial runs (see bench/README.md).
 # Needs root (the trees are root:root 0640, as in production).
@@ -433,7 +433,7 @@ zlib_yardstick() { # zlib_yardstick WORKLOAD
 		xargs -0 -r "$WORK/zlib6" | awk '{ b += $1; s += $2 } END { printf "%.0f %.3f\n", b, s }'
 }
 
-# Single-core libdeflate-6 CPU seconds, in independent 1 MiB gzip members,
+# Single-core libdeflate-6 CPU seconds, in independent 2 MiB gzip members,
 # and the bytes those members come to, over the workload's logs.
 deflate_yardstick() { # deflate_yardstick WORKLOAD
 	find "$WORK/master-$1/root" -name '*.log' -size +0 -print0 |
@@ -520,12 +520,12 @@ report() { # report WORKLOAD TOOLS...
 				"$(awk -v b="$input" -v s="$zs" 'BEGIN { print b / s / 1e6 }')" "$input" "$CORES" "$limit" \
 				"${LIMIT[$wl]}"
 			echo
-			printf 'libdeflate level 6 in independent 1 MiB gzip members (bench/deflate6.c), one core, this content, median of the rounds: %.1f MB/s; libdeflate limit = %s B / (%d cores x that) = **%.3f s**; evmaint median wall / libdeflate limit = **%.2f**\n' \
+			printf 'libdeflate level 6 in independent 2 MiB gzip members (bench/deflate6.c), one core, this content, median of the rounds: %.1f MB/s; libdeflate limit = %s B / (%d cores x that) = **%.3f s**; evmaint median wall / libdeflate limit = **%.2f**\n' \
 				"$(awk -v b="$input" -v s="$ds" 'BEGIN { print b / s / 1e6 }')" "$input" "$CORES" "$dlimit" \
 				"${DLIMIT[$wl]}"
 			echo
 			# shellcheck disable=SC2016 # the backquotes are Markdown
-			printf 'output: `gzip -6 -c LOG | wc -c` over the live logs, summed: **%s B**; libdeflate level 6 in 1 MiB members: %s B (%s of gzip -6); evmaint wrote %s B (%s of gzip -6)\n' \
+			printf 'output: `gzip -6 -c LOG | wc -c` over the live logs, summed: **%s B**; libdeflate level 6 in 2 MiB members: %s B (%s of gzip -6); evmaint wrote %s B (%s of gzip -6)\n' \
 				"$g6" "$dout" "$(awk -v a="$dout" -v b="$g6" 'BEGIN { printf "%.4f", a / b }')" \
 				"$eo" "$(awk -v a="$eo" -v b="$g6" 'BEGIN { printf "%.4f", a / b }')"
 		} >>"$TABLE"
