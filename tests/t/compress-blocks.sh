@@ -1,0 +1,216 @@
+#!/bin/bash
+# The block engine (issue 16) as a user meets it: every generation is a
+# standard .gz (gzip -t, zcat) holding exactly the log's bytes, cut as the
+# build says - with libdeflate one gzip member per 2 MiB block, the first
+# carrying the name and mtime; with zlib alone one member - at the block
+# boundaries too (0, 2 MiB - 1, 2 MiB, 2 MiB + 1 bytes); a writer appending
+# meanwhile loses nothing; and a run killed while blocks are in flight on
+# two threads (at random instants, and before each read, write, fsync and
+# rename of the pipeline) is finished by the rerun with every line once.
+. "$(dirname "$0")/common.sh"
+. "$(dirname "$0")/crash-lib.sh"
+need gzip zcat python3 strace tar ldd
+need_root
+
+BLOCK=$((2 * 1024 * 1024))
+LSAN_OFF="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
+
+# Which engine the binary was built with: libdeflate is linked when it is.
+libs=$(ldd "$EVMAINT") || fail "ldd cannot read $EVMAINT"
+if grep -q 'libdeflate\.so' <<<"$libs"; then
+	ENGINE=libdeflate
+else
+	ENGINE=zlib
+fi
+
+# gz_members FILE: "MEMBERS FLG_FIRST NAME_FIRST MTIME_FIRST FLG_REST" -
+# the number of gzip members, the first's header flags, name and mtime,
+# and the OR of every later member's flags (0: no name, no extra).
+gz_members() {
+	python3 - "$1" <<'PY'
+import struct, sys, zlib
+b = open(sys.argv[1], "rb").read()
+pos, n, rest, first = 0, 0, 0, None
+while pos < len(b):
+    if b[pos:pos + 3] != b"\x1f\x8b\x08":
+        sys.exit("%s: offset %d is not a gzip member" % (sys.argv[1], pos))
+    flg, mtime = b[pos + 3], struct.unpack("<I", b[pos + 4:pos + 8])[0]
+    if first is None:
+        name = ""
+        if flg & 8:
+            p = pos + 10
+            name = b[p:b.index(b"\0", p)].decode("latin-1")
+        first = (flg, name, mtime)
+    else:
+        rest |= flg
+    d = zlib.decompressobj(31)
+    d.decompress(b[pos:])
+    if not d.eof:
+        sys.exit("%s: member %d is truncated" % (sys.argv[1], n + 1))
+    pos = len(b) - len(d.unused_data)
+    n += 1
+print(n, first[0], first[1] or "-", first[2], rest)
+PY
+}
+
+# make_log FILE BYTES TAG: exactly BYTES bytes of numbered lines.
+make_log() {
+	python3 - "$1" "$2" "$3" <<'PY'
+import sys
+path, size, tag = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+out, i, n = [], 0, 0
+while n < size:
+    line = "%s line %08d step=%d status=ok\n" % (tag, i, i * 7919 % 1000)
+    out.append(line)
+    n += len(line)
+    i += 1
+data = "".join(out).encode()[:size]
+open(path, "ab").write(data)
+PY
+}
+
+# ---- 1. sizes at the block boundaries, the format per build
+t_setup "rotate = 3" "notifempty = no"
+evm_run 0 -q init
+declare -A SIZE=(
+	[deploy/deploy.log]=$((BLOCK + 1))
+	[backup/backup.log]=$BLOCK
+	[config_update/config_update.log]=$((BLOCK - 1))
+	[error.log]=0
+)
+mkdir "$T/orig"
+for rel in "${!SIZE[@]}"; do
+	make_log "$ROOT/$rel" "${SIZE[$rel]}" "${rel%%/*}"
+	assert_eq "$(stat -c %s "$ROOT/$rel")" "${SIZE[$rel]}" "size of $rel"
+	cp "$ROOT/$rel" "$T/orig/${rel//\//_}"
+done
+touch -d "2026-11-02 23:59:30" "$ROOT/deploy/deploy.log"
+at "2026-11-03 02:00:00" evm_run 0 -q rotate
+for rel in "${!SIZE[@]}"; do
+	gz=$ROOT/$rel.1.gz
+	assert_file "$gz"
+	gzip -t "$gz" || fail "gzip -t rejects $gz (${SIZE[$rel]} bytes in)"
+	zcat "$gz" | cmp -s - "$T/orig/${rel//\//_}" ||
+		fail "zcat $gz differs from the ${SIZE[$rel]} bytes rotated"
+	read -r n flg name _mtime rest < <(gz_members "$gz")
+	want=1
+	if [ "$ENGINE" = libdeflate ] && [ "${SIZE[$rel]}" -gt "$BLOCK" ]; then
+		want=$(((SIZE[$rel] + BLOCK - 1) / BLOCK))
+	fi
+	assert_eq "$n" "$want" "$ENGINE build: members of $gz (${SIZE[$rel]} bytes)"
+	assert_eq "$((flg & 8))" 8 "the first member of $gz carries a name"
+	assert_eq "$name" "${rel##*/}.1" "the name in $gz (as gzip names it)"
+	assert_eq "$rest" 0 "later members of $gz carry no name or extra field"
+done
+read -r _ _ _ mtime _ < <(gz_members "$ROOT/deploy/deploy.log.1.gz")
+assert_eq "$mtime" "$(date -d '2026-11-02 23:59:30' +%s)" "the mtime in deploy.log.1.gz"
+ok "$ENGINE build: 0, 2 MiB - 1, 2 MiB and 2 MiB + 1 bytes: gzip -t, zcat exact, members as the build cuts them"
+
+# ---- 2. a big log on two threads, a writer appending throughout
+t_setup "rotate = 3"
+evm_run 0 -q init
+make_log "$ROOT/deploy/deploy.log" $((9 * BLOCK + 12345)) deploy
+echo " (cut here)" >>"$ROOT/deploy/deploy.log"	# the writer's lines start a line
+cp "$ROOT/deploy/deploy.log" "$T/big.orig"
+# The writer appends numbered lines one ">>" at a time until told to stop.
+rm -f "$T/stop"
+# shellcheck disable=SC2016 # expanded by the inner bash
+t_bg bash -c 'i=0; while [ ! -e "$1/stop" ]; do i=$((i + 1)); echo "writer $i" >>"$2"; done; echo "$i" >"$1/written"' \
+	writer "$T" "$ROOT/deploy/deploy.log"
+writer=$BG_PID
+wait_until 10 grep -q 'writer 20$' "$ROOT/deploy/deploy.log" || fail "the writer did not start"
+EVMAINT_JOBS=2 at "2026-11-03 02:00:00" evm_run 0 -q rotate
+sleep 0.2
+touch "$T/stop"
+wait "$writer"
+nw=$(cat "$T/written")
+gzip -t "$ROOT/deploy/deploy.log.1.gz" || fail "gzip -t rejects the big generation"
+read -r n _ < <(gz_members "$ROOT/deploy/deploy.log.1.gz")
+if [ "$ENGINE" = libdeflate ]; then
+	assert_ge "$n" 10 "members of a generation of more than 9 blocks"
+else
+	assert_eq "$n" 1 "members of the big generation (zlib build)"
+fi
+{ zcat "$ROOT/deploy/deploy.log.1.gz"; cat "$ROOT/deploy/deploy.log"; } >"$T/all"
+grep -v '^writer ' "$T/all" | cmp -s - "$T/big.orig" ||
+	fail "the big log's own lines are not all there once, in order"
+grep '^writer ' "$T/all" | LC_ALL=C sort >"$T/w.got"
+seq -f 'writer %g' 1 "$nw" | LC_ALL=C sort >"$T/w.want"
+assert_same "$T/w.got" "$T/w.want" "the writer's $nw lines, each once"
+ok "9 blocks + 12345 bytes on two threads with a writer appending: $n member(s), $nw written lines each once"
+
+# ---- 3. killed while blocks are in flight, then rerun
+t_setup "rotate = 2"
+evm_run 0 -q init
+for d in 1 2; do
+	seq -f "deploy d$d %g" 1 50000 >>"$ROOT/deploy/deploy.log"
+	echo "error d$d" >>"$ROOT/error.log"
+	at "2026-11-0$d 02:00:00" evm_run 0 -q rotate
+done
+# 12 blocks of deploy, 3 of backup: both logs' blocks share the pool.
+seq -f "deploy d3 %09g step ok" 1 1100000 >>"$ROOT/deploy/deploy.log"
+seq -f "backup d3 %09g step ok" 1 250000 >>"$ROOT/backup/backup.log"
+echo "error d3" >>"$ROOT/error.log"
+mkdir "$T/init"
+cp -a "$T/srv" "$T/var" "$T/init/"
+expected_lines() {
+	local d
+	for d in 1 2; do
+		seq -f "deploy d$d %g" 1 50000
+		echo "error d$d"
+	done
+	seq -f "deploy d3 %09g step ok" 1 1100000
+	seq -f "backup d3 %09g step ok" 1 250000
+	echo "error d3"
+}
+export EVMAINT_JOBS=2
+t0=$(now_s)
+at "$CRASH_NOW" evm_run 0 -q rotate
+dur=$(elapsed "$t0")
+crash_listing >"$T/ref"
+assert_grep '^archive event-20261103T020000.tar ' "$T/ref" "the reference run archived"
+crash_lines | LC_ALL=C sort >"$T/lines.got"
+expected_lines | LC_ALL=C sort >"$T/lines.want"
+assert_same "$T/lines.got" "$T/lines.want" "reference run: every line once"
+ok "reference run on two threads (${dur}s)"
+
+killed=0
+for i in $(seq 1 12); do
+	# Evenly over the run, so that both the reading and compressing first
+	# half and the archiving end are hit, whatever the machine's speed.
+	delay=$(awk -v d="$dur" -v i="$i" 'BEGIN { printf "%.3f", d * (i - 0.5) / 12 }')
+	if crash_kill_after "$CRASH_NOW" "$delay"; then
+		killed=$((killed + 1))
+	fi
+done
+assert_ge "$killed" 6 "kills that landed mid-run"
+ok "12 kills at instants spread over the run on two threads ($killed landed mid-run), each rerun converged"
+
+# Before the Nth call of the pipeline's reads, writes, fsyncs and renames:
+# strace counts per thread, and the threads race, so which block is in
+# flight differs from run to run; every rerun must still converge.
+points=0
+for sc in read write fsync renameat2; do
+	case $sc in
+	read | write) steps="1 3 8 21" ;;
+	*) steps="1 2" ;;
+	esac
+	for n in $steps; do
+		crash_restore
+		rc=0
+		# (the braces keep bash's "Killed" notice out of the log)
+		{ ASAN_OPTIONS=$LSAN_OFF EVMAINT_NOW="$CRASH_NOW" strace -f -o /dev/null \
+			-e inject="$sc":signal=SIGKILL:when="$n" \
+			"$EVMAINT" -c "$T/evmaint.conf" -q rotate >/dev/null </dev/null; } 2>/dev/null || rc=$?
+		[ "$rc" = 137 ] || [ "$rc" = 0 ] || fail "$sc#$n: exit $rc"
+		at "$CRASH_NOW" evm_run 0 -q rotate
+		crash_listing >"$T/got"
+		assert_same "$T/got" "$T/ref" "killed before $sc call $n (two threads), then rerun"
+		[ "$rc" = 137 ] && points=$((points + 1))
+	done
+done
+assert_ge "$points" 8 "kill points reached"
+crash_lines | LC_ALL=C sort >"$T/lines.got"
+assert_same "$T/lines.got" "$T/lines.want" "after the last kill and rerun: every line once"
+ok "$points kills before a read, write, fsync or rename on two threads, each rerun converged"
+exit 0
