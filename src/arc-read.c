@@ -20,6 +20,7 @@
 #include <archive_entry.h>
 
 #include "arc.h"
+#include "arc-dl.h"
 #include "arc-int.h"
 #include "esc.h"
 #include "fsx.h"
@@ -261,10 +262,15 @@ arc_scan_run(struct arc_scan *s, uint8_t *hash)
 	struct archive		*a;
 	struct archive_entry	*e;
 	size_t			 idx = 0;
-	char			*xname;
+	char			*xname, *why;
 	locale_t		 loc;
 	int			 rc;
 
+	if (arc_dl_load(&why) == -1) {
+		arc_problem(s, "%s", why);
+		free(why);
+		goto drain;	/* the hash is still the whole file's */
+	}
 	loc = arc_locale_enter();
 	a = archive_read_new();
 	archive_read_support_format_tar(a);
@@ -296,6 +302,7 @@ arc_scan_run(struct arc_scan *s, uint8_t *hash)
 out:
 	archive_read_free(a);
 	arc_locale_leave(loc);
+drain:
 	arc_scan_drain(s);
 	if (hash != NULL)
 		hash_final(&s->raw, hash);
@@ -517,6 +524,10 @@ arc_reader_open(int fd, bool gz)
 	r->want = ARC_READER_HDR;
 	if (gz)
 		r->gz = gz_reader_new(fd);
+	if (arc_dl_load(&r->err) == -1) {
+		r->failed = true;	/* r->a stays NULL */
+		return r;
+	}
 	loc = arc_locale_enter();
 	r->a = archive_read_new();
 	archive_read_support_format_tar(r->a);
@@ -585,7 +596,8 @@ arc_reader_close(struct arc_reader *r)
 {
 	if (r == NULL)
 		return;
-	archive_read_free(r->a);
+	if (r->a != NULL)
+		archive_read_free(r->a);
 	gz_reader_free(r->gz);
 	fsx_close(r->fd);
 	free(r->buf);

@@ -23,6 +23,7 @@
 #include <archive_entry.h>
 
 #include "arc.h"
+#include "arc-dl.h"
 #include "arc-int.h"
 #include "esc.h"
 #include "fsx.h"
@@ -870,6 +871,9 @@ arc_write(int dirfd, struct arc_member *m, size_t n,
 	if (n == 0)
 		return 0;
 	arc_wr_init(&w, dirfd, m, n, o, rep);
+	/* Step 0: libarchive, loaded now if this is the first archive. */
+	if (arc_dl_load(&w.fatal) == -1)
+		goto fail;
 
 	/* Step 1: a free name and its temporary. */
 	fd = arc_create_tmp(&w, &seq, &name, &tmp);

@@ -364,9 +364,15 @@ lock_acquire(const char *state_file, double wait, const struct lock_mk *lmk,
 		nanosleep(&poll, NULL);
 	}
 	if (lmk != NULL) {
+		/*
+		 * Written over the last holder's pid, then cut to length:
+		 * truncating to 0 first freed the file's block and
+		 * allocated it again, about 0.5 ms of every run on ext4.
+		 * A reader (strtol of the start) never sees it empty now.
+		 */
 		n = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
-		if (ftruncate(fd, 0) == 0)
-			(void)!pwrite(fd, pid, (size_t)n, 0);
+		if (pwrite(fd, pid, (size_t)n, 0) == n)
+			(void)!ftruncate(fd, n);
 	}
 	*fdp = fd;
 	return 0;

@@ -1,0 +1,107 @@
+#!/bin/bash
+# shellcheck source-path=SCRIPTDIR
+# libarchive is loaded on first use (src/arc-dl.c): a rotate with nothing
+# due and a status never map it; a rotate that archives and evmaint
+# archive do, and work. A libarchive.so.13 without libarchive's functions
+# (an empty shared object first on LD_LIBRARY_PATH) makes them fail with
+# a message naming the library and the symbol, exit 1, and lose nothing:
+# the next run with the real one archives everything. Skipped when
+# configured --disable-dlopen (libarchive linked).
+. "$(dirname "$0")/common.sh"
+. "$(dirname "$0")/adv-lib.sh"
+
+need_root # the tree is root:root
+need_tzdata
+need ldd tar gzip
+
+if ldd "$EVMAINT" | grep -q 'libarchive\.so'; then
+	skip "configured --disable-dlopen: libarchive is linked"
+fi
+
+# loads RUN...: RUN with the dynamic loader's library trace in $T/ld (a
+# file, so stderr stays evmaint's).
+loads() {
+	rm -f "$T"/ld.*
+	LD_DEBUG=libs LD_DEBUG_OUTPUT=$T/ld "$@"
+	cat "$T"/ld.* >"$T/ld" 2>/dev/null || : >"$T/ld"
+	[ -s "$T/ld" ] || fail "LD_DEBUG=libs wrote no trace (a static or secure binary?)"
+}
+assert_loaded() {
+	assert_grep 'libarchive\.so\.13' "$T/ld" "$1: libarchive was not loaded"
+}
+assert_not_loaded() {
+	assert_no_grep 'libarchive\.so' "$T/ld" "$1: libarchive was loaded"
+}
+
+# night N [STATUS]: 10 lines in deploy.log, rotate at 02:00 of day N.
+N_LINES=0
+night() {
+	put_lines "$ROOT/deploy/deploy.log" deploy $((N_LINES + 1)) $((N_LINES + 10))
+	N_LINES=$((N_LINES + 10))
+	at "2026-11-0$1 02:00:00" loads evm_run "${2:-0}" rotate
+}
+
+# --- 1. nothing due: rotate and status do not load libarchive
+t_setup "rotate = 1"
+at "2026-11-01 01:00:00" evm_run 0 init
+night 1
+at "2026-11-01 03:00:00" loads evm_run 0 rotate
+assert_not_loaded "a rotate with nothing due"
+at "2026-11-01 03:00:00" loads evm_run 0 status
+assert_not_loaded "status"
+ok "a rotate with nothing due and status do not load libarchive"
+
+# --- 2. a rotate that archives, and evmaint archive, load it and work
+night 2
+assert_loaded "a rotate that archives"
+[ -n "$(archives_in "$ARCH")" ] || fail "night 2 archived nothing"
+at "2026-11-02 10:00:00" loads evm_run 0 archive
+assert_loaded "evmaint archive"
+check_arch() {
+	local a
+	while IFS= read -r a; do
+		(cd "$ARCH" && sha256sum -c --quiet "$a.sha256") >"$T/sum.out" 2>&1 ||
+			fail "sha256sum -c rejects $a: $(cat "$T/sum.out")"
+		tar -tf "$ARCH/$a" >/dev/null || fail "tar cannot list $a"
+	done < <(archives_in "$ARCH")
+}
+check_arch
+# a snapshot holds copies of the tree: out of the line counts below
+rm -f "$ARCH"/event-*.tar.gz "$ARCH"/event-*.tar.gz.sha256
+collect_lines "$T/lines" "$ROOT" "$ARCH"
+assert_lines_once "$T/lines" deploy "$N_LINES"
+ok "a rotate that archives and evmaint archive load libarchive; their archives check out"
+
+# --- 3. a libarchive.so.13 that is not libarchive: a clear error, exit 1,
+#        nothing lost; the next run archives what was left
+if command -v cc >/dev/null 2>&1 &&
+	mkdir "$T/fake" &&
+	echo 'int evm_not_libarchive;' |
+	cc -shared -fPIC -x c -o "$T/fake/libarchive.so.13" - 2>"$T/cc.err"; then
+	snap arch -t "$ARCH"
+	LD_LIBRARY_PATH=$T/fake at "2026-11-02 11:00:00" evm_run 1 archive
+	assert_grep 'libarchive\.so\.13.*archive_[a-z_]+' "$T/err" \
+		"archive: the message does not name libarchive and the symbol"
+	assert_unchanged arch -t "$ARCH"
+	assert_no_tmp "$ARCH"
+	assert_errlog 'libarchive'
+	sed -n 1p "$T/err"
+	ok "archive with a libarchive.so.13 lacking its functions: exit 1 naming library and symbol, archive_dir untouched"
+
+	put_lines "$ROOT/deploy/deploy.log" deploy $((N_LINES + 1)) $((N_LINES + 10))
+	N_LINES=$((N_LINES + 10))
+	LD_LIBRARY_PATH=$T/fake at "2026-11-03 02:00:00" evm_run 1 rotate
+	assert_grep 'libarchive\.so\.13.*archive_[a-z_]+' "$T/err" \
+		"rotate: the message does not name libarchive and the symbol"
+	assert_unchanged arch -t "$ARCH"
+	collect_lines "$T/lines" "$ROOT" "$ARCH"
+	assert_lines_once "$T/lines" deploy "$N_LINES"
+	at "2026-11-03 02:10:00" evm_run 0 rotate
+	check_arch
+	collect_lines "$T/lines" "$ROOT" "$ARCH"
+	assert_lines_once "$T/lines" deploy "$N_LINES"
+	ok "rotate with it: exit 1 naming library and symbol, no line lost; the next run archives the backlog"
+else
+	echo "note: no C compiler to build a fake libarchive.so.13: its case is left out"
+fi
+exit 0
