@@ -727,7 +727,7 @@ rot_simulate(struct rot_plan *p)
 	memset(g, 0, sizeof *g);
 	g->name = xstrdup(p->slot);
 	(void)gen_parse(g->name, &g->gn);
-	g->st = l->st;
+	gen_stat_set(&g->st, &l->st);
 	l->st.st_size = 0;
 	scan_gens_sort(l);
 }
