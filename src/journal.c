@@ -42,7 +42,7 @@ journal_free(struct journal *j)
 	for (i = 0; i < j->nlogs; i++) {
 		struct jr_log *l = &j->logs[i];
 
-		for (k = 0; k < l->nsteps; k++) {
+		for (k = 0; k < l->nsteps && !l->packed; k++) {
 			free(l->steps[k].a);
 			free(l->steps[k].b);
 		}
@@ -90,8 +90,21 @@ void
 journal_add_step(struct jr_log *l, enum jr_kind kind, const char *a,
     const char *b, dev_t dev, ino_t ino)
 {
-	struct jr_step *s;
+	struct jr_step	*s, *packed;
+	size_t		 k;
 
+	if (l->packed) {
+		/* the block's spare room is names: the steps move out */
+		packed = l->steps;
+		l->steps = xreallocarray(NULL, l->nsteps, sizeof *l->steps);
+		for (k = 0; k < l->nsteps; k++) {
+			l->steps[k] = packed[k];
+			l->steps[k].a = xstrdup(packed[k].a);
+			l->steps[k].b = xstrdup(packed[k].b);
+		}
+		free(packed);
+		l->packed = false;
+	}
 	l->steps = xgrowarray(l->steps, l->nsteps + 1, sizeof *l->steps);
 	s = &l->steps[l->nsteps++];
 	s->kind = kind;
@@ -99,6 +112,38 @@ journal_add_step(struct jr_log *l, enum jr_kind kind, const char *a,
 	s->b = xstrdup(b);
 	s->dev = dev;
 	s->ino = ino;
+}
+
+/*
+ * One block for a log's steps and their names, once planned: the steps
+ * of 10,000 logs were 180,000 small strings and arrays at twice their
+ * length. The names are the same bytes; journal_add_step unpacks.
+ */
+void
+journal_pack(struct jr_log *l)
+{
+	struct jr_step	*steps;
+	char		*p;
+	size_t		 k, len = l->nsteps * sizeof *l->steps;
+
+	if (l->packed || l->nsteps == 0)
+		return;
+	for (k = 0; k < l->nsteps; k++)
+		len += strlen(l->steps[k].a) + strlen(l->steps[k].b) + 2;
+	steps = xmalloc(len);
+	p = (char *)(steps + l->nsteps);
+	for (k = 0; k < l->nsteps; k++) {
+		steps[k] = l->steps[k];
+		steps[k].a = p;
+		p = stpcpy(p, l->steps[k].a) + 1;
+		steps[k].b = p;
+		p = stpcpy(p, l->steps[k].b) + 1;
+		free(l->steps[k].a);
+		free(l->steps[k].b);
+	}
+	free(l->steps);
+	l->steps = steps;
+	l->packed = true;
 }
 
 void

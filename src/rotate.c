@@ -696,6 +696,7 @@ rot_journal_take(struct rot_run *r, struct rot_plan **plans, size_t n)
 
 	r->jr.logs = xreallocarray(r->jr.logs, base + n, sizeof *r->jr.logs);
 	for (i = 0; i < n; i++) {
+		journal_pack(plans[i]->jl);
 		r->jr.logs[base + i] = *plans[i]->jl;
 		free(plans[i]->jl);
 	}
