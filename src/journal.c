@@ -33,6 +33,7 @@
 
 #define JOURNAL_MAX_BYTES	(256 * 1024 * 1024)
 #define JOURNAL_MAX_TOK		8
+#define JOURNAL_CHUNK		(64 * 1024)
 
 void
 journal_free(struct journal *j)
@@ -175,8 +176,27 @@ journal_tok(struct sbuf *b, const char *s)
 		esc_pct(b, s);
 }
 
-void
-journal_format(const struct journal *j, struct sbuf *b)
+/*
+ * With fd >= 0, what is formatted goes out to fd every JOURNAL_CHUNK
+ * bytes: the journal of 10,000 logs is megabytes of text, not to be held
+ * whole beside the structures it describes. -1 (errno set) on a write
+ * error, after which the rest is not written.
+ */
+static int
+journal_flush(struct sbuf *b, int fd, bool all)
+{
+	int rc;
+
+	if (fd < 0 || b->len == 0 || (!all && b->len < JOURNAL_CHUNK))
+		return 0;
+	rc = fsx_write_all(fd, b->s, b->len);
+	b->len = 0;
+	b->s[0] = '\0';
+	return rc;
+}
+
+static int
+journal_format_out(const struct journal *j, struct sbuf *b, int fd)
 {
 	size_t i, k;
 
@@ -200,6 +220,8 @@ journal_format(const struct journal *j, struct sbuf *b)
 			sbuf_addf(b, " %ju %ju\n", (uintmax_t)l->steps[k].dev,
 			    (uintmax_t)l->steps[k].ino);
 		}
+		if (journal_flush(b, fd, false) == -1)
+			return -1;
 	}
 	if (j->archive != NULL) {
 		sbuf_adds(b, "archive");
@@ -217,9 +239,18 @@ journal_format(const struct journal *j, struct sbuf *b)
 			    (uintmax_t)j->members[i].dev,
 			    (uintmax_t)j->members[i].ino,
 			    (uintmax_t)j->members[i].size, hex);
+			if (journal_flush(b, fd, false) == -1)
+				return -1;
 		}
 	}
 	sbuf_adds(b, "end\n");
+	return journal_flush(b, fd, true);
+}
+
+void
+journal_format(const struct journal *j, struct sbuf *b)
+{
+	(void)journal_format_out(j, b, -1);
 }
 
 static char *
@@ -394,15 +425,17 @@ int
 journal_save(int dirfd, const char *name, const struct journal *j,
     mode_t mode, gid_t gid)
 {
-	struct sbuf	b;
-	int		rc;
+	struct sbuf	 b;
+	char		*tmp;
+	int		 fd, rc;
 
+	if ((fd = fsx_create_tmp(dirfd, name, mode, geteuid(), gid, &tmp)) ==
+	    -1)
+		return -1;
 	sbuf_init(&b);
-	journal_format(j, &b);
-	rc = fsx_publish_file(dirfd, name, b.s, b.len, mode, geteuid(), gid,
-	    true);
+	rc = journal_format_out(j, &b, fd);
 	sbuf_free(&b);
-	return rc;
+	return fsx_publish_done(dirfd, name, fd, tmp, rc, true);
 }
 
 /* Removes the journal durably; its absence means "nothing to finish". */
