@@ -364,6 +364,9 @@ cz_collect(struct rot_run *r, size_t *np)
 	}
 	if (n > 1)
 		qsort(jobs, n, sizeof *jobs, cz_size_cmp);
+	/* no spare room: 10,000 jobs grow the array to 16,384 */
+	if (n > 0)
+		jobs = xreallocarray(jobs, n, sizeof *jobs);
 	for (i = 0; i < n; i++) {
 		jobs[i].keep_fd = n <= RUN_FSYNC_MAX;
 		jobs[i].in = 0;

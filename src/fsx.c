@@ -490,11 +490,26 @@ fsx_publish_file(int dirfd, const char *name, const void *data, size_t len,
     mode_t mode, uid_t uid, gid_t gid, bool replace)
 {
 	char	*tmp;
-	int	 fd, rc, saved;
+	int	 fd;
 
 	if ((fd = fsx_create_tmp(dirfd, name, mode, uid, gid, &tmp)) == -1)
 		return -1;
-	rc = fsx_write_all(fd, data, len);
+	return fsx_publish_done(dirfd, name, fd, tmp,
+	    fsx_write_all(fd, data, len), replace);
+}
+
+/*
+ * The rest of fsx_publish_file for a caller that wrote the temporary file
+ * (from fsx_create_tmp) itself, rc -1 if that failed (errno told): fsync,
+ * close, rename into place, fsync of the directory; or the temporary file
+ * removed. Frees tmp; -1 with the first error in errno.
+ */
+int
+fsx_publish_done(int dirfd, const char *name, int fd, char *tmp, int rc,
+    bool replace)
+{
+	int	 saved;
+
 	if (rc == 0)
 		rc = fsx_fsync(fd);
 	saved = errno;		/* the first error is the one to tell */

@@ -51,5 +51,6 @@ int		 fsx_create_tmp(int, const char *, mode_t, uid_t, gid_t,
 		    char **);
 int		 fsx_publish_file(int, const char *, const void *, size_t,
 		    mode_t, uid_t, gid_t, bool);
+int		 fsx_publish_done(int, const char *, int, char *, int, bool);
 
 #endif

@@ -33,6 +33,7 @@
 
 #define JOURNAL_MAX_BYTES	(256 * 1024 * 1024)
 #define JOURNAL_MAX_TOK		8
+#define JOURNAL_CHUNK		(64 * 1024)
 
 void
 journal_free(struct journal *j)
@@ -42,7 +43,7 @@ journal_free(struct journal *j)
 	for (i = 0; i < j->nlogs; i++) {
 		struct jr_log *l = &j->logs[i];
 
-		for (k = 0; k < l->nsteps; k++) {
+		for (k = 0; k < l->nsteps && !l->packed; k++) {
 			free(l->steps[k].a);
 			free(l->steps[k].b);
 		}
@@ -90,8 +91,21 @@ void
 journal_add_step(struct jr_log *l, enum jr_kind kind, const char *a,
     const char *b, dev_t dev, ino_t ino)
 {
-	struct jr_step *s;
+	struct jr_step	*s, *packed;
+	size_t		 k;
 
+	if (l->packed) {
+		/* the block's spare room is names: the steps move out */
+		packed = l->steps;
+		l->steps = xreallocarray(NULL, l->nsteps, sizeof *l->steps);
+		for (k = 0; k < l->nsteps; k++) {
+			l->steps[k] = packed[k];
+			l->steps[k].a = xstrdup(packed[k].a);
+			l->steps[k].b = xstrdup(packed[k].b);
+		}
+		free(packed);
+		l->packed = false;
+	}
 	l->steps = xgrowarray(l->steps, l->nsteps + 1, sizeof *l->steps);
 	s = &l->steps[l->nsteps++];
 	s->kind = kind;
@@ -99,6 +113,38 @@ journal_add_step(struct jr_log *l, enum jr_kind kind, const char *a,
 	s->b = xstrdup(b);
 	s->dev = dev;
 	s->ino = ino;
+}
+
+/*
+ * One block for a log's steps and their names, once planned: the steps
+ * of 10,000 logs were 180,000 small strings and arrays at twice their
+ * length. The names are the same bytes; journal_add_step unpacks.
+ */
+void
+journal_pack(struct jr_log *l)
+{
+	struct jr_step	*steps;
+	char		*p;
+	size_t		 k, len = l->nsteps * sizeof *l->steps;
+
+	if (l->packed || l->nsteps == 0)
+		return;
+	for (k = 0; k < l->nsteps; k++)
+		len += strlen(l->steps[k].a) + strlen(l->steps[k].b) + 2;
+	steps = xmalloc(len);
+	p = (char *)(steps + l->nsteps);
+	for (k = 0; k < l->nsteps; k++) {
+		steps[k] = l->steps[k];
+		steps[k].a = p;
+		p = stpcpy(p, l->steps[k].a) + 1;
+		steps[k].b = p;
+		p = stpcpy(p, l->steps[k].b) + 1;
+		free(l->steps[k].a);
+		free(l->steps[k].b);
+	}
+	free(l->steps);
+	l->steps = steps;
+	l->packed = true;
 }
 
 void
@@ -130,8 +176,27 @@ journal_tok(struct sbuf *b, const char *s)
 		esc_pct(b, s);
 }
 
-void
-journal_format(const struct journal *j, struct sbuf *b)
+/*
+ * With fd >= 0, what is formatted goes out to fd every JOURNAL_CHUNK
+ * bytes: the journal of 10,000 logs is megabytes of text, not to be held
+ * whole beside the structures it describes. -1 (errno set) on a write
+ * error, after which the rest is not written.
+ */
+static int
+journal_flush(struct sbuf *b, int fd, bool all)
+{
+	int rc;
+
+	if (fd < 0 || b->len == 0 || (!all && b->len < JOURNAL_CHUNK))
+		return 0;
+	rc = fsx_write_all(fd, b->s, b->len);
+	b->len = 0;
+	b->s[0] = '\0';
+	return rc;
+}
+
+static int
+journal_format_out(const struct journal *j, struct sbuf *b, int fd)
 {
 	size_t i, k;
 
@@ -155,6 +220,8 @@ journal_format(const struct journal *j, struct sbuf *b)
 			sbuf_addf(b, " %ju %ju\n", (uintmax_t)l->steps[k].dev,
 			    (uintmax_t)l->steps[k].ino);
 		}
+		if (journal_flush(b, fd, false) == -1)
+			return -1;
 	}
 	if (j->archive != NULL) {
 		sbuf_adds(b, "archive");
@@ -172,9 +239,18 @@ journal_format(const struct journal *j, struct sbuf *b)
 			    (uintmax_t)j->members[i].dev,
 			    (uintmax_t)j->members[i].ino,
 			    (uintmax_t)j->members[i].size, hex);
+			if (journal_flush(b, fd, false) == -1)
+				return -1;
 		}
 	}
 	sbuf_adds(b, "end\n");
+	return journal_flush(b, fd, true);
+}
+
+void
+journal_format(const struct journal *j, struct sbuf *b)
+{
+	(void)journal_format_out(j, b, -1);
 }
 
 static char *
@@ -349,15 +425,17 @@ int
 journal_save(int dirfd, const char *name, const struct journal *j,
     mode_t mode, gid_t gid)
 {
-	struct sbuf	b;
-	int		rc;
+	struct sbuf	 b;
+	char		*tmp;
+	int		 fd, rc;
 
+	if ((fd = fsx_create_tmp(dirfd, name, mode, geteuid(), gid, &tmp)) ==
+	    -1)
+		return -1;
 	sbuf_init(&b);
-	journal_format(j, &b);
-	rc = fsx_publish_file(dirfd, name, b.s, b.len, mode, geteuid(), gid,
-	    true);
+	rc = journal_format_out(j, &b, fd);
 	sbuf_free(&b);
-	return rc;
+	return fsx_publish_done(dirfd, name, fd, tmp, rc, true);
 }
 
 /* Removes the journal durably; its absence means "nothing to finish". */

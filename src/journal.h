@@ -35,6 +35,7 @@ struct jr_log {
 	struct state_log	 after;	/* the state record once done */
 	struct jr_step		*steps;
 	size_t			 nsteps;
+	bool			 packed;	/* names inside steps' block */
 };
 
 struct jr_member {
@@ -75,6 +76,7 @@ void		 journal_free(struct journal *);
 struct jr_log	*journal_add_log(struct journal *, const char *);
 void		 journal_add_step(struct jr_log *, enum jr_kind, const char *,
 		    const char *, dev_t, ino_t);
+void		 journal_pack(struct jr_log *);
 void		 journal_add_member(struct journal *, const char *,
 		    const char *, const char *, dev_t, ino_t, uint64_t,
 		    const uint8_t *);

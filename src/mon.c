@@ -37,10 +37,16 @@ static void	mon_item(struct mon *, enum mon_sev, const char *, const char *,
 		    const char *, ...) __attribute__((format(printf, 5, 6)));
 
 bool
+mon_ids_ok(const struct evm_config *cfg, mode_t mode, uid_t uid, gid_t gid,
+    mode_t want)
+{
+	return (mode & 07777) == want && uid == cfg->uid && gid == cfg->gid;
+}
+
+bool
 mon_mode_ok(const struct evm_config *cfg, const struct stat *st, mode_t want)
 {
-	return (st->st_mode & 07777) == want && st->st_uid == cfg->uid &&
-	    st->st_gid == cfg->gid;
+	return mon_ids_ok(cfg, st->st_mode, st->st_uid, st->st_gid, want);
 }
 
 /* "root:root", from the names (the ids when there are none). */
@@ -476,7 +482,8 @@ mon_judge_log(struct mon *m, const struct log *l)
 			mon_item(m, MON_CRITICAL, "refused", rel, "%s",
 			    l->gens[k].refused);
 			free(rel);
-		} else if (!mon_mode_ok(cfg, &l->gens[k].st, cfg->mode))
+		} else if (!mon_ids_ok(cfg, l->gens[k].st.st_mode,
+		    l->gens[k].st.st_uid, l->gens[k].st.st_gid, cfg->mode))
 			drift++;
 	}
 	if (l->refused == NULL && l->exists &&

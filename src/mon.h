@@ -78,6 +78,8 @@ const struct run_rec *mon_last_good(const struct mon *, const char *, bool *);
 const char	*mon_sev_name(enum mon_sev);
 bool		mon_mode_ok(const struct evm_config *, const struct stat *,
 		    mode_t);
+bool		mon_ids_ok(const struct evm_config *, mode_t, uid_t, gid_t,
+		    mode_t);
 uint64_t	mon_gens_bytes(const struct log *);
 char		*mon_owner_str(uid_t, gid_t);
 time_t		mon_next_due(const struct mon *, const struct log *);

@@ -696,6 +696,7 @@ rot_journal_take(struct rot_run *r, struct rot_plan **plans, size_t n)
 
 	r->jr.logs = xreallocarray(r->jr.logs, base + n, sizeof *r->jr.logs);
 	for (i = 0; i < n; i++) {
+		journal_pack(plans[i]->jl);
 		r->jr.logs[base + i] = *plans[i]->jl;
 		free(plans[i]->jl);
 	}
@@ -727,7 +728,7 @@ rot_simulate(struct rot_plan *p)
 	memset(g, 0, sizeof *g);
 	g->name = xstrdup(p->slot);
 	(void)gen_parse(g->name, &g->gn);
-	g->st = l->st;
+	gen_stat_set(&g->st, &l->st);
 	l->st.st_size = 0;
 	scan_gens_sort(l);
 }

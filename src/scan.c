@@ -80,6 +80,18 @@ scan_log_stat(struct log *l)
 }
 
 void
+gen_stat_set(struct gen_stat *g, const struct stat *st)
+{
+	g->st_dev = st->st_dev;
+	g->st_ino = st->st_ino;
+	g->st_size = st->st_size;
+	g->st_mtim = st->st_mtim;
+	g->st_mode = st->st_mode;
+	g->st_uid = st->st_uid;
+	g->st_gid = st->st_gid;
+}
+
+void
 gen_free(struct gen *g)
 {
 	free(g->name);
@@ -122,18 +134,22 @@ scan_gens_sort(struct log *l)
 static void
 scan_gen_add(struct log *l, const char *name, const struct gen_name *gn)
 {
-	struct gen *g;
+	struct gen	*g;
+	struct stat	 st;
 
 	l->gens = xgrowarray(l->gens, l->ngens + 1, sizeof *l->gens);
 	g = &l->gens[l->ngens++];
 	memset(g, 0, sizeof *g);
 	g->name = xstrdup(name);
 	g->gn = *gn;
-	if (fsx_fstatat(l->dir->fd, name, &g->st) == -1)
+	if (fsx_fstatat(l->dir->fd, name, &st) == -1) {
 		xasprintf(&g->refused, "cannot stat: %s", strerror(errno));
-	else if (fsx_refusal(&g->st) != NULL)
+		return;
+	}
+	gen_stat_set(&g->st, &st);
+	if (fsx_refusal(&st) != NULL)
 		xasprintf(&g->refused, "%s where a generation should be: left "
-		    "alone", fsx_refusal(&g->st));
+		    "alone", fsx_refusal(&st));
 }
 
 /* Attaches the generations found in one directory to their logs. */
@@ -295,6 +311,9 @@ scan_tree(struct scan *s, const struct evm_config *cfg, struct report *rep)
 	}
 	if (s->nlogs > found)
 		qsort(s->logs, s->nlogs, sizeof *s->logs, scan_log_cmp);
+	/* no room left spare: 10,000 logs grow the array to 16,384 */
+	if (s->nlogs > 0)
+		s->logs = xreallocarray(s->logs, s->nlogs, sizeof *s->logs);
 	for (i = 0; i < s->nlogs; i++) {
 		l = &s->logs[i];
 		l->opts = conf_logopts(cfg, l->rel);
