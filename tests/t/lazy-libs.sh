@@ -20,6 +20,7 @@ fi
 
 # loads RUN...: RUN with the dynamic loader's library trace in $T/ld (a
 # file, so stderr stays evmaint's).
+# shellcheck disable=SC2317 # called through at's "$@"
 loads() {
 	rm -f "$T"/ld.*
 	LD_DEBUG=libs LD_DEBUG_OUTPUT=$T/ld "$@"
