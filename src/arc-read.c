@@ -368,6 +368,12 @@ arc_check(int dirfd, const char *name, const struct arc_member *expected,
 	int			  fd;
 
 	*err = NULL;
+	/*
+	 * A libarchive that cannot be loaded says nothing of the archive:
+	 * -2, so that no caller takes it for one that fails the check.
+	 */
+	if (arc_dl_load(err) == -1)
+		return -2;
 	if ((fd = fsx_open_read(dirfd, name, &st)) == -1) {
 		xasprintf(err, "cannot open: %s", arc_open_why(errno, &st));
 		return -1;

@@ -500,7 +500,7 @@ out:
  * every source it lists, by name, size and SHA-256 (man evmaint.8,
  * SECURITY: no source is removed for an archive that does not hold it).
  * 1 yes, 0 nothing to remove (never published, or archive_dir away),
- * -1 it does not hold them (*why says how).
+ * -1 it does not hold them (*why says how), -2 it cannot be told now.
  */
 int
 ex_recover_check(struct rot_run *r, const struct journal *j, char **why)

@@ -427,14 +427,16 @@ journal_save(int dirfd, const char *name, const struct journal *j,
 {
 	struct sbuf	 b;
 	char		*tmp;
-	int		 fd, rc;
+	int		 fd, rc, saved;
 
 	if ((fd = fsx_create_tmp(dirfd, name, mode, geteuid(), gid, &tmp)) ==
 	    -1)
 		return -1;
 	sbuf_init(&b);
 	rc = journal_format_out(j, &b, fd);
+	saved = errno;	/* what the failed write said, past free(3) */
 	sbuf_free(&b);
+	errno = saved;
 	return fsx_publish_done(dirfd, name, fd, tmp, rc, true);
 }
 
@@ -792,7 +794,8 @@ journal_set_aside(int dirfd, const char *name, time_t now, char **aside)
  * Whether the archive the journal names, in archive_dir ARCFD (ARCDIR for
  * messages), holds every generation it lists with that size and SHA-256:
  * 1 yes, 0 nothing to remove (it was never published), -1 it does not
- * (*why says how). Rotate asks before a replay removes any source;
+ * (*why says how), -2 it cannot be told now (libarchive cannot be
+ * loaded; *why says why). Rotate asks before a replay removes any source;
  * status --check asks the same question.
  */
 int
@@ -815,11 +818,21 @@ journal_check_archive(const struct journal *j, int arcfd, const char *arcdir,
 		m[i].size = j->members[i].size;
 		memcpy(m[i].sha256, j->members[i].sha256, HASH_LEN);
 	}
-	if (arc_check(arcfd, j->archive, m, j->nmembers, &err) != 0) {
+	switch (arc_check(arcfd, j->archive, m, j->nmembers, &err)) {
+	case 0:
+		break;
+	case -2:
+		xasprintf(why, "cannot check %s/%s (%s)", arcdir, j->archive,
+		    err);
+		free(err);
+		rc = -2;
+		break;
+	default:
 		xasprintf(why, "%s/%s does not hold the generations it lists "
 		    "(%s)", arcdir, j->archive, err);
 		free(err);
 		rc = -1;
+		break;
 	}
 	free(m);
 	return rc;

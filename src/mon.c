@@ -154,9 +154,15 @@ mon_journal(struct mon *m, int dfd, const char *name)
 	struct jr_tree	 jt = { mon_is_log, &m->scan };
 	struct journal	 jr;
 	char		*err = NULL;
+	int		 rc, arc = 0;
 
 	memset(&jr, 0, sizeof jr);
-	if (journal_load(dfd, name, &jr, &err) != 0)
+	if ((rc = journal_load(dfd, name, &jr, &err)) == 0)
+		;	/* removed since: the run it belonged to has finished */
+	else if (rc == -2)
+		xasprintf(&m->journal_bad, "cannot be read (%s)", err ? err :
+		    "unreadable");
+	else if (rc < 0)
 		xasprintf(&m->journal_bad, "unusable (%s)", err ? err :
 		    "unreadable");
 	else if (m->scanned && jr.root != NULL &&
@@ -164,11 +170,17 @@ mon_journal(struct mon *m, int dfd, const char *name)
 		xasprintf(&m->journal_bad, "belongs to the tree %s, not "
 		    "%s", jr.root, m->scan.tree.root);
 	else if (m->scanned && (journal_check(&jr, &jt, &err) == -1 ||
-	    mon_journal_archive(m, &jr, &err) == -1)) {
+	    (arc = mon_journal_archive(m, &jr, &err)) == -1)) {
 		char *e = esc_human_dup(err);
 
 		xasprintf(&m->journal_bad, "is not one rotation wrote (%s): "
 		    "the next rotate sets it aside", e);
+		free(e);
+	} else if (arc == -2) {
+		char *e = esc_human_dup(err);
+
+		xasprintf(&m->journal_bad, "cannot be checked (%s): the next "
+		    "rotate keeps it until it can", e);
 		free(e);
 	}
 	free(err);

@@ -57,7 +57,9 @@ rec_is_log(void *arg, const char *rel, bool *dateext)
 
 /*
  * 0 when the journal may be replayed, with *published saying whether its
- * archive was published whole (its sources may go); -1 and *why if not.
+ * archive was published whole (its sources may go); -1 and *why if not;
+ * -2 and *why when its archive cannot be checked now (the journal is
+ * kept for a run that can).
  */
 static int
 rec_validate(struct rot_run *r, const struct journal *j, int *published,
@@ -68,8 +70,8 @@ rec_validate(struct rot_run *r, const struct journal *j, int *published,
 	*published = 0;
 	if (journal_check(j, &jt, why) == -1)
 		return -1;
-	if ((*published = ex_recover_check(r, j, why)) == -1)
-		return -1;
+	if ((*published = ex_recover_check(r, j, why)) < 0)
+		return *published;
 	return 0;
 }
 
@@ -351,8 +353,15 @@ rec_load(struct rot_run *r, struct journal *j, int *published)
 	 * Nothing is replayed before all of it is known to be rotation's; a
 	 * copy of the tree at its path is replayed by the names it shows.
 	 */
-	if (rec_validate(r, j, published, &err) == -1 ||
-	    (moved && rec_rebase(r, j, &err) == -1)) {
+	if ((rc = rec_validate(r, j, published, &err)) == -2) {
+		report_error(rep, NULL, "%s.journal: %s: nothing rotated this "
+		    "run; the next run tries again", r->ctx->cfg->state_file,
+		    err);
+		free(err);
+		journal_free(j);
+		return -1;
+	}
+	if (rc == -1 || (moved && rec_rebase(r, j, &err) == -1)) {
 		rec_reject(r, err);
 		free(err);
 		journal_free(j);

@@ -12,7 +12,7 @@
 
 need_root # the tree is root:root
 need_tzdata
-need ldd tar gzip
+need ldd tar gzip strace
 
 if ldd "$EVMAINT" | grep -q 'libarchive\.so'; then
 	skip "configured --disable-dlopen: libarchive is linked"
@@ -102,6 +102,60 @@ if command -v cc >/dev/null 2>&1 &&
 	collect_lines "$T/lines" "$ROOT" "$ARCH"
 	assert_lines_once "$T/lines" deploy "$N_LINES"
 	ok "rotate with it: exit 1 naming library and symbol, no line lost; the next run archives the backlog"
+
+	# A run killed once its archive is published, before the sources are
+	# removed: the next run must check that archive before a replay
+	# removes any. Without libarchive it cannot: the journal is kept (not
+	# set aside as a forgery), status says so, and a run with libarchive
+	# finishes the night.
+	fake=$T/fake
+	t_setup "rotate = 1"
+	at "2026-11-01 01:00:00" evm_run 0 -q init
+	N_LINES=0
+	for d in 1 2; do
+		put_lines "$ROOT/deploy/deploy.log" deploy $((N_LINES + 1)) $((N_LINES + 10))
+		N_LINES=$((N_LINES + 10))
+		at "2026-11-0$d 02:00:00" evm_run 0 -q rotate
+	done
+	put_lines "$ROOT/deploy/deploy.log" deploy $((N_LINES + 1)) $((N_LINES + 10))
+	N_LINES=$((N_LINES + 10))
+	mkdir "$T/init"
+	cp -a "$T/srv" "$T/var" "$T/init/"
+	n=0 pending=
+	while [ -z "$pending" ] && [ "$n" -lt 40 ]; do
+		n=$((n + 1))
+		rm -rf "${T:?}/srv" "${T:?}/var"
+		cp -a "$T/init/srv" "$T/init/var" "$T/"
+		rc=0
+		EVMAINT_NOW="2026-11-03 02:00:00" strace -f -o /dev/null \
+			-e inject=unlinkat:signal=SIGKILL:when="$n" \
+			"$EVMAINT" -c "$T/evmaint.conf" -q rotate >/dev/null 2>&1 </dev/null || rc=$?
+		[ "$rc" = 137 ] || fail "a kill before unlinkat call $n did not land (exit $rc)"
+		a=$(sed -n 's/^archive //p' "$STATE.journal" 2>/dev/null || :)
+		[ -n "$a" ] && [ -f "$ARCH/$a" ] && pending=$a
+	done
+	[ -n "$pending" ] || fail "no kill left a journal whose archive was published"
+	LD_LIBRARY_PATH=$fake at "2026-11-03 02:05:00" evm_run 1 rotate
+	assert_grep "cannot check .*$pending.*libarchive\.so\.13" "$T/err" \
+		"rotate: the message does not say the archive cannot be checked"
+	assert_no_grep 'set aside' "$T/err" "a journal set aside for want of libarchive"
+	assert_file "$STATE.journal"
+	[ -z "$(find "$STATE".journal.rejected-* 2>/dev/null)" ] ||
+		fail "a journal was set aside for want of libarchive"
+	LD_LIBRARY_PATH=$fake at "2026-11-03 02:06:00" evm_run 2 status --check
+	assert_grep 'journal.*cannot be checked' "$T/out" \
+		"status --check does not say the journal cannot be checked"
+	# with libarchive, status finds the journal one the next run finishes
+	at "2026-11-03 02:07:00" evm_run 1 status --check
+	assert_no_grep 'journal' "$T/out" "status --check: a journal the next run finishes"
+	at "2026-11-03 02:10:00" evm_run 0 -q rotate
+	assert_no_file "$STATE.journal"
+	[ -z "$(find "$STATE".journal.rejected-* 2>/dev/null)" ] ||
+		fail "a journal was set aside"
+	check_arch
+	collect_lines "$T/lines" "$ROOT" "$ARCH"
+	assert_lines_once "$T/lines" deploy "$N_LINES"
+	ok "a journal whose archive cannot be checked without libarchive: kept, exit 1, status CRITICAL; with libarchive the night is finished, every line once"
 else
 	echo "note: no C compiler to build a fake libarchive.so.13: its case is left out"
 fi
