@@ -504,11 +504,11 @@ arc_precheck_fn(void *arg, size_t k, int worker)
 	if ((fd = fsx_open_read(m->dirfd, m->file, &st)) == -1)
 		return;
 	if (w->pre_buf[worker] == NULL)
-		w->pre_buf[worker] = xmalloc(GZ_BUFSIZE);
+		w->pre_buf[worker] = xmalloc(GZ_READ_WHOLE);
 	hash_init(&raw);
 	r = gz_reader_new(fd);
 	gz_reader_hash_raw(r, &raw);
-	while ((n = gz_reader_read(r, w->pre_buf[worker], GZ_BUFSIZE)) > 0)
+	while ((n = gz_reader_read(r, w->pre_buf[worker], GZ_READ_WHOLE)) > 0)
 		if (atomic_load(&w->pre_stop))
 			break;
 	if (n == 0) {

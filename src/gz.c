@@ -13,7 +13,10 @@
  * the file: zlib judges bad data and says what is wrong. That path holds
  * up to GZ_BLOCK_IN of input and GZ_BLOCK of output, allocated on the first
  * read and no bigger than a small file needs (10,000 small generations read
- * on every core must not each touch 4 MiB).
+ * on every core must not each touch 4 MiB). The input buffer starts at
+ * GZ_FAST_IN and grows only for a member that does not fit: a log's 2 MiB
+ * member deflates to a few hundred KiB, and every checker on every core
+ * holds one beside the tar writer.
  */
 #include "config.h"
 
@@ -56,13 +59,11 @@
  */
 #define GZ_BLOCK	GZ_MEMBER_MAX
 #define GZ_BLOCK_IN	(GZ_BLOCK + GZ_BLOCK / 8)
+#define GZ_FAST_IN	(GZ_BLOCK_IN / 4)
 #define GZ_SMALL	4096		/* slack past a small file's size */
 #define GZ_SMALL_OUT	(64 * 1024)	/* the least output buffer */
 #define GZ_FHCRC	0x02		/* FLG: the header has a CRC-16 */
 #define GZ_SLOW		(-2)		/* from gz_reader_fast: zlib's turn */
-#define GZ_VERIFY_BUF	GZ_BLOCK	/* a member inflates straight into it */
-#else
-#define GZ_VERIFY_BUF	GZ_BUFSIZE
 #endif
 
 /*
@@ -409,8 +410,8 @@ gz_reader_slow(struct gz_reader *r)
 }
 
 /*
- * The fast path's input buffer: GZ_BLOCK_IN, or a whole small file and a
- * byte (to see its end) when the fd is a regular file that size.
+ * The fast path's first input buffer: GZ_FAST_IN, or a whole small file and
+ * a byte (to see its end) when the fd is a regular file that size.
  */
 static size_t
 gz_reader_insize(const struct gz_reader *r)
@@ -418,9 +419,28 @@ gz_reader_insize(const struct gz_reader *r)
 	struct stat	st;
 
 	if (r->fn != NULL || fstat(r->fd, &st) == -1 || !S_ISREG(st.st_mode) ||
-	    st.st_size < 0 || (uint64_t)st.st_size >= GZ_BLOCK_IN - GZ_SMALL)
-		return GZ_BLOCK_IN;
+	    st.st_size < 0 || (uint64_t)st.st_size >= GZ_FAST_IN - GZ_SMALL)
+		return GZ_FAST_IN;
 	return (size_t)st.st_size + GZ_SMALL;
+}
+
+/*
+ * A full buffer that does not hold the member: doubles it, up to
+ * GZ_BLOCK_IN, keeping what is buffered. False when it is that big already.
+ */
+static bool
+gz_reader_grow(struct gz_reader *r)
+{
+	if (r->bufsize >= GZ_BLOCK_IN)
+		return false;
+	if (r->avail > 0 && r->p != r->buf)
+		memmove(r->buf, r->p, r->avail);
+	r->bufsize = r->bufsize > GZ_BLOCK_IN / 2 ? GZ_BLOCK_IN :
+	    2 * r->bufsize;
+	r->buf = xreallocarray(r->buf, r->bufsize, 1);
+	r->p = r->buf;
+	r->want = r->bufsize;
+	return true;
 }
 
 /*
@@ -527,6 +547,9 @@ gz_reader_fast(struct gz_reader *r, unsigned char *buf, size_t len)
 			r->want = r->bufsize;
 			continue;
 		}
+		if (rc != LIBDEFLATE_INSUFFICIENT_SPACE && !r->eof &&
+		    gz_reader_grow(r))
+			continue;
 		gz_reader_slow(r);
 		return GZ_SLOW;
 	}
@@ -680,14 +703,14 @@ int
 gz_verify_fd(int fd, uint64_t *size, uint8_t *hash, char *err, size_t errlen)
 {
 	struct gz_reader	*r = gz_reader_new(fd);
-	unsigned char		*buf = xmalloc(GZ_VERIFY_BUF);
+	unsigned char		*buf = xmalloc(GZ_READ_WHOLE);
 	hash_ctx		 ctx;
 	uint64_t		 total = 0;
 	ssize_t			 n;
 	int			 rc = 0;
 
 	hash_init(&ctx);
-	while ((n = gz_reader_read(r, buf, GZ_VERIFY_BUF)) > 0) {
+	while ((n = gz_reader_read(r, buf, GZ_READ_WHOLE)) > 0) {
 		if (hash != NULL)
 			hash_update(&ctx, buf, (size_t)n);
 		total += (uint64_t)n;

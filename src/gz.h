@@ -18,6 +18,16 @@
 #define GZ_BUFSIZE	(256 * 1024)
 /* The most data in one gzip member evmaint writes: see gzb.h. */
 #define GZ_MEMBER_MAX	(2 << 20)
+/*
+ * The read size for a caller that only checks: with libdeflate a member
+ * inflates straight into a buffer this big, where a smaller one costs the
+ * reader a second buffer of GZ_MEMBER_MAX and a copy.
+ */
+#ifdef HAVE_LIBDEFLATE
+#define GZ_READ_WHOLE	GZ_MEMBER_MAX
+#else
+#define GZ_READ_WHOLE	GZ_BUFSIZE
+#endif
 
 struct gz_reader;
 struct gz_check;
