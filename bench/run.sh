@@ -3,7 +3,7 @@
 # generated script-log trees (see bench/README.md). Not part of make check.
 #
 #   bench/run.sh [-e EVMAINT] [-w WORKDIR] [-n RUNS] [--big-size SIZE]
-#                [--only typical,equal,bigsmall,big,many,many40k,nothing]
+#                [--only typical,equal,bigsmall,big,steady,steady-big,many,many40k,nothing]
 #                [-o RESULTS_TABLE.md] [--autogroup-nice N]
 #                [--scale DIV] [--many-counts N1,N2] [--settle SECONDS]
 #
@@ -26,7 +26,7 @@ EVM=${EVMAINT:-$BENCH/../src/evmaint}
 WORK=/var/tmp/evmaint-bench
 RUNS=5
 BIG=1G
-ONLY=typical,equal,bigsmall,big,many,many40k,nothing
+ONLY=typical,equal,bigsmall,big,steady,steady-big,many,many40k,nothing
 OUT=
 SCALE=1
 MANY_N=10000
@@ -154,16 +154,29 @@ hist() { # hist WORKLOAD: generations each log has before the run
 sizes4() { # sizes4 WORKLOAD: the four logs' sizes in bytes, in LOGS4 order
 	local s
 	case $1 in
-	typical | equal) s=$(scaled 50M); echo "$s $s $s $s" ;;
+	typical | equal | steady) s=$(scaled 50M); echo "$s $s $s $s" ;;
 	bigsmall) echo "$(scaled 160M) $(scaled 16M) $(scaled 16M) $(scaled 8M)" ;;
-	big) s=$(bytes "$BIG"); echo "$s $s $s $s" ;;
+	big | steady-big) s=$(bytes "$BIG"); echo "$s $s $s $s" ;;
 	nothing) echo "1M 1M 1M 1M" ;;
+	esac
+}
+
+# steady, steady-big: typical's and big's trees as seven nights after evmaint
+# took over, the generations that expire written by evmaint (2 MiB members,
+# which its archive check inflates with libdeflate); genlog writes one zlib
+# member a file, as logrotate's gzip would have.
+steady_base() { # steady_base WORKLOAD: the workload its tree is copied from
+	case $1 in
+	steady) echo typical ;;
+	steady-big) echo big ;;
 	esac
 }
 
 spec() { # spec WORKLOAD: what its master is made of (a change rebuilds it)
 	if is_many "$1"; then
 		echo "$1 v2 $(many_n "$1") x 10K g7"
+	elif [ -n "$(steady_base "$1")" ]; then
+		echo "$1 v2 $(sizes4 "$1") g$(hist "$1") LOG.7.gz by evmaint"
 	else
 		echo "$1 v2 $(sizes4 "$1") g$(hist "$1")"
 	fi
@@ -178,6 +191,7 @@ describe() { # describe WORKLOAD: the heading's words for it
 	equal) echo "4 logs x $(iec "${s[0]}"), 1st night: no generations yet, nothing expires" ;;
 	bigsmall) echo "one big log and three small: $(iec "${s[0]}") + $(iec "${s[1]}") + $(iec "${s[2]}") + $(iec "${s[3]}"), $night" ;;
 	big) echo "4 logs x $(iec "${s[0]}"), $night" ;;
+	steady | steady-big) echo "$(steady_base "$1")'s tree, its 4 LOG.7.gz written by evmaint (as seven nights after it took over), $night" ;;
 	many | many40k)
 		n=$(many_n "$1")
 		echo "$n logs x 10K in $((n / 100)) directories of 100, $night"
@@ -228,6 +242,29 @@ make_many() { # make_many DIR WORKLOAD: N logs of 10 KB, 100 a directory
 	[ ! -e "$d/.failed" ] || die "genlog failed"
 }
 
+# evm_history DIR: each log's LOG.7.gz replaced by evmaint's compression of
+# the same data (a rotation in a scratch tree), same mtime and mode.
+evm_history() {
+	local d=$1 rel g h=$WORK/hist
+	for rel in $LOGS4; do
+		g=$d/root/$rel.7.gz
+		rm -rf "$h"
+		mkdir -p "$h/root" "$h/archives" "$h/state"
+		printf 'root = %s/root\narchive_dir = %s/archives\nstate_file = %s/state/evmaint.state\n' \
+			"$h" "$h" "$h" >"$h/evmaint.conf"
+		zcat "$g" >"$h/root/$(basename "$rel")"
+		# (it warns that the other logs are missing: a tree of one)
+		"$EVM" -c "$h/evmaint.conf" -q rotate --force 2>"$h/stderr" ||
+			die "evmaint could not compress $rel.7.gz's data: $(cat "$h/stderr")"
+		cmp -s <(zcat "$g") <(zcat "$h/root/$(basename "$rel").1.gz") ||
+			die "evmaint's $rel.7.gz differs from genlog's once inflated"
+		chmod --reference="$g" "$h/root/$(basename "$rel").1.gz"
+		touch -r "$g" "$h/root/$(basename "$rel").1.gz"
+		mv "$h/root/$(basename "$rel").1.gz" "$g"
+	done
+	rm -rf "$h"
+}
+
 make_nothing() { # make_nothing DIR: the four logs empty, their week kept
 	local d=$1 rel
 	make_four "$d" nothing
@@ -264,6 +301,13 @@ master() { # master WORKLOAD: builds it once; the directory is reused
 	echo "bench: generating the $wl tree (not timed)..." >&2
 	case $wl in
 	typical | equal | bigsmall | big) make_four "$d" "$wl" ;;
+	steady | steady-big)
+		master "$(steady_base "$wl")"
+		rm -rf "$d"
+		cp -a "$WORK/master-$(steady_base "$wl")" "$d"
+		rm -f "$d/.done"
+		evm_history "$d"
+		;;
 	many | many40k) make_many "$d" "$wl" ;;
 	nothing) make_nothing "$d" ;;
 	esac
@@ -538,7 +582,7 @@ report() { # report WORKLOAD TOOLS...
 			echo "- target evmaint .gz bytes <= gzip -6 (issue 16, default build): $eo B against $g6 B = $(awk -v a="$eo" -v b="$g6" 'BEGIN { printf "%.4f", a / b }'), $(at_most "$eo" "$g6")"
 		fi
 		case $wl in
-		typical | equal | bigsmall | big)
+		typical | equal | bigsmall | big | steady | steady-big)
 			echo "- target >= 3x faster wall than logrotate+gzip (issue 16): ${RATIO[$wl,lr-gzip]}x, $(at_least "${RATIO[$wl,lr-gzip]}" 3)"
 			if [ -n "${RATIO[$wl,lr-pigz]:-}" ]; then
 				echo "- target >= 1.5x faster wall than logrotate+pigz (issue 16; pigz -6 -p $CORES): ${RATIO[$wl,lr-pigz]}x, $(at_least "${RATIO[$wl,lr-pigz]}" 1.5)"
@@ -551,7 +595,7 @@ report() { # report WORKLOAD TOOLS...
 		equal)
 			echo "- target within 1.3x of the libdeflate limit (issue 16, equal logs, 1st night): ${DLIMIT[$wl]}x, $(at_most "${DLIMIT[$wl]}" 1.3)"
 			;;
-		typical | big)
+		typical | big | steady | steady-big)
 			echo "- target within 1.3x of the libdeflate limit (issue 16, equal logs, 8th night: the limit counts no archive work): ${DLIMIT[$wl]}x, $(at_most "${DLIMIT[$wl]}" 1.3)"
 			;;
 		esac
@@ -663,7 +707,7 @@ fi
 	echo "- .gz bytes: the sizes of the LOG.1.gz each run wrote (the new generations), summed; gzip -6: \`gzip -6 -c LOG | wc -c\` over the master's live logs, summed"
 } >"$TABLE"
 
-for wl in typical equal bigsmall big many many40k nothing; do
+for wl in typical equal bigsmall big steady steady-big many many40k nothing; do
 	[[ ,$ONLY, == *,$wl,* ]] || continue
 	master "$wl"
 	zsv=""
