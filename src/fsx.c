@@ -41,12 +41,14 @@ fsx_open_dir(int dirfd, const char *name)
  * Opens a file for reading without ever blocking on a fifo or device, and
  * refuses (EMLINK, details from fsx_refusal) anything that is not a regular
  * file with a single link: a hard link would let a rename or unlink here
- * change a file somewhere else.
+ * change a file somewhere else. O_NONBLOCK stays set: a regular file's
+ * reads ignore it, and clearing it cost two system calls an open, five
+ * opens a log on a night of 10,000 logs.
  */
 int
 fsx_open_read(int dirfd, const char *name, struct stat *st)
 {
-	int fd, flags;
+	int fd;
 
 	do
 		fd = openat(dirfd, name, O_RDONLY | O_NONBLOCK | FSX_OPEN_FLAGS);
@@ -60,9 +62,6 @@ fsx_open_read(int dirfd, const char *name, struct stat *st)
 		errno = EMLINK;
 		return -1;
 	}
-	/* Regular files ignore O_NONBLOCK, but clear it for clarity of reads. */
-	if ((flags = fcntl(fd, F_GETFL)) != -1)
-		(void)fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
 	return fd;
 fail:
 	{

@@ -684,7 +684,6 @@ test_open_read(void **state)
 	assert_int_equal(st.st_size, 6);
 	assert_int_equal(st.st_nlink, 1);
 	fl = fcntl(fd, F_GETFL);
-	assert_int_equal(fl & O_NONBLOCK, 0);
 	assert_int_equal(fl & O_ACCMODE, O_RDONLY);
 	assert_true(fcntl(fd, F_GETFD) & FD_CLOEXEC);
 	assert_int_equal(fsx_read(fd, buf, sizeof buf), 6);
