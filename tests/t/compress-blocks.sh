@@ -140,25 +140,14 @@ assert_same "$T/w.got" "$T/w.want" "the writer's $nw lines, each once"
 ok "9 blocks + 12345 bytes on two threads with a writer appending: $n member(s), $nw written lines each once"
 
 # ---- 3. killed while blocks are in flight, then rerun
-t_setup "rotate = 2"
-evm_run 0 -q init
-for d in 1 2; do
-	seq -f "deploy d$d %g" 1 50000 >>"$ROOT/deploy/deploy.log"
-	echo "error d$d" >>"$ROOT/error.log"
-	at "2026-11-0$d 02:00:00" evm_run 0 -q rotate
-done
+crash_history	# nights 1 and 2 of deploy.log and error.log, none of backup.log
 # 12 blocks of deploy, 3 of backup: both logs' blocks share the pool.
 seq -f "deploy d3 %09g step ok" 1 1100000 >>"$ROOT/deploy/deploy.log"
 seq -f "backup d3 %09g step ok" 1 250000 >>"$ROOT/backup/backup.log"
 echo "error d3" >>"$ROOT/error.log"
-mkdir "$T/init"
-cp -a "$T/srv" "$T/var" "$T/init/"
+crash_snapshot
 expected_lines() {
-	local d
-	for d in 1 2; do
-		seq -f "deploy d$d %g" 1 50000
-		echo "error d$d"
-	done
+	crash_history_lines
 	seq -f "deploy d3 %09g step ok" 1 1100000
 	seq -f "backup d3 %09g step ok" 1 250000
 	echo "error d3"

@@ -78,8 +78,7 @@ for d in 1 2; do
 	at "2026-11-0$d 02:00:00" evm_run 0 -q rotate
 done
 seq -f "deploy d3 %g" 1 2000 >>"$ROOT/deploy/deploy.log"
-mkdir "$T/init"
-cp -a "$T/srv" "$T/var" "$T/init/"
+crash_snapshot
 crash_restore
 at "$CRASH_NOW" evm_run 0 -q rotate
 crash_listing >"$T/ref"

@@ -10,24 +10,51 @@
 # shellcheck disable=SC2034 # read by crash-kill.sh and faults.sh, which source this
 CRASH_NOW="2026-11-03 02:00:00"
 
-# crash_setup: builds $T with two nights of history and a third night's
-# writes (a few MB), and keeps a pristine copy in $T/init.
-crash_setup() {
+# crash_history [backup]: a fresh $T (rotate = 2, initialised) with two
+# nights of history, each rotated at 02:00 of its day: 50000 lines of
+# deploy.log, 20000 of backup.log when "backup" is given, one of error.log.
+crash_history() {
+	local d
 	t_setup "rotate = 2"
 	evm_run 0 -q init
-	local d
 	for d in 1 2; do
 		seq -f "deploy d$d %g" 1 50000 >>"$ROOT/deploy/deploy.log"
-		seq -f "backup d$d %g" 1 20000 >>"$ROOT/backup/backup.log"
+		if [ "${1:-}" = backup ]; then
+			seq -f "backup d$d %g" 1 20000 >>"$ROOT/backup/backup.log"
+		fi
 		echo "error d$d" >>"$ROOT/error.log"
 		at "2026-11-0$d 02:00:00" evm_run 0 -q rotate
 	done
+}
+
+# crash_history_lines [backup]: the lines crash_history wrote, in order.
+crash_history_lines() {
+	local d
+	for d in 1 2; do
+		seq -f "deploy d$d %g" 1 50000
+		if [ "${1:-}" = backup ]; then
+			seq -f "backup d$d %g" 1 20000
+		fi
+		echo "error d$d"
+	done
+}
+
+# crash_snapshot: keeps a pristine copy of the tree and the state in
+# $T/init, for crash_restore.
+crash_snapshot() {
+	mkdir "$T/init"
+	cp -a "$T/srv" "$T/var" "$T/init/"
+}
+
+# crash_setup: crash_history with backup.log's, a third night's writes (a
+# few MB) and the snapshot.
+crash_setup() {
+	crash_history backup
 	seq -f "deploy d3 %g" 1 300000 >>"$ROOT/deploy/deploy.log"
 	seq -f "backup d3 %g" 1 20000 >>"$ROOT/backup/backup.log"
 	seq -f "config d3 %g" 1 5000 >>"$ROOT/config_update/config_update.log"
 	echo "error d3" >>"$ROOT/error.log"
-	mkdir "$T/init"
-	cp -a "$T/srv" "$T/var" "$T/init/"
+	crash_snapshot
 }
 
 crash_restore() {
@@ -65,14 +92,9 @@ crash_lines() {
 	done
 }
 
-# The lines the setup wrote, in the same form.
+# The lines crash_setup wrote, in the same form.
 crash_expected_lines() {
-	local d
-	for d in 1 2; do
-		seq -f "deploy d$d %g" 1 50000
-		seq -f "backup d$d %g" 1 20000
-		echo "error d$d"
-	done
+	crash_history_lines backup
 	seq -f "deploy d3 %g" 1 300000
 	seq -f "backup d3 %g" 1 20000
 	seq -f "config d3 %g" 1 5000
