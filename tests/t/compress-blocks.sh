@@ -163,17 +163,11 @@ expected_lines | LC_ALL=C sort >"$T/lines.want"
 assert_same "$T/lines.got" "$T/lines.want" "reference run: every line once"
 ok "reference run on two threads (${dur}s)"
 
-killed=0
-for i in $(seq 1 12); do
-	# Evenly over the run, so that both the reading and compressing first
-	# half and the archiving end are hit, whatever the machine's speed.
-	delay=$(awk -v d="$dur" -v i="$i" 'BEGIN { printf "%.3f", d * (i - 0.5) / 12 }')
-	if crash_kill_after "$CRASH_NOW" "$delay"; then
-		killed=$((killed + 1))
-	fi
-done
-assert_ge "$killed" 6 "kills that landed mid-run"
-ok "12 kills at instants spread over the run on two threads ($killed landed mid-run), each rerun converged"
+# Evenly over the run, so that both the reading and compressing first
+# half and the archiving end are hit, whatever the machine's speed.
+crash_kill_spread "$CRASH_NOW" "$dur" 12
+assert_ge "$CRASH_LANDED" 6 "kills that landed mid-run"
+ok "12 kills at instants spread over the run on two threads ($CRASH_LANDED landed mid-run), each rerun converged"
 
 # Before the Nth call of the pipeline's reads, writes, fsyncs and renames:
 # strace counts per thread, and the threads race, so which block is in

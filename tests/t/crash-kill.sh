@@ -46,14 +46,8 @@ crash_restore
 t0=$(now_s)
 at "$CRASH_NOW" evm_run 0 -q rotate
 dur=$(elapsed "$t0")
-killed=0
-for i in $(seq 1 24); do
-	delay=$(awk -v d="$dur" -v s="$i" 'BEGIN { srand(s * 7919); printf "%.3f", rand() * d * 1.1 }')
-	if crash_kill_after "$CRASH_NOW" "$delay"; then
-		killed=$((killed + 1))
-	fi
-done
-ok "24 kills at random instants (run takes ${dur}s, $killed landed mid-run), each rerun converged"
+crash_kill_spread "$CRASH_NOW" "$dur" 24 random
+ok "24 kills at random instants (run takes ${dur}s, $CRASH_LANDED landed mid-run), each rerun converged"
 
 # A rerun on a later day also loses nothing.
 crash_restore

@@ -150,3 +150,25 @@ crash_kill_after() {
 	assert_same "$T/got" "$T/ref" "killed after ${delay}s, then rerun"
 	return "$landed"
 }
+
+# crash_kill_spread NOW DUR COUNT [random]: COUNT crash_kill_after runs of
+# the night NOW, whose uninterrupted run took DUR seconds, each rerun
+# checked against $T/ref; CRASH_LANDED is how many kills landed mid-run.
+# The kills fall at the middles of COUNT equal slices of DUR, so that every
+# phase of the run is hit whatever the machine's speed; with "random", at
+# pseudo-random instants up to 1.1 DUR, seeded by the kill's number (the
+# same instants every time).
+crash_kill_spread() {
+	local when=$1 dur=$2 count=$3 how=${4:-even} i delay
+	CRASH_LANDED=0
+	for i in $(seq 1 "$count"); do
+		case $how in
+		even) delay=$(awk -v d="$dur" -v i="$i" -v n="$count" 'BEGIN { printf "%.3f", d * (i - 0.5) / n }') ;;
+		random) delay=$(awk -v d="$dur" -v s="$i" 'BEGIN { srand(s * 7919); printf "%.3f", rand() * d * 1.1 }') ;;
+		*) fail "crash_kill_spread: no spread '$how' (even or random)" ;;
+		esac
+		if crash_kill_after "$when" "$delay"; then
+			CRASH_LANDED=$((CRASH_LANDED + 1))
+		fi
+	done
+}
