@@ -13,7 +13,6 @@ need gzip zcat python3 strace tar ldd
 need_root
 
 BLOCK=$((2 * 1024 * 1024))
-LSAN_OFF="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
 
 # Which engine the binary was built with: libdeflate is linked when it is.
 libs=$(ldd "$EVMAINT") || fail "ldd cannot read $EVMAINT"
@@ -179,12 +178,8 @@ for sc in read write fsync renameat2; do
 	*) steps="1 2" ;;
 	esac
 	for n in $steps; do
-		crash_restore
 		rc=0
-		# (the braces keep bash's "Killed" notice out of the log)
-		{ ASAN_OPTIONS=$LSAN_OFF EVMAINT_NOW="$CRASH_NOW" strace -f -o /dev/null \
-			-e inject="$sc":signal=SIGKILL:when="$n" \
-			"$EVMAINT" -c "$T/evmaint.conf" -q rotate >/dev/null </dev/null; } 2>/dev/null || rc=$?
+		crash_kill_before "$CRASH_NOW" "$sc" "$n" || rc=$?
 		[ "$rc" = 137 ] || [ "$rc" = 0 ] || fail "$sc#$n: exit $rc"
 		at "$CRASH_NOW" evm_run 0 -q rotate
 		crash_listing >"$T/got"

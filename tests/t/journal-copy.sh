@@ -13,8 +13,6 @@
 need strace tar zcat sha256sum
 need_root
 
-LSAN_OFF="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
-
 crash_setup
 export EVMAINT_JOBS=1	# strace counts calls per thread: one thread, one order
 
@@ -48,11 +46,8 @@ asides=0
 for sc in renameat2 unlinkat; do
 	n=1
 	while :; do
-		crash_restore
 		rc=0
-		ASAN_OPTIONS=$LSAN_OFF EVMAINT_NOW="$CRASH_NOW" strace -f -o /dev/null \
-			-e inject="$sc":signal=SIGKILL:when="$n" \
-			"$EVMAINT" -c "$T/evmaint.conf" -q rotate >/dev/null 2>&1 </dev/null || rc=$?
+		crash_kill_before "$CRASH_NOW" "$sc" "$n" || rc=$?
 		[ "$rc" = 137 ] || break
 		what="killed before $sc call $n"
 		n=$((n + 1))
@@ -87,10 +82,7 @@ ok "$replayed copied trees with a pending journal replayed as if never copied, $
 
 # A copy whose names fit no point of the rotation (a file where the shift
 # has not put one yet): set aside, exit 1 once, then all is well.
-crash_restore
-ASAN_OPTIONS=$LSAN_OFF EVMAINT_NOW="$CRASH_NOW" strace -f -o /dev/null \
-	-e inject=renameat2:signal=SIGKILL:when=1 \
-	"$EVMAINT" -c "$T/evmaint.conf" -q rotate >/dev/null 2>&1 </dev/null || true
+crash_kill_before "$CRASH_NOW" renameat2 1 || true
 assert_file "$STATE.journal"
 assert_grep '^ren deploy.log.2.gz deploy.log.3.gz ' "$STATE.journal"
 assert_file "$ROOT/deploy/.evmaint-tmp.deploy.log"
@@ -110,10 +102,7 @@ ok "a copy that fits no point of the rotation: set aside once, the next run rota
 
 # The tree copied to a path of its own while the original stays: the
 # journal's tree is still there, and running on it finishes the journal.
-crash_restore
-ASAN_OPTIONS=$LSAN_OFF EVMAINT_NOW="$CRASH_NOW" strace -f -o /dev/null \
-	-e inject=renameat2:signal=SIGKILL:when=3 \
-	"$EVMAINT" -c "$T/evmaint.conf" -q rotate >/dev/null 2>&1 </dev/null || true
+crash_kill_before "$CRASH_NOW" renameat2 3 || true
 assert_file "$STATE.journal"
 cp -a "$ROOT" "$T/other"
 at "$CRASH_NOW" evm_run 1 --root "$T/other" rotate

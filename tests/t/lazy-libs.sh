@@ -9,6 +9,7 @@
 # configured --disable-dlopen (libarchive linked).
 . "$(dirname "$0")/common.sh"
 . "$(dirname "$0")/adv-lib.sh"
+. "$(dirname "$0")/crash-lib.sh"
 
 need_root # the tree is root:root
 need_tzdata
@@ -119,17 +120,12 @@ if command -v cc >/dev/null 2>&1 &&
 	done
 	put_lines "$ROOT/deploy/deploy.log" deploy $((N_LINES + 1)) $((N_LINES + 10))
 	N_LINES=$((N_LINES + 10))
-	mkdir "$T/init"
-	cp -a "$T/srv" "$T/var" "$T/init/"
+	crash_snapshot
 	n=0 pending=
 	while [ -z "$pending" ] && [ "$n" -lt 40 ]; do
 		n=$((n + 1))
-		rm -rf "${T:?}/srv" "${T:?}/var"
-		cp -a "$T/init/srv" "$T/init/var" "$T/"
 		rc=0
-		EVMAINT_NOW="2026-11-03 02:00:00" strace -f -o /dev/null \
-			-e inject=unlinkat:signal=SIGKILL:when="$n" \
-			"$EVMAINT" -c "$T/evmaint.conf" -q rotate >/dev/null 2>&1 </dev/null || rc=$?
+		crash_kill_before "2026-11-03 02:00:00" unlinkat "$n" || rc=$?
 		[ "$rc" = 137 ] || fail "a kill before unlinkat call $n did not land (exit $rc)"
 		a=$(sed -n 's/^archive //p' "$STATE.journal" 2>/dev/null || :)
 		[ -n "$a" ] && [ -f "$ARCH/$a" ] && pending=$a
