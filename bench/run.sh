@@ -245,22 +245,23 @@ make_many() { # make_many DIR WORKLOAD: N logs of 10 KB, 100 a directory
 # evm_history DIR: each log's LOG.7.gz replaced by evmaint's compression of
 # the same data (a rotation in a scratch tree), same mtime and mode.
 evm_history() {
-	local d=$1 rel g h=$WORK/hist
+	local d=$1 rel g n h=$WORK/hist
 	for rel in $LOGS4; do
 		g=$d/root/$rel.7.gz
+		n=$(basename "$rel")
 		rm -rf "$h"
 		mkdir -p "$h/root" "$h/archives" "$h/state"
 		printf 'root = %s/root\narchive_dir = %s/archives\nstate_file = %s/state/evmaint.state\n' \
 			"$h" "$h" "$h" >"$h/evmaint.conf"
-		zcat "$g" >"$h/root/$(basename "$rel")"
+		zcat "$g" >"$h/root/$n"
 		# (it warns that the other logs are missing: a tree of one)
 		"$EVM" -c "$h/evmaint.conf" -q rotate --force 2>"$h/stderr" ||
 			die "evmaint could not compress $rel.7.gz's data: $(cat "$h/stderr")"
-		cmp -s <(zcat "$g") <(zcat "$h/root/$(basename "$rel").1.gz") ||
+		cmp -s <(zcat "$g") <(zcat "$h/root/$n.1.gz") ||
 			die "evmaint's $rel.7.gz differs from genlog's once inflated"
-		chmod --reference="$g" "$h/root/$(basename "$rel").1.gz"
-		touch -r "$g" "$h/root/$(basename "$rel").1.gz"
-		mv "$h/root/$(basename "$rel").1.gz" "$g"
+		chmod --reference="$g" "$h/root/$n.1.gz"
+		touch -r "$g" "$h/root/$n.1.gz"
+		mv "$h/root/$n.1.gz" "$g"
 	done
 	rm -rf "$h"
 }
