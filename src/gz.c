@@ -377,14 +377,21 @@ gz_reader_get(struct gz_reader *r, unsigned char *dst, size_t len)
  * Moves what is left to the start of the buffer and fills the rest, so
  * that a member that began near the end is there whole.
  */
+/* Moves the unread bytes to the buffer's start. */
+static void
+gz_reader_compact(struct gz_reader *r)
+{
+	if (r->avail > 0 && r->p != r->buf)
+		memmove(r->buf, r->p, r->avail);
+	r->p = r->buf;
+}
+
 static int
 gz_reader_topup(struct gz_reader *r)
 {
 	ssize_t got;
 
-	if (r->avail > 0 && r->p != r->buf)
-		memmove(r->buf, r->p, r->avail);
-	r->p = r->buf;
+	gz_reader_compact(r);
 	while (r->avail < r->bufsize && !r->eof) {
 		got = gz_reader_get(r, r->buf + r->avail,
 		    r->bufsize - r->avail);
@@ -433,8 +440,7 @@ gz_reader_grow(struct gz_reader *r)
 {
 	if (r->bufsize >= GZ_BLOCK_IN)
 		return false;
-	if (r->avail > 0 && r->p != r->buf)
-		memmove(r->buf, r->p, r->avail);
+	gz_reader_compact(r);
 	r->bufsize = r->bufsize > GZ_BLOCK_IN / 2 ? GZ_BLOCK_IN :
 	    2 * r->bufsize;
 	r->buf = xreallocarray(r->buf, r->bufsize, 1);
@@ -505,7 +511,7 @@ gz_reader_fast(struct gz_reader *r, unsigned char *buf, size_t len)
 			return GZ_SLOW;
 		}
 		/* A caller's buffer that takes a whole member saves a copy. */
-		if (len >= GZ_BLOCK)
+		if (len >= GZ_READ_WHOLE)
 			out = buf;
 		else {
 			if (r->obuf == NULL) {
@@ -515,7 +521,7 @@ gz_reader_fast(struct gz_reader *r, unsigned char *buf, size_t len)
 			out = r->obuf;
 		}
 		rc = libdeflate_gzip_decompress_ex(r->ld, r->p, r->avail, out,
-		    out == buf ? GZ_BLOCK : r->obufsize, &inlen, &outlen);
+		    out == buf ? GZ_READ_WHOLE : r->obufsize, &inlen, &outlen);
 		if (rc == LIBDEFLATE_SUCCESS) {
 			r->p += inlen;
 			r->avail -= inlen;
@@ -542,14 +548,14 @@ gz_reader_fast(struct gz_reader *r, unsigned char *buf, size_t len)
 			r->obuf = xmalloc(r->obufsize);
 			continue;
 		}
-		if (rc != LIBDEFLATE_INSUFFICIENT_SPACE && !r->eof &&
-		    r->avail < r->bufsize) {
-			r->want = r->bufsize;
-			continue;
+		if (rc != LIBDEFLATE_INSUFFICIENT_SPACE && !r->eof) {
+			if (r->avail < r->bufsize) {
+				r->want = r->bufsize;
+				continue;
+			}
+			if (gz_reader_grow(r))
+				continue;
 		}
-		if (rc != LIBDEFLATE_INSUFFICIENT_SPACE && !r->eof &&
-		    gz_reader_grow(r))
-			continue;
 		gz_reader_slow(r);
 		return GZ_SLOW;
 	}

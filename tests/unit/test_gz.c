@@ -1169,6 +1169,71 @@ test_members(void **state)
 }
 
 /*
+ * zlib's inflate, counted: the test is linked with -Wl,--wrap=inflate
+ * (Makefile.am), so that a test can tell whether the reader fell back to
+ * zlib, which gives the same bytes.
+ */
+static size_t	inflate_calls;
+int		__real_inflate(z_streamp, int);
+int		__wrap_inflate(z_streamp, int);
+
+int
+__wrap_inflate(z_streamp zs, int flush)
+{
+	inflate_calls++;
+	return __real_inflate(zs, flush);
+}
+
+/*
+ * Incompressible members (each a little more than a block once deflated)
+ * do not fit the reader's first input buffer: with libdeflate it grows to
+ * take them, and zlib is never called; whether the caller reads a whole
+ * block at a time or 4 KiB. Without libdeflate the counter must move, or
+ * the test would prove nothing.
+ */
+static void
+test_fast_grow(void **state)
+{
+	struct fixture		*f = *state;
+	size_t			 len = 3 * BLOCK + 12345, sizes[] = {
+				    GZ_READ_WHOLE, 4096 }, i, n;
+	unsigned char		*data = make_random(len, 11);
+	unsigned char		*back = malloc(len + GZ_READ_WHOLE);
+	struct members		 m;
+	struct gz_reader	*r;
+	ssize_t			 got;
+	int			 fd;
+
+	assert_non_null(back);
+	make_members(&m, data, len, "deploy.log.2", 1764032401);
+	assert_true(m.off[1] > BLOCK);
+	put_file(f->dirfd, "grow.gz", m.gz, m.len);
+	for (i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+		fd = openat(f->dirfd, "grow.gz", O_RDONLY);
+		assert_true(fd >= 0);
+		r = gz_reader_new(fd);
+		inflate_calls = 0;
+		for (n = 0; (got = gz_reader_read(r, back + n, sizes[i])) > 0;
+		    n += (size_t)got)
+			assert_true(n + (size_t)got <= len);
+		assert_int_equal(got, 0);
+		assert_int_equal(n, len);
+		assert_memory_equal(back, data, len);
+		assert_int_equal(gz_reader_in(r), m.len);
+#ifdef HAVE_LIBDEFLATE
+		assert_int_equal(inflate_calls, 0);
+#else
+		assert_true(inflate_calls > 0);
+#endif
+		gz_reader_free(r);
+		close(fd);
+	}
+	free(m.gz);
+	free(back);
+	free(data);
+}
+
+/*
  * What others write (gzip(1), logrotate): one member of any size, here
  * 3 MiB, and one just over a block; libdeflate hands them to zlib.
  */
@@ -1484,6 +1549,7 @@ main(void)
 		cmocka_unit_test(test_reader_small_reads),
 		cmocka_unit_test(test_checker),
 		cmocka_unit_test(test_members),
+		cmocka_unit_test(test_fast_grow),
 		cmocka_unit_test(test_big_member),
 		cmocka_unit_test(test_mixed),
 		cmocka_unit_test(test_members_corrupt),
