@@ -639,6 +639,7 @@ rot_plan(struct rot_run *r, struct log *l, const char *why)
 	}
 	rot_plan_after(r, l, sl, p->jl, tag);
 	rot_names_free(&nm);
+	journal_pack(p->jl);
 	return p;
 }
 
@@ -677,6 +678,7 @@ rot_prepare(struct rot_run *r, struct rot_plan *p, bool keep_fd)
 	    st.st_ino);
 	journal_add_step(p->jl, JR_EXCHANGE, p->slot, l->name, st.st_dev,
 	    st.st_ino);
+	journal_pack(p->jl);
 	l->dir->touched = true;
 	if (!keep_fd) {
 		close(p->prep_fd);	/* syncfs will cover it */
