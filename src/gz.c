@@ -42,6 +42,9 @@
 #include "gz.h"
 #include "xmalloc.h"
 
+#define CODEC_DL_REDIRECT	/* the libraries' calls, through codec-dl.c */
+#include "codec-dl.h"
+
 #define GZ_CHUNK_MAX	(1U << 30)	/* zlib counts in uInt */
 #define GZ_SCRATCH	(64 * 1024)
 /*

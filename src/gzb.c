@@ -28,6 +28,9 @@
 #include "gzb.h"
 #include "xmalloc.h"
 
+#define CODEC_DL_REDIRECT	/* the libraries' calls, through codec-dl.c */
+#include "codec-dl.h"
+
 #define GZB_DICT	32768		/* deflate's window */
 #define GZB_HDRMAX	(10 + NAME_MAX + 1)
 /* Incompressible data grows by 5 bytes a stored block: far below this. */

@@ -16,6 +16,9 @@
 #include "hash.h"
 #include "xmalloc.h"
 
+#define CODEC_DL_REDIRECT	/* the libraries' calls, through codec-dl.c */
+#include "codec-dl.h"
+
 /* A read's size: what gz.c reads at a time too. */
 #define HASH_BUFSIZE	(256 * 1024)
 

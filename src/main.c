@@ -12,7 +12,15 @@
 
 #include "evmaint.h"
 #include "cmd.h"
+#include "codec-dl.h"
 #include "report.h"
+
+/* A compression or hash library that cannot be loaded (see codec-dl.h). */
+static void
+main_codec_fail(void *rep, const char *msg)
+{
+	report_error(rep, NULL, "%s", msg);
+}
 
 int
 main(int argc, char **argv)
@@ -43,6 +51,7 @@ main(int argc, char **argv)
 	ctx.now = clock_now();
 	ctx.rep = report_new(ctx.cmd->name, ctx.verbosity, ctx.json,
 	    ctx.dry_run);
+	codec_dl_on_fail(main_codec_fail, ctx.rep);
 	if (ctx.cmd->loads_config && (rc = cmd_load_config(&ctx)) != 0)
 		goto out;
 

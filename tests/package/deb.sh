@@ -98,7 +98,12 @@ mkdir "$T/ctl"
 dpkg-deb -e "$DEB" "$T/ctl"
 printf '%s\n' /etc/cron.d/evmaint /etc/evmaint.conf | assert_same - "$T/ctl/conffiles" \
 	"the package's conffiles"
-ok "the package holds the program, config, cron job, units, manual, README and the ansible role; conffiles: $(paste -sd' ' "$T/ctl/conffiles")"
+# What evmaint loads with dlopen is in no NEEDED entry: Depends must name it.
+depends=$(sed -n 's/^Depends: //p' "$T/ctl/control")
+for p in libarchive13 libdeflate0 libnettle8 zlib1g; do
+	grep -q -w "$p" <<<"$depends" || fail "Depends does not name $p (loaded with dlopen): $depends"
+done
+ok "the package holds the program, config, cron job, units, manual, README and the ansible role; conffiles: $(paste -sd' ' "$T/ctl/conffiles"); Depends names the libraries evmaint loads on first use"
 
 # --- 5. a fresh bookworm chroot: the base from the cache, or debootstrap
 BASE=$CACHE/$SUITE-minbase

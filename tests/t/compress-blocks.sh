@@ -9,14 +9,14 @@
 # rename of the pipeline) is finished by the rerun with every line once.
 . "$(dirname "$0")/common.sh"
 . "$(dirname "$0")/crash-lib.sh"
-need gzip zcat python3 strace tar ldd
+need gzip zcat python3 strace tar
 need_root
 
 BLOCK=$((2 * 1024 * 1024))
 
-# Which engine the binary was built with: libdeflate is linked when it is.
-libs=$(ldd "$EVMAINT") || fail "ldd cannot read $EVMAINT"
-if grep -q 'libdeflate\.so' <<<"$libs"; then
+# Which engine the binary was built with: it names libdeflate's functions
+# (linked, or for dlsym: src/codec-dl.h) only when built with it.
+if grep -q -a libdeflate_alloc_compressor "$EVMAINT"; then
 	ENGINE=libdeflate
 else
 	ENGINE=zlib

@@ -5,8 +5,12 @@
 # archive do, and work. A libarchive.so.13 without libarchive's functions
 # (an empty shared object first on LD_LIBRARY_PATH) makes them fail with
 # a message naming the library and the symbol, exit 1, and lose nothing:
-# the next run with the real one archives everything. Skipped when
-# configured --disable-dlopen (libarchive linked).
+# the next run with the real one archives everything. The compression
+# engine (libdeflate, or zlib in a --without-libdeflate build), zlib and
+# nettle are loaded on first use too (src/codec-dl.c): a rotate with
+# nothing due maps none of them, and one that cannot load the engine
+# stops with exit 1, naming it, and the next run finishes the night.
+# Skipped when configured --disable-dlopen (libarchive linked).
 . "$(dirname "$0")/common.sh"
 . "$(dirname "$0")/adv-lib.sh"
 . "$(dirname "$0")/crash-lib.sh"
@@ -34,6 +38,17 @@ assert_loaded() {
 assert_not_loaded() {
 	assert_no_grep 'libarchive\.so' "$T/ld" "$1: libarchive was loaded"
 }
+# The engine's library: the binary names its functions (for dlsym) only
+# when built with libdeflate.
+if grep -q -a libdeflate_alloc_compressor "$EVMAINT"; then
+	ENGINE=libdeflate.so.0 ENGINE_SYM=libdeflate_
+else
+	ENGINE=libz.so.1 ENGINE_SYM='[a-z]'
+fi
+assert_no_codec() {
+	assert_no_grep 'lib\(z\|deflate\|nettle\)\.so' "$T/ld" \
+		"$1: a compression or hash library was loaded"
+}
 
 # night N [STATUS]: 10 lines in deploy.log, rotate at 02:00 of day N.
 N_LINES=0
@@ -49,13 +64,15 @@ at "2026-11-01 01:00:00" evm_run 0 init
 night 1
 at "2026-11-01 03:00:00" loads evm_run 0 rotate
 assert_not_loaded "a rotate with nothing due"
+assert_no_codec "a rotate with nothing due"
 at "2026-11-01 03:00:00" loads evm_run 0 status
 assert_not_loaded "status"
-ok "a rotate with nothing due and status do not load libarchive"
+ok "a rotate with nothing due and status do not load libarchive; that rotate loads no compression or hash library"
 
 # --- 2. a rotate that archives, and evmaint archive, load it and work
 night 2
 assert_loaded "a rotate that archives"
+assert_grep "${ENGINE//./\\.}" "$T/ld" "a rotate that compresses did not load $ENGINE"
 [ -n "$(archives_in "$ARCH")" ] || fail "night 2 archived nothing"
 at "2026-11-02 10:00:00" loads evm_run 0 archive
 assert_loaded "evmaint archive"
@@ -154,5 +171,43 @@ if command -v cc >/dev/null 2>&1 &&
 	ok "a journal whose archive cannot be checked without libarchive: kept, exit 1, status CRITICAL; with libarchive the night is finished, every line once"
 else
 	echo "note: no C compiler to build a fake libarchive.so.13: its case is left out"
+fi
+
+# --- 4. an engine library that is not one: the rotation stops with exit 1
+#        naming it and the symbol (stderr and error.log), no line lost; the
+#        next run, with the real one, finishes the night
+if command -v cc >/dev/null 2>&1 &&
+	mkdir "$T/fake-engine" &&
+	echo 'int evm_not_an_engine;' |
+	cc -shared -fPIC -x c -o "$T/fake-engine/$ENGINE" - 2>"$T/cc.err"; then
+	fake=$T/fake-engine
+	t_setup "rotate = 1"
+	at "2026-11-01 01:00:00" evm_run 0 -q init
+	N_LINES=0
+	for d in 1 2; do
+		put_lines "$ROOT/deploy/deploy.log" deploy $((N_LINES + 1)) $((N_LINES + 10))
+		N_LINES=$((N_LINES + 10))
+		at "2026-11-0$d 02:00:00" evm_run 0 -q rotate
+	done
+	put_lines "$ROOT/deploy/deploy.log" deploy $((N_LINES + 1)) $((N_LINES + 10))
+	N_LINES=$((N_LINES + 10))
+	LD_LIBRARY_PATH=$fake at "2026-11-03 02:00:00" evm_run 1 rotate
+	assert_grep "${ENGINE//./\\.}: cannot resolve $ENGINE_SYM" "$T/err" \
+		"rotate: the message does not name $ENGINE and the symbol"
+	assert_errlog "${ENGINE//./\\.}: cannot resolve"
+	sed -n '$p' "$T/err"
+	collect_lines "$T/lines" "$ROOT" "$ARCH"
+	assert_lines_once "$T/lines" deploy "$N_LINES"
+	at "2026-11-03 02:10:00" evm_run 0 -q rotate
+	assert_no_file "$STATE.journal"
+	assert_no_tmp "$ROOT/deploy"
+	assert_file "$ROOT/deploy/deploy.log.1.gz"
+	gzip -t "$ROOT/deploy/deploy.log.1.gz" || fail "deploy.log.1.gz does not test"
+	check_arch
+	collect_lines "$T/lines" "$ROOT" "$ARCH"
+	assert_lines_once "$T/lines" deploy "$N_LINES"
+	ok "rotate with a $ENGINE lacking its functions: exit 1 naming library and symbol, in error.log too, no line lost; the next run finishes the night"
+else
+	echo "note: no C compiler to build a fake $ENGINE: its case is left out"
 fi
 exit 0
