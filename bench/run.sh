@@ -32,6 +32,7 @@ SCALE=1
 MANY_N=10000
 MANY40K_N=40000
 SETTLE=31
+NOTHING_ROUNDS=9	# side-by-side rounds of the nothing-to-do comparison
 AGNICE=
 CORES=$(nproc)
 ARGS=("$@")
@@ -639,16 +640,37 @@ report() { # report WORKLOAD TOOLS...
 }
 
 nothing_precise() { # hyperfine for the millisecond case, if installed
+	local k lr em_meds=() lr_meds=() ratios=() first
 	command -v hyperfine >/dev/null || return 0
 	fresh_copy nothing
 	tool_cmd evmaint
 	# the first evmaint run creates the lock file; later ones find it
 	"${CMD[@]}" >/dev/null
+	lr="logrotate -f -s $WORK/run/state/logrotate.state $WORK/logrotate-gzip.conf"
 	hyperfine -N --warmup 10 --runs 100 --export-markdown "$WORK/hf.md" \
 		--export-json "$WORK/hf.json" \
 		-n "evmaint rotate --force" "$(printf '%q ' "${CMD[@]}")" \
-		-n "logrotate -f (gzip)" "logrotate -f -s $WORK/run/state/logrotate.state $WORK/logrotate-gzip.conf" \
+		-n "logrotate -f (gzip)" "$lr" \
 		-n "/bin/true" "/bin/true" >&2
+	# A few milliseconds drift with the machine between one command's 100
+	# runs and the other's: the comparison is made in NOTHING_ROUNDS short
+	# rounds, their order alternating, and judged on the median of the
+	# rounds' ratios.
+	for ((k = 1; k <= NOTHING_ROUNDS; k++)); do
+		if ((k % 2)); then
+			hyperfine -N --warmup 3 --runs 30 --export-json "$WORK/hfr.json" \
+				-n evmaint "$(printf '%q ' "${CMD[@]}")" -n logrotate "$lr" >/dev/null 2>&1
+			first=evmaint
+		else
+			hyperfine -N --warmup 3 --runs 30 --export-json "$WORK/hfr.json" \
+				-n logrotate "$lr" -n evmaint "$(printf '%q ' "${CMD[@]}")" >/dev/null 2>&1
+			first=logrotate
+		fi
+		em_meds+=("$(jq -r '.results[] | select(.command == "evmaint") | .median' "$WORK/hfr.json")")
+		lr_meds+=("$(jq -r '.results[] | select(.command == "logrotate") | .median' "$WORK/hfr.json")")
+		ratios+=("$(ratio_of "${em_meds[-1]}" "${lr_meds[-1]}")")
+		echo "nothing round $k ($first first): evmaint $(awk -v m="${em_meds[-1]}" 'BEGIN { printf "%.2f", m * 1000 }') ms, logrotate $(awk -v m="${lr_meds[-1]}" 'BEGIN { printf "%.2f", m * 1000 }') ms" >&2
+	done
 	{
 		echo
 		echo "hyperfine -N, warm, 100 runs each (median: $(jq -r '.results[] | "\(.command) \(.median * 1000 | . * 100 | round / 100) ms"' "$WORK/hf.json" | paste -sd ';' | sed 's/;/; /g')):"
@@ -657,6 +679,19 @@ nothing_precise() { # hyperfine for the millisecond case, if installed
 		echo
 		v=$(jq -r '.results[0].median <= 0.005 | if . then 1 else 0 end' "$WORK/hf.json")
 		echo "- target <= 5 ms wall (hyperfine median): $(jq -r '.results[0].median * 1000 | . * 100 | round / 100' "$WORK/hf.json") ms, $(verdict "$v")"
+		echo
+		echo "Side by side: $NOTHING_ROUNDS rounds of hyperfine -N (3 warm-up runs, then 30 runs of each), the order alternating, evmaint first in odd rounds:"
+		echo
+		echo "| round | evmaint median ms | logrotate -f (gzip) median ms | evmaint / logrotate |"
+		echo "| ---: | ---: | ---: | ---: |"
+		for ((k = 0; k < NOTHING_ROUNDS; k++)); do
+			printf '| %d | %.2f | %.2f | %s |\n' $((k + 1)) \
+				"$(awk -v m="${em_meds[k]}" 'BEGIN { print m * 1000 }')" \
+				"$(awk -v m="${lr_meds[k]}" 'BEGIN { print m * 1000 }')" "${ratios[k]}"
+		done
+		r=$(printf '%s\n' "${ratios[@]}" | median)
+		echo
+		echo "- target no slower than logrotate's own nothing-to-do run, side by side (issue 16): median of the rounds' evmaint / logrotate = ${r}x, $(at_most "$r" 1.00)"
 	} >>"$TABLE"
 }
 
@@ -689,10 +724,12 @@ done
 
 zlib_version=$(printf '#include <zlib.h>\n#include <stdio.h>\nint main(void) { puts(zlibVersion()); return 0; }\n' |
 	cc -x c -o "$WORK/zver" - -lz && "$WORK/zver")
-if ldd "$EVM" | grep -q libdeflate; then
-	evm_deflate="libdeflate (linked)"
+# the binary names libdeflate's functions (linked, or to load them on first
+# use) only when built with it
+if grep -q -a libdeflate_alloc_compressor "$EVM"; then
+	evm_deflate="libdeflate"
 else
-	evm_deflate="zlib alone (no libdeflate linked)"
+	evm_deflate="zlib alone (built without libdeflate)"
 fi
 {
 	echo "## Run of $(date -u +%Y-%m-%dT%H:%MZ)"
