@@ -640,13 +640,13 @@ report() { # report WORKLOAD TOOLS...
 }
 
 nothing_precise() { # hyperfine for the millisecond case, if installed
-	local k lr em_meds=() lr_meds=() ratios=() first
+	local k lr r v em_meds=() lr_meds=() ratios=() first
 	command -v hyperfine >/dev/null || return 0
 	fresh_copy nothing
 	tool_cmd evmaint
 	# the first evmaint run creates the lock file; later ones find it
 	"${CMD[@]}" >/dev/null
-	lr="logrotate -f -s $WORK/run/state/logrotate.state $WORK/logrotate-gzip.conf"
+	lr=$(printf '%q ' logrotate -f -s "$WORK/run/state/logrotate.state" "$WORK/logrotate-gzip.conf")
 	hyperfine -N --warmup 10 --runs 100 --export-markdown "$WORK/hf.md" \
 		--export-json "$WORK/hf.json" \
 		-n "evmaint rotate --force" "$(printf '%q ' "${CMD[@]}")" \
@@ -659,11 +659,11 @@ nothing_precise() { # hyperfine for the millisecond case, if installed
 	for ((k = 1; k <= NOTHING_ROUNDS; k++)); do
 		if ((k % 2)); then
 			hyperfine -N --warmup 3 --runs 30 --export-json "$WORK/hfr.json" \
-				-n evmaint "$(printf '%q ' "${CMD[@]}")" -n logrotate "$lr" >/dev/null 2>&1
+				-n evmaint "$(printf '%q ' "${CMD[@]}")" -n logrotate "$lr" >&2
 			first=evmaint
 		else
 			hyperfine -N --warmup 3 --runs 30 --export-json "$WORK/hfr.json" \
-				-n logrotate "$lr" -n evmaint "$(printf '%q ' "${CMD[@]}")" >/dev/null 2>&1
+				-n logrotate "$lr" -n evmaint "$(printf '%q ' "${CMD[@]}")" >&2
 			first=logrotate
 		fi
 		em_meds+=("$(jq -r '.results[] | select(.command == "evmaint") | .median' "$WORK/hfr.json")")

@@ -1,7 +1,8 @@
 /*
  * Loads zlib, libdeflate and nettle by their SONAMEs on first use and
  * resolves the functions gz.c, gzb.c and hash.c call (see codec-dl.h).
- * Built without --enable-dlopen, they are linked and nothing is here.
+ * Built without --enable-dlopen, they are linked and nothing is loaded
+ * here.
  */
 #include "config.h"
 
@@ -65,7 +66,8 @@ codec_dl_die(const char *soname, const char *sym)
  * Fills T from the library, all or nothing (the table is written once,
  * whole, inside pthread_once, and read only after it).
  */
-#define CODEC_DL_RESOLVE(f) \
+#define CODEC_DL_RESOLVE(f)	CODEC_DL_RESOLVE_(f)	/* see CODEC_DL_MEMBER */
+#define CODEC_DL_RESOLVE_(f) \
 	(void)dlerror(); \
 	if ((p = dlsym(h, #f)) == NULL) \
 		codec_dl_die(soname, #f); \

@@ -60,7 +60,13 @@ void		codec_dl_on_fail(codec_dl_fail_fn *, void *);
 	X(nettle_sha256_init) \
 	X(nettle_sha256_update)
 
-#define CODEC_DL_MEMBER(f)	__typeof__(f) *p_##f;
+/*
+ * The argument expanded first, through a second macro: zlib.h may name
+ * crc32_combine crc32_combine64 (a 64-bit z_off_t), and the table must
+ * hold, and dlsym look up, the function the header declares.
+ */
+#define CODEC_DL_MEMBER(f)	CODEC_DL_MEMBER_(f)
+#define CODEC_DL_MEMBER_(f)	__typeof__(f) *p_##f;
 struct codec_dl_zlib {
 	CODEC_DL_ZLIB_FUNCS(CODEC_DL_MEMBER)
 };
@@ -73,6 +79,7 @@ struct codec_dl_nettle {
 	CODEC_DL_NETTLE_FUNCS(CODEC_DL_MEMBER)
 };
 #undef CODEC_DL_MEMBER
+#undef CODEC_DL_MEMBER_
 
 /*
  * The library's table, loaded by the first call (thread-safe). A library
@@ -88,7 +95,11 @@ struct codec_dl_nettle	*codec_dl_nettle(void);
 
 #ifdef CODEC_DL_REDIRECT
 #define crc32			(codec_dl_zlib()->p_crc32)
+#ifdef crc32_combine	/* zlib.h's, for a 64-bit z_off_t */
+#define crc32_combine64		(codec_dl_zlib()->p_crc32_combine64)
+#else
 #define crc32_combine		(codec_dl_zlib()->p_crc32_combine)
+#endif
 #define deflate			(codec_dl_zlib()->p_deflate)
 #define deflateEnd		(codec_dl_zlib()->p_deflateEnd)
 #define deflateInit2_		(codec_dl_zlib()->p_deflateInit2_)

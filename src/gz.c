@@ -376,10 +376,6 @@ gz_reader_get(struct gz_reader *r, unsigned char *dst, size_t len)
 }
 
 #ifdef HAVE_LIBDEFLATE
-/*
- * Moves what is left to the start of the buffer and fills the rest, so
- * that a member that began near the end is there whole.
- */
 /* Moves the unread bytes to the buffer's start. */
 static void
 gz_reader_compact(struct gz_reader *r)
@@ -389,6 +385,10 @@ gz_reader_compact(struct gz_reader *r)
 	r->p = r->buf;
 }
 
+/*
+ * Moves what is left to the start of the buffer and fills the rest, so
+ * that a member that began near the end is there whole.
+ */
 static int
 gz_reader_topup(struct gz_reader *r)
 {
@@ -413,7 +413,8 @@ static void
 gz_reader_slow(struct gz_reader *r)
 {
 	r->slow = true;
-	libdeflate_free_decompressor(r->ld);
+	if (r->ld != NULL)
+		libdeflate_free_decompressor(r->ld);
 	r->ld = NULL;
 	free(r->obuf);
 	r->obuf = NULL;
@@ -640,7 +641,9 @@ gz_reader_free(struct gz_reader *r)
 		return;
 	gz_inf_end(&r->gi);
 #ifdef HAVE_LIBDEFLATE
-	libdeflate_free_decompressor(r->ld);
+	/* a reader that never inflated need not load libdeflate to say so */
+	if (r->ld != NULL)
+		libdeflate_free_decompressor(r->ld);
 	free(r->obuf);
 #endif
 	free(r->buf);

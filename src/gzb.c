@@ -209,8 +209,10 @@ gzb_worker_free(struct gzb_worker *w)
 #ifdef HAVE_LIBDEFLATE
 	int	 i;
 
+	/* a level never used need not load libdeflate to say so */
 	for (i = 0; i < GZB_LEVELS; i++)
-		libdeflate_free_compressor(w->c[i]);
+		if (w->c[i] != NULL)
+			libdeflate_free_compressor(w->c[i]);
 #else
 	if (w->zinit)
 		deflateEnd(&w->zs);

@@ -7,6 +7,7 @@
 
 #include <malloc.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -20,6 +21,8 @@ static void
 main_codec_fail(void *rep, const char *msg)
 {
 	report_error(rep, NULL, "%s", msg);
+	/* what was said before it, which _exit would not flush */
+	(void)fflush(stdout);
 }
 
 int
@@ -64,6 +67,7 @@ main(int argc, char **argv)
 out:
 	/* Step 5: the JSON object, if asked, and the exit status. */
 	rc = report_finish(ctx.rep, rc);
+	codec_dl_on_fail(NULL, NULL);
 	cmd_ctx_free(&ctx);
 	return rc;
 }

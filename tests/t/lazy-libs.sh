@@ -158,6 +158,15 @@ if command -v cc >/dev/null 2>&1 &&
 	LD_LIBRARY_PATH=$fake at "2026-11-03 02:06:00" evm_run 2 status --check
 	assert_grep 'journal.*cannot be checked' "$T/out" \
 		"status --check does not say the journal cannot be checked"
+	# Nor without nettle, which libarchive itself loads: the probe still
+	# says what is wrong, on its one line.
+	if mkdir "$T/fake-probe" && echo 'int evm_not_nettle;' |
+		cc -shared -fPIC -x c -o "$T/fake-probe/libnettle.so.8" - 2>"$T/cc.err"; then
+		LD_LIBRARY_PATH=$T/fake-probe at "2026-11-03 02:06:30" evm_run 2 status --check
+		assert_eq "$(wc -l <"$T/out")" 1 "lines of status --check"
+		assert_grep '^EVMAINT CRITICAL - journal.*cannot be checked.*nettle_sha256' "$T/out" \
+			"status --check without nettle does not say the journal cannot be checked"
+	fi
 	# with libarchive, status finds the journal one the next run finishes
 	at "2026-11-03 02:07:00" evm_run 1 status --check
 	assert_no_grep 'journal' "$T/out" "status --check: a journal the next run finishes"
@@ -168,7 +177,7 @@ if command -v cc >/dev/null 2>&1 &&
 	check_arch
 	collect_lines "$T/lines" "$ROOT" "$ARCH"
 	assert_lines_once "$T/lines" deploy "$N_LINES"
-	ok "a journal whose archive cannot be checked without libarchive: kept, exit 1, status CRITICAL; with libarchive the night is finished, every line once"
+	ok "a journal whose archive cannot be checked without libarchive: kept, exit 1, status CRITICAL (without nettle too); with libarchive the night is finished, every line once"
 else
 	echo "note: no C compiler to build a fake libarchive.so.13: its case is left out"
 fi

@@ -1198,8 +1198,9 @@ count_inflate(void)
  * Incompressible members (each a little more than a block once deflated)
  * do not fit the reader's first input buffer: with libdeflate it grows to
  * take them, and zlib is never called; whether the caller reads a whole
- * block at a time or 4 KiB. Without libdeflate the counter must move, or
- * the test would prove nothing.
+ * block at a time or 4 KiB. Without libdeflate the counter must move, and
+ * with it for a member bigger than a block (gzip(1)'s), or the test would
+ * prove nothing.
  */
 static void
 test_fast_grow(void **state)
@@ -1240,6 +1241,24 @@ test_fast_grow(void **state)
 		close(fd);
 	}
 	free(m.gz);
+#ifdef HAVE_LIBDEFLATE
+	/* the counter's own check: one member bigger than a block is zlib's */
+	m.gz = gz_member(data, len, &m.len);
+	put_file(f->dirfd, "grow.gz", m.gz, m.len);
+	fd = openat(f->dirfd, "grow.gz", O_RDONLY);
+	assert_true(fd >= 0);
+	r = gz_reader_new(fd);
+	inflate_calls = 0;
+	for (n = 0; (got = gz_reader_read(r, back + n, GZ_READ_WHOLE)) > 0;
+	    n += (size_t)got)
+		assert_true(n + (size_t)got <= len);
+	assert_int_equal(n, len);
+	assert_memory_equal(back, data, len);
+	assert_true(inflate_calls > 0);
+	gz_reader_free(r);
+	close(fd);
+	free(m.gz);
+#endif
 	free(back);
 	free(data);
 }
