@@ -58,6 +58,20 @@ night() {
 	at "2026-11-0$1 02:00:00" loads evm_run "${2:-0}" rotate
 }
 
+# third_night: a fresh tree (rotate = 1) after two nights of 10 lines in
+# deploy.log, and 10 more lines there for the third.
+third_night() {
+	local d
+	t_setup "rotate = 1"
+	at "2026-11-01 01:00:00" evm_run 0 -q init
+	N_LINES=0
+	for d in 1 2 3; do
+		put_lines "$ROOT/deploy/deploy.log" deploy $((N_LINES + 1)) $((N_LINES + 10))
+		N_LINES=$((N_LINES + 10))
+		[ "$d" = 3 ] || at "2026-11-0$d 02:00:00" evm_run 0 -q rotate
+	done
+}
+
 # --- 1. nothing due: rotate and status do not load libarchive
 t_setup "rotate = 1"
 at "2026-11-01 01:00:00" evm_run 0 init
@@ -127,16 +141,7 @@ if command -v cc >/dev/null 2>&1 &&
 	# set aside as a forgery), status says so, and a run with libarchive
 	# finishes the night.
 	fake=$T/fake
-	t_setup "rotate = 1"
-	at "2026-11-01 01:00:00" evm_run 0 -q init
-	N_LINES=0
-	for d in 1 2; do
-		put_lines "$ROOT/deploy/deploy.log" deploy $((N_LINES + 1)) $((N_LINES + 10))
-		N_LINES=$((N_LINES + 10))
-		at "2026-11-0$d 02:00:00" evm_run 0 -q rotate
-	done
-	put_lines "$ROOT/deploy/deploy.log" deploy $((N_LINES + 1)) $((N_LINES + 10))
-	N_LINES=$((N_LINES + 10))
+	third_night
 	crash_snapshot
 	n=0 pending=
 	while [ -z "$pending" ] && [ "$n" -lt 40 ]; do
@@ -190,16 +195,7 @@ if command -v cc >/dev/null 2>&1 &&
 	echo 'int evm_not_an_engine;' |
 	cc -shared -fPIC -x c -o "$T/fake-engine/$ENGINE" - 2>"$T/cc.err"; then
 	fake=$T/fake-engine
-	t_setup "rotate = 1"
-	at "2026-11-01 01:00:00" evm_run 0 -q init
-	N_LINES=0
-	for d in 1 2; do
-		put_lines "$ROOT/deploy/deploy.log" deploy $((N_LINES + 1)) $((N_LINES + 10))
-		N_LINES=$((N_LINES + 10))
-		at "2026-11-0$d 02:00:00" evm_run 0 -q rotate
-	done
-	put_lines "$ROOT/deploy/deploy.log" deploy $((N_LINES + 1)) $((N_LINES + 10))
-	N_LINES=$((N_LINES + 10))
+	third_night
 	LD_LIBRARY_PATH=$fake at "2026-11-03 02:00:00" evm_run 1 rotate
 	assert_grep "${ENGINE//./\\.}: cannot resolve $ENGINE_SYM" "$T/err" \
 		"rotate: the message does not name $ENGINE and the symbol"
