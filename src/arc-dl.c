@@ -14,6 +14,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 
+#include "codec-dl.h"
 #include "xmalloc.h"
 
 struct arc_dl_table arc_dl;
@@ -46,6 +47,7 @@ arc_dl_init(void)
 	struct arc_dl_table	 t;
 	void			*h, *p;
 
+	codec_dl_preload();	/* before their dependent: see codec-dl.h */
 	if ((h = dlopen(ARC_DL_SONAME, RTLD_NOW | RTLD_LOCAL)) == NULL) {
 		arc_dl_fail(NULL, NULL);
 		return;

@@ -22,12 +22,35 @@ codec_dl_on_fail(codec_dl_fail_fn *fn, void *arg)
 
 #include <dlfcn.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
-static void __attribute__((noreturn))	codec_dl_die(const char *,
-					    const char *);
+/* A library that could not be loaded: what to say when it is needed. */
+struct codec_dl_fail {
+	bool	failed;
+	char	msg[512];
+};
+
+static void __attribute__((noreturn))	codec_dl_die(const char *);
+
+/* Says why, while dlerror still knows. */
+static void
+codec_dl_failed(struct codec_dl_fail *f, const char *soname, const char *sym)
+{
+	const char *why = dlerror();
+
+	if (why == NULL)
+		why = "not found";
+	if (sym != NULL)
+		(void)snprintf(f->msg, sizeof f->msg, "%s: cannot resolve %s: "
+		    "%s; nothing more is done in this run", soname, sym, why);
+	else
+		(void)snprintf(f->msg, sizeof f->msg, "%s: cannot load: %s; "
+		    "nothing more is done in this run", soname, why);
+	f->failed = true;
+}
 
 /*
  * What xmalloc does when memory runs out, for the same reason: the
@@ -36,22 +59,8 @@ static void __attribute__((noreturn))	codec_dl_die(const char *,
  * next run).
  */
 static void
-codec_dl_die(const char *soname, const char *sym)
+codec_dl_die(const char *msg)
 {
-	char		 msg[512];
-	const char	*why = dlerror();
-	int		 n;
-
-	if (why == NULL)
-		why = "not found";
-	if (sym != NULL)
-		n = snprintf(msg, sizeof msg, "%s: cannot resolve %s: %s; "
-		    "nothing more is done in this run", soname, sym, why);
-	else
-		n = snprintf(msg, sizeof msg, "%s: cannot load: %s; nothing "
-		    "more is done in this run", soname, why);
-	if (n < 0)
-		_exit(1);
 	if (codec_dl_fail != NULL)
 		codec_dl_fail(codec_dl_fail_arg, msg);
 	else {
@@ -64,28 +73,35 @@ codec_dl_die(const char *soname, const char *sym)
 
 /*
  * Fills T from the library, all or nothing (the table is written once,
- * whole, inside pthread_once, and read only after it).
+ * whole, inside pthread_once, and read only after it); a failure is kept
+ * for the first caller that needs the library.
  */
 #define CODEC_DL_RESOLVE(f)	CODEC_DL_RESOLVE_(f)	/* see CODEC_DL_MEMBER */
 #define CODEC_DL_RESOLVE_(f) \
 	(void)dlerror(); \
-	if ((p = dlsym(h, #f)) == NULL) \
-		codec_dl_die(soname, #f); \
+	if ((p = dlsym(h, #f)) == NULL) { \
+		codec_dl_failed(fail, soname, #f); \
+		return; \
+	} \
 	t.p_##f = (__typeof__(t.p_##f))p;
 
 #define CODEC_DL_LOADER(name, soname_, FUNCS) \
 static struct codec_dl_##name	codec_dl_##name##_t; \
+static struct codec_dl_fail	codec_dl_##name##_fail; \
 static pthread_once_t		codec_dl_##name##_once = PTHREAD_ONCE_INIT; \
 \
 static void \
 codec_dl_##name##_load(void) \
 { \
 	const char		*soname = soname_; \
+	struct codec_dl_fail	*fail = &codec_dl_##name##_fail; \
 	struct codec_dl_##name	 t; \
 	void			*h, *p; \
 \
-	if ((h = dlopen(soname, RTLD_NOW | RTLD_LOCAL)) == NULL) \
-		codec_dl_die(soname, NULL); \
+	if ((h = dlopen(soname, RTLD_NOW | RTLD_LOCAL)) == NULL) { \
+		codec_dl_failed(fail, soname, NULL); \
+		return; \
+	} \
 	FUNCS(CODEC_DL_RESOLVE) \
 	codec_dl_##name##_t = t; \
 } \
@@ -94,6 +110,8 @@ struct codec_dl_##name * \
 codec_dl_##name(void) \
 { \
 	(void)pthread_once(&codec_dl_##name##_once, codec_dl_##name##_load); \
+	if (codec_dl_##name##_fail.failed) \
+		codec_dl_die(codec_dl_##name##_fail.msg); \
 	return &codec_dl_##name##_t; \
 }
 
@@ -102,5 +120,12 @@ CODEC_DL_LOADER(zlib, CODEC_DL_ZLIB, CODEC_DL_ZLIB_FUNCS)
 CODEC_DL_LOADER(deflate, CODEC_DL_DEFLATE, CODEC_DL_DEFLATE_FUNCS)
 #endif
 CODEC_DL_LOADER(nettle, CODEC_DL_NETTLE, CODEC_DL_NETTLE_FUNCS)
+
+void
+codec_dl_preload(void)
+{
+	(void)pthread_once(&codec_dl_zlib_once, codec_dl_zlib_load);
+	(void)pthread_once(&codec_dl_nettle_once, codec_dl_nettle_load);
+}
 
 #endif /* EVM_DLOPEN */

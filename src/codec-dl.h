@@ -93,6 +93,15 @@ struct codec_dl_deflate	*codec_dl_deflate(void);
 #endif
 struct codec_dl_nettle	*codec_dl_nettle(void);
 
+/*
+ * Loads zlib and nettle now if they can be, failing later, if at all,
+ * when they are called: for arc-dl.c, before libarchive, which needs
+ * both. Loaded first as its dependencies and then by name, each would
+ * have its dependency list rebuilt, the old one left to a free that
+ * glibc defers while threads run (valgrind: 40 bytes lost a library).
+ */
+void			 codec_dl_preload(void);
+
 #ifdef CODEC_DL_REDIRECT
 #define crc32			(codec_dl_zlib()->p_crc32)
 #ifdef crc32_combine	/* zlib.h's, for a 64-bit z_off_t */
