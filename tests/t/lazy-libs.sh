@@ -9,7 +9,9 @@
 # engine (libdeflate, or zlib in a --without-libdeflate build), zlib and
 # nettle are loaded on first use too (src/codec-dl.c): a rotate with
 # nothing due maps none of them, and one that cannot load the engine
-# stops with exit 1, naming it, and the next run finishes the night.
+# stops with exit 1, naming it, and the next run finishes the night. The
+# binary has no NEEDED entry for any of them and imports none of their
+# functions.
 # Skipped when configured --disable-dlopen (libarchive linked).
 . "$(dirname "$0")/common.sh"
 . "$(dirname "$0")/adv-lib.sh"
@@ -215,4 +217,27 @@ if command -v cc >/dev/null 2>&1 &&
 else
 	echo "note: no C compiler to build a fake $ENGINE: its case is left out"
 fi
+
+# --- 5. the binary neither needs nor imports the codec libraries: a call
+#        that codec-dl.h does not redirect would bring one back as a
+#        NEEDED entry and an undefined symbol, which part 1 sees only as a
+#        library mapped at start-up. libarchive, which links them, is the
+#        positive control of the symbol pattern.
+need nm objdump
+codec_syms='^(inflate|deflate|crc32|adler32|zlibVersion|gz[a-z]|compress|uncompress|libdeflate_|nettle_)'
+objdump -p "$EVMAINT" >"$T/dyn"
+assert_grep 'NEEDED.*libc\.so' "$T/dyn" "objdump -p lists no NEEDED libc: the check reads nothing"
+assert_no_grep 'NEEDED.*lib\(z\|deflate\|nettle\|archive\)\.so' "$T/dyn" \
+	"the binary needs a library that is loaded on first use"
+nm -D --undefined-only "$EVMAINT" | awk '{ print $NF }' | sed 's/@.*//' >"$T/undef"
+[ -s "$T/undef" ] || fail "nm -D lists no undefined symbol: the check reads nothing"
+if grep -E "$codec_syms" "$T/undef" >"$T/codec-undef"; then
+	fail "the binary imports codec functions, not redirected through codec-dl.h: $(tr '\n' ' ' <"$T/codec-undef")"
+fi
+libarchive=$(ldconfig -p | awk '/libarchive\.so\.13 / { print $NF; exit }')
+[ -n "$libarchive" ] || fail "ldconfig -p does not list libarchive.so.13"
+nm -D --undefined-only "$libarchive" | awk '{ print $NF }' | sed 's/@.*//' |
+	grep -E -q "$codec_syms" ||
+	fail "the codec symbol pattern matches nothing libarchive imports: it would pass anything"
+ok "the binary neither needs nor imports zlib, libdeflate, nettle or libarchive (nm -D, objdump -p)"
 exit 0
