@@ -10,11 +10,10 @@
 
 #ifdef EVM_DLOPEN
 
-#include <dlfcn.h>
 #include <pthread.h>
-#include <stdlib.h>
 
 #include "codec-dl.h"
+#include "dl.h"
 #include "xmalloc.h"
 
 struct arc_dl_table arc_dl;
@@ -22,40 +21,21 @@ struct arc_dl_table arc_dl;
 static pthread_once_t	 arc_dl_once = PTHREAD_ONCE_INIT;
 static char		*arc_dl_err;	/* NULL: loaded */
 
-static void	arc_dl_init(void);
-static void	arc_dl_fail(void *, const char *);
-
-/* dlerror names the file and the symbol; the message says it is ours. */
-static void
-arc_dl_fail(void *h, const char *sym)
-{
-	const char *why = dlerror();
-
-	if (sym != NULL)
-		xasprintf(&arc_dl_err, "libarchive (%s): cannot resolve %s: %s",
-		    ARC_DL_SONAME, sym, why != NULL ? why : "not found");
-	else
-		xasprintf(&arc_dl_err, "libarchive (%s): cannot load: %s",
-		    ARC_DL_SONAME, why != NULL ? why : "not found");
-	if (h != NULL)
-		(void)dlclose(h);
-}
-
 static void
 arc_dl_init(void)
 {
 	struct arc_dl_table	 t;
+	char			 why[DL_WHY_MAX];
 	void			*h, *p;
 
 	codec_dl_preload();	/* before their dependent: see codec-dl.h */
-	if ((h = dlopen(ARC_DL_SONAME, RTLD_NOW | RTLD_LOCAL)) == NULL) {
-		arc_dl_fail(NULL, NULL);
+	if ((h = dl_open(ARC_DL_SONAME, why)) == NULL) {
+		arc_dl_err = xstrdup(why);
 		return;
 	}
 #define ARC_DL_RESOLVE(f) \
-	(void)dlerror(); \
-	if ((p = dlsym(h, "archive_" #f)) == NULL) { \
-		arc_dl_fail(h, "archive_" #f); \
+	if ((p = dl_sym(h, ARC_DL_SONAME, "archive_" #f, why)) == NULL) { \
+		arc_dl_err = xstrdup(why); \
 		return; \
 	} \
 	t.f = (__typeof__(t.f))p;

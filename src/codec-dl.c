@@ -20,37 +20,21 @@ codec_dl_on_fail(codec_dl_fail_fn *fn, void *arg)
 
 #ifdef EVM_DLOPEN
 
-#include <dlfcn.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "dl.h"
+
 /* A library that could not be loaded: what to say when it is needed. */
 struct codec_dl_fail {
 	bool	failed;
-	char	msg[512];
+	char	msg[DL_WHY_MAX];
 };
 
 static void __attribute__((noreturn))	codec_dl_die(const char *);
-
-/* Says why, while dlerror still knows. */
-static void
-codec_dl_failed(struct codec_dl_fail *f, const char *soname, const char *sym)
-{
-	const char *why = dlerror();
-
-	if (why == NULL)
-		why = "not found";
-	if (sym != NULL)
-		(void)snprintf(f->msg, sizeof f->msg, "%s: cannot resolve %s: "
-		    "%s; nothing more is done in this run", soname, sym, why);
-	else
-		(void)snprintf(f->msg, sizeof f->msg, "%s: cannot load: %s; "
-		    "nothing more is done in this run", soname, why);
-	f->failed = true;
-}
 
 /*
  * What xmalloc does when memory runs out, for the same reason: the
@@ -59,8 +43,12 @@ codec_dl_failed(struct codec_dl_fail *f, const char *soname, const char *sym)
  * next run).
  */
 static void
-codec_dl_die(const char *msg)
+codec_dl_die(const char *why)
 {
+	char msg[DL_WHY_MAX + 64];
+
+	(void)snprintf(msg, sizeof msg, "%s; nothing more is done in this run",
+	    why);
 	if (codec_dl_fail != NULL)
 		codec_dl_fail(codec_dl_fail_arg, msg);
 	else {
@@ -78,9 +66,8 @@ codec_dl_die(const char *msg)
  */
 #define CODEC_DL_RESOLVE(f)	CODEC_DL_RESOLVE_(f)	/* see CODEC_DL_MEMBER */
 #define CODEC_DL_RESOLVE_(f) \
-	(void)dlerror(); \
-	if ((p = dlsym(h, #f)) == NULL) { \
-		codec_dl_failed(fail, soname, #f); \
+	if ((p = dl_sym(h, soname, #f, fail->msg)) == NULL) { \
+		fail->failed = true; \
 		return; \
 	} \
 	t.p_##f = (__typeof__(t.p_##f))p;
@@ -98,8 +85,8 @@ codec_dl_##name##_load(void) \
 	struct codec_dl_##name	 t; \
 	void			*h, *p; \
 \
-	if ((h = dlopen(soname, RTLD_NOW | RTLD_LOCAL)) == NULL) { \
-		codec_dl_failed(fail, soname, NULL); \
+	if ((h = dl_open(soname, fail->msg)) == NULL) { \
+		fail->failed = true; \
 		return; \
 	} \
 	FUNCS(CODEC_DL_RESOLVE) \
