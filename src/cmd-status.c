@@ -488,7 +488,10 @@ cmd_status_exec(struct evm_ctx *ctx, struct cmd_args *args)
 	if ((check || prom) && (ctx->json || (check && prom))) {
 		fprintf(stderr, "evmaint: status: --check, --prometheus and "
 		    "--json exclude each other\n");
-		return EVM_EXIT_USAGE;
+		/* a probe's status stays within 0-3, its line on stdout */
+		return check && !ctx->json ? check_unknown(stdout, "usage "
+		    "error: --check, --prometheus and --json exclude each "
+		    "other") : EVM_EXIT_USAGE;
 	}
 	if ((rc = cmd_load_config(ctx)) != 0)
 		return check ? check_unknown(stdout, "the configuration cannot "

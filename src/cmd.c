@@ -467,21 +467,31 @@ cmd_load_config(struct evm_ctx *ctx)
 	struct conf_errors	 errs = { NULL, 0 };
 	const char		*path = ctx->config_path ? ctx->config_path :
 				    EVMAINT_CONF;
+	const char		*opt = NULL, *val = NULL;
 	char			*why = NULL;
 	size_t			 i;
 	int			 rc;
 
 	ctx->cfg = conf_new();
 	rc = conf_load_file(ctx->cfg, path, ctx->config_path != NULL, &errs);
-	if (ctx->opt_root != NULL)
-		conf_set_path(ctx->cfg, K_ROOT, ctx->opt_root, &why);
-	if (why == NULL && ctx->opt_archive_dir != NULL)
-		conf_set_path(ctx->cfg, K_ARCHIVE_DIR, ctx->opt_archive_dir,
-		    &why);
-	if (why == NULL && ctx->opt_state != NULL)
-		conf_set_path(ctx->cfg, K_STATE_FILE, ctx->opt_state, &why);
+	if (ctx->opt_root != NULL) {
+		opt = "--root";
+		val = ctx->opt_root;
+		conf_set_path(ctx->cfg, K_ROOT, val, &why);
+	}
+	if (why == NULL && ctx->opt_archive_dir != NULL) {
+		opt = "--archive-dir";
+		val = ctx->opt_archive_dir;
+		conf_set_path(ctx->cfg, K_ARCHIVE_DIR, val, &why);
+	}
+	if (why == NULL && ctx->opt_state != NULL) {
+		opt = "--state";
+		val = ctx->opt_state;
+		conf_set_path(ctx->cfg, K_STATE_FILE, val, &why);
+	}
 	if (why != NULL) {
-		report_error(ctx->rep, NULL, "%s", why);
+		/* the option at fault, as a config error names its line */
+		report_error(ctx->rep, NULL, "%s '%s': %s", opt, val, why);
 		free(why);
 		rc = -1;
 	}

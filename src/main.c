@@ -8,10 +8,13 @@
 #include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "evmaint.h"
+#include "check.h"
 #include "cmd.h"
 #include "codec-dl.h"
 #include "report.h"
@@ -23,6 +26,24 @@ main_codec_fail(void *rep, const char *msg)
 	report_error(rep, NULL, "%s", msg);
 	/* what was said before it, which _exit would not flush */
 	(void)fflush(stdout);
+}
+
+/*
+ * Whether a command line that could not be parsed is a status --check: a
+ * monitoring system reads any status outside 0-3 as a broken plugin, so
+ * even a usage error is an UNKNOWN line there.
+ */
+static bool
+main_is_probe(const struct evm_ctx *ctx, int argc, char **argv)
+{
+	int i;
+
+	if (ctx->cmd == NULL || strcmp(ctx->cmd->name, "status") != 0)
+		return false;
+	for (i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--check") == 0)
+			return true;
+	return false;
 }
 
 int
@@ -47,8 +68,12 @@ main(int argc, char **argv)
 	 * A fixed threshold keeps them mmap()ed, given back on free.
 	 */
 	(void)mallopt(M_MMAP_THRESHOLD, 1 << 20);
-	if ((rc = cmd_parse(&ctx, argc, argv, &args)) != 0)
+	if ((rc = cmd_parse(&ctx, argc, argv, &args)) != 0) {
+		if (rc == EVM_EXIT_USAGE && main_is_probe(&ctx, argc, argv))
+			return check_unknown(stdout, "usage error (see standard "
+			    "error)");
 		return rc == -1 ? EVM_EXIT_OK : rc;
+	}
 
 	/* Step 2: reporting, then the configuration (errors exit 78). */
 	ctx.now = clock_now();

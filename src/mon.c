@@ -266,6 +266,13 @@ mon_state(struct mon *m)
 
 	xasprintf(&name, "%s.lock", base);
 	m->lock_held = lock_probe(dfd, name, &m->lock_pid);
+	/* what lock_open refuses, seen now rather than after check_max_age */
+	if (fsx_fstatat(dfd, name, &st) == 0 &&
+	    (fsx_refusal(&st) != NULL || fsx_own_refusal(&st) != NULL))
+		xasprintf(&m->lock_bad, "%s.lock is %s: rotate refuses it and "
+		    "does nothing until it is fixed", cfg->state_file,
+		    fsx_refusal(&st) != NULL ? fsx_refusal(&st) :
+		    fsx_own_refusal(&st));
 	free(name);
 
 	xasprintf(&name, "%s.journal", base);
@@ -419,6 +426,9 @@ mon_judge_rotate(struct mon *m)
 		mon_item(m, MON_WARNING, "clock", NULL, "a successful rotate is "
 		    "recorded in the future");
 	if (ok == NULL) {
+		/* a last one that exited 0 is in the future: "clock" says so */
+		if (last != NULL && last->exit_status == 0)
+			last = NULL;
 		mon_item(m, MON_CRITICAL, "rotate", NULL, "no successful rotate "
 		    "recorded%s%s", last ? "; the last one exited " : "",
 		    last ? (last->exit_status == EVM_EXIT_LOCKED ? "75" :
@@ -523,15 +533,17 @@ mon_judge(struct mon *m)
 	const struct evm_config	*cfg = m->ctx->cfg;
 	size_t			 i;
 
-	mon_judge_rotate(m);
+	if (m->runs_rc != -1)	/* else unusable records: nothing to judge */
+		mon_judge_rotate(m);
 	if (!m->scanned)
 		mon_item(m, MON_CRITICAL, "root", cfg->root, "cannot be read "
 		    "('evmaint init' creates it)");
 	mon_judge_archive_dir(m);
-	if (m->state_dir_bad != NULL)
-		mon_item(m, MON_CRITICAL, "state", cfg->state_file, "%s; the "
-		    "next rotate does nothing until it is fixed",
-		    m->state_dir_bad);
+	if (m->state_dir_bad != NULL)	/* it names the directory */
+		mon_item(m, MON_CRITICAL, "state", NULL, "%s; the next rotate "
+		    "does nothing until it is fixed", m->state_dir_bad);
+	if (m->lock_bad != NULL)
+		mon_item(m, MON_CRITICAL, "state", NULL, "%s", m->lock_bad);
 	if (m->journal_bad != NULL && m->lock_held != 1)
 		mon_item(m, MON_CRITICAL, "journal", NULL, "%s.journal %s: the "
 		    "next rotate cannot finish the interrupted run",
@@ -560,39 +572,75 @@ mon_judge(struct mon *m)
 			    "last run exited %d", m->scripts.v[i].last_exit);
 }
 
+/*
+ * Most severe first: CRITICAL, then UNKNOWN, then WARNING. A failure known
+ * for certain (the next rotate cannot work) outranks what could not be
+ * judged, which may hide one and so outranks a warning (monitoring
+ * plugins' max_state_alt puts WARNING above UNKNOWN; an unread state is
+ * worse than drift).
+ */
+static int
+mon_sev_rank(enum mon_sev s)
+{
+	switch (s) {
+	case MON_CRITICAL:
+		return 3;
+	case MON_UNKNOWN:
+		return 2;
+	case MON_WARNING:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
 static int
 mon_item_cmp(const void *a, const void *b)
 {
 	const struct mon_item *x = a, *y = b;
 
-	return (int)y->sev - (int)x->sev;
+	return mon_sev_rank(y->sev) - mon_sev_rank(x->sev);
 }
 
 void
 mon_collect(struct mon *m, struct evm_ctx *ctx, struct report *rep)
 {
-	size_t i;
+	size_t	 i;
+	char	*runs;
 
 	memset(m, 0, sizeof *m);
 	m->ctx = ctx;
 	m->rep = rep;
 	m->scanned = scan_tree(&m->scan, ctx->cfg, rep) == 0;
 	mon_state(m);
+	xasprintf(&runs, "%s.runs", ctx->cfg->state_file);
 	if (m->state_rc == -2 || m->runs_rc == -2) {
-		mon_item(m, MON_UNKNOWN, "state", ctx->cfg->state_file,
-		    "cannot be read: %s", m->state_rc == -2 ? m->state_err :
-		    m->runs_err);
+		if (m->state_dir_bad != NULL)
+			mon_item(m, MON_CRITICAL, "state", NULL, "%s; the next "
+			    "rotate does nothing until it is fixed",
+			    m->state_dir_bad);
+		else
+			mon_item(m, MON_UNKNOWN, "state", m->state_rc == -2 ?
+			    ctx->cfg->state_file : runs, "cannot be read: %s",
+			    m->state_rc == -2 ? m->state_err : m->runs_err);
+		free(runs);
 		return;
 	}
 	if (m->state_rc == -1)
 		mon_item(m, MON_UNKNOWN, "state", ctx->cfg->state_file,
 		    "unusable: %s", m->state_err);
+	if (m->runs_rc == -1)
+		mon_item(m, MON_UNKNOWN, "state", runs, "unusable: %s (the next "
+		    "rotate replaces it)", m->runs_err);
+	free(runs);
 	mon_archive_dir(m);
 	if (m->scanned)
 		mon_logrotate(m);
-	if (scripts_load(ctx->cfg, &m->scripts, rep) != 0)
-		mon_item(m, MON_UNKNOWN, "scripts", NULL, "the scripts' runs "
-		    "cannot be read");
+	/* a refused state directory is reported (CRITICAL) as the cause */
+	if (scripts_load(ctx->cfg, &m->scripts, rep) != 0 &&
+	    m->state_dir_bad == NULL)
+		mon_item(m, MON_UNKNOWN, "state", NULL, "the scripts' run "
+		    "records cannot be read");
 	mon_judge(m);
 	/* stable: each severity keeps the order the items were found in */
 	for (i = 1; i < m->nitems; i++) {
@@ -674,6 +722,7 @@ mon_free(struct mon *m)
 		free(m->rejected[i]);
 	free(m->rejected);
 	free(m->state_dir_bad);
+	free(m->lock_bad);
 	lr_result_free(&m->lr);
 	scripts_free(&m->scripts);
 	memset(m, 0, sizeof *m);

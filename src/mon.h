@@ -59,6 +59,7 @@ struct mon {
 	uint64_t		 arc_total;
 	int			 lock_held;	/* 1, 0, -1: cannot tell */
 	long			 lock_pid;	/* the holder, when it is seen */
+	char			*lock_bad;	/* why rotate refuses the lock file */
 	char			*state_dir_bad;	/* why the state dir is refused */
 	bool			 journal;
 	char			*journal_bad;	/* why the next run cannot use it */

@@ -213,24 +213,29 @@ runs_keep(const struct runs *rs, size_t i)
 
 /*
  * Adds a record and rewrites the file. A corrupt file is replaced (its
- * records are lost, not the new one); an unreadable one is left alone.
+ * records are lost, not the new one): 1, with *why saying what was wrong
+ * with it. An unreadable or refused one is left alone: -1, with *why
+ * saying why (a refusal's words, or errno's). 0 otherwise, *why NULL.
  */
 int
 runs_append(int dirfd, const char *name, const struct run_rec *rec,
-    mode_t mode, gid_t gid)
+    mode_t mode, gid_t gid, char **why)
 {
 	struct runs	 rs, out;
 	struct sbuf	 b;
 	char		*err;
 	size_t		 i;
-	int		 rc;
+	int		 rc, loaded;
 
-	if (runs_load(dirfd, name, &rs, &err) == -2) {
-		free(err);
-		errno = EIO;
+	*why = NULL;
+	if ((loaded = runs_load(dirfd, name, &rs, &err)) == -2) {
+		*why = err;
 		return -1;
 	}
-	free(err);
+	if (loaded == -1)
+		*why = err;
+	else
+		free(err);
 	rs.v = xgrowarray(rs.v, rs.n + 1, sizeof *rs.v);
 	rs.v[rs.n++] = *rec;
 	memset(&out, 0, sizeof out);
@@ -245,7 +250,12 @@ runs_append(int dirfd, const char *name, const struct run_rec *rec,
 	sbuf_free(&b);
 	runs_free(&out);
 	runs_free(&rs);
-	return rc;
+	if (rc == -1) {
+		free(*why);
+		*why = xstrdup(strerror(errno));
+		return -1;
+	}
+	return loaded == -1 ? 1 : 0;
 }
 
 /*
@@ -259,11 +269,23 @@ runs_record(struct evm_ctx *ctx, int dirfd, const char *state_base,
 {
 	struct report_tally	 t;
 	struct run_rec		 rec;
+	struct runs		 old;
 	struct timespec		 t1;
-	char			*name;
+	char			*name, *why;
 
 	if (ctx->dry_run || dirfd < 0 || state_base == NULL)
 		return;
+	name = runs_name(state_base);
+	/*
+	 * A corrupt file is an error of this run, as a corrupt state file is
+	 * (run.c), told before the record is made so that it says exit 1.
+	 */
+	if (runs_load(dirfd, name, &old, &why) == -1)
+		report_error(ctx->rep, NULL, "%s.runs: unusable (%s): rewritten "
+		    "with this run's record; the earlier records are lost",
+		    ctx->cfg->state_file, why);
+	runs_free(&old);
+	free(why);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	report_tally(ctx->rep, &t);
 	memset(&rec, 0, sizeof rec);
@@ -281,10 +303,11 @@ runs_record(struct evm_ctx *ctx, int dirfd, const char *state_base,
 	rec.bytes_in = t.bytes_in;
 	rec.bytes_out = t.bytes_out;
 	rec.errors = t.errors;
-	name = runs_name(state_base);
+	/* 1, a corrupt file replaced, was told above */
 	if (runs_append(dirfd, name, &rec, EVM_META_MODE(ctx->cfg->mode),
-	    ctx->cfg->gid) == -1)
+	    ctx->cfg->gid, &why) == -1)
 		report_error(ctx->rep, NULL, "%s.runs: cannot record this run: "
-		    "%s", ctx->cfg->state_file, strerror(errno));
+		    "%s", ctx->cfg->state_file, why);
+	free(why);
 	free(name);
 }

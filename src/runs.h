@@ -45,7 +45,7 @@ int			 runs_parse(struct runs *, const char *, size_t, char **);
 void			 runs_format(const struct runs *, struct sbuf *);
 int			 runs_load(int, const char *, struct runs *, char **);
 int			 runs_append(int, const char *, const struct run_rec *,
-			    mode_t, gid_t);
+			    mode_t, gid_t, char **);
 void			 runs_free(struct runs *);
 const struct run_rec	*runs_last(const struct runs *, const char *, bool);
 char			*runs_name(const char *);

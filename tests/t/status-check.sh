@@ -8,7 +8,9 @@
 # read-only; an unusable journal; a symlink where a generation should be;
 # a backlog; drift; a logrotate stanza over the tree; a rotation recorded
 # in the future; archive_dir's file system over 90 % full; a config or
-# state that cannot be read. Items come most severe first.
+# state that cannot be read; a refused state directory or lock file; run
+# records refused or corrupt; usage errors (exit 3, not 64). Items come
+# most severe first: CRITICAL, UNKNOWN, WARNING.
 . "$(dirname "$0")/common.sh"
 
 need_root # the tree is root:root; mounts for the read-only and full cases
@@ -188,4 +190,55 @@ check 2 "2026-11-25 08:00:00"
 assert_grep '^EVMAINT CRITICAL - rotate: no successful rotate recorded; root: ' "$T/out" "before init"
 evm_run 64 --json status --check
 ok "before init: CRITICAL naming the missing rotate and root; --check with --json is a usage error"
+
+# --- 13. what stops every rotate is CRITICAL, named once, first; the run
+#         records' faults are UNKNOWN naming STATE.runs; usage errors stay
+#         within 0-3
+t_setup
+at "2026-11-24 12:00:00" evm_run 0 init
+write deploy/deploy.log 1
+at "2026-11-25 02:00:00" evm_run 0 rotate
+statedir=$(dirname "$STATE")
+chown nobody "$statedir"
+check 2 "2026-11-25 08:00:00"
+assert_grep "^EVMAINT CRITICAL - state: $statedir is owned by nobody, not root: refusing to use it; the next rotate does nothing until it is fixed( \||$)" \
+	"$T/out" "a state directory someone else owns: one CRITICAL state item, the directory named once"
+assert_no_grep 'UNKNOWN' "$T/out" "the refused directory's consequences are not UNKNOWN items besides"
+chown root "$statedir"
+chmod 666 "$STATE.lock"
+at "2026-11-25 09:00:00" evm_run 1 rotate
+check 2 "2026-11-25 09:30:00"
+assert_grep "^EVMAINT CRITICAL - state: $STATE\.lock is writable by others \(mode 0666\): rotate refuses it" \
+	"$T/out" "a lock file rotate refuses, seen at once"
+chmod 640 "$STATE.lock"
+check 0 "2026-11-25 09:30:00"
+chmod 666 "$STATE.runs"
+check 3 "2026-11-25 09:30:00"
+assert_grep "^EVMAINT UNKNOWN - state: $STATE\.runs cannot be read: writable by others \(mode 0666\)" \
+	"$T/out" "run records writable by others: STATE.runs named, not the state file"
+write deploy/deploy.log 2
+at "2026-11-26 02:00:00" evm_run 1 rotate
+assert_grep "$STATE\.runs: cannot record this run: writable by others" "$T/err" "rotate's reason for not recording"
+chmod 640 "$STATE.runs"
+echo garbage >"$STATE.runs"
+check 3 "2026-11-26 08:00:00"
+assert_grep "^EVMAINT UNKNOWN - state: $STATE\.runs unusable: line 1: " "$T/out" "corrupt run records: UNKNOWN naming them"
+assert_no_grep 'no successful rotate' "$T/out" "no verdict on rotate from records that cannot be read"
+write deploy/deploy.log 3
+at "2026-11-27 02:00:00" evm_run 1 rotate
+assert_grep "$STATE\.runs: unusable \(line 1: .*\): rewritten" "$T/err" "rotate says it replaced the corrupt records"
+assert_grep '^run rotate [0-9]+ [0-9]+ 1 ' "$STATE.runs" "that run is recorded as exit 1"
+check 2 "2026-11-27 08:00:00"
+assert_grep '^EVMAINT CRITICAL - rotate: no successful rotate recorded; the last one exited non-zero' "$T/out" "the records again"
+at "2026-11-27 09:00:00" evm_run 0 -q rotate
+check 0 "2026-11-27 10:00:00"
+check 2 "2026-11-20 10:00:00"
+assert_grep '^EVMAINT CRITICAL - rotate: no successful rotate recorded; WARNING clock: ' "$T/out" "every success in the future"
+assert_no_grep 'exited non-zero' "$T/out" "the last rotate exited 0: not said to have failed"
+at "2026-11-27 10:00:00" evm_run 3 status --check --bogus
+assert_grep '^EVMAINT UNKNOWN - usage error' "$T/out" "an unknown option of status --check"
+assert_grep "unknown option '--bogus'" "$T/err" "the usage error on stderr"
+at "2026-11-27 10:00:00" evm_run 3 status --check --prometheus
+assert_grep '^EVMAINT UNKNOWN - usage error: --check, --prometheus' "$T/out" "--check with --prometheus"
+ok "refused state directory or lock file: one CRITICAL item; run records refused or corrupt: UNKNOWN naming them, rotate exits 1 saying so; usage errors: UNKNOWN, exit 3"
 exit 0

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "esc.h"
@@ -95,13 +96,15 @@ test_keep(void **unused)
 	memset(&r, 0, sizeof r);
 	strcpy(r.command, "rotate");
 	r.start = 1;
-	assert_int_equal(runs_append(dfd, "state.runs", &r, 0640, getegid()),
-	    0);
+	assert_int_equal(runs_append(dfd, "state.runs", &r, 0640, getegid(),
+	    &err), 0);
+	assert_null(err);
 	r.exit_status = 75;
 	for (i = 0; i < 40; i++) {
 		r.start = 100 + i;
 		assert_int_equal(runs_append(dfd, "state.runs", &r, 0640,
-		    getegid()), 0);
+		    getegid(), &err), 0);
+		assert_null(err);
 	}
 	assert_int_equal(runs_load(dfd, "state.runs", &rs, &err), 0);
 	assert_int_equal(rs.n, RUNS_KEEP + 1);
@@ -114,6 +117,56 @@ test_keep(void **unused)
 	rmdir(dir);
 }
 
+/*
+ * A corrupt file is replaced, and the caller told what was wrong with it;
+ * one writable by others is refused and left as it is, with the reason.
+ */
+static void
+test_append_bad(void **unused)
+{
+	struct run_rec	 r;
+	struct runs	 rs;
+	struct stat	 st;
+	char		 dir[] = "/tmp/test_runs.XXXXXX", *err = NULL;
+	int		 dfd, fd;
+
+	(void)unused;
+	assert_non_null(mkdtemp(dir));
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	assert_true(dfd >= 0);
+	memset(&r, 0, sizeof r);
+	strcpy(r.command, "rotate");
+	r.start = 7;
+
+	fd = openat(dfd, "state.runs", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+	    0640);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "garbage\n", 8), 8);
+	close(fd);
+	assert_int_equal(runs_append(dfd, "state.runs", &r, 0640, getegid(),
+	    &err), 1);
+	assert_non_null(err);
+	assert_non_null(strstr(err, "line 1"));
+	free(err);
+	err = NULL;
+	assert_int_equal(runs_load(dfd, "state.runs", &rs, &err), 0);
+	assert_int_equal(rs.n, 1);
+	assert_int_equal(rs.v[0].start, 7);
+	runs_free(&rs);
+
+	assert_int_equal(fchmodat(dfd, "state.runs", 0666, 0), 0);
+	assert_int_equal(runs_append(dfd, "state.runs", &r, 0640, getegid(),
+	    &err), -1);
+	assert_non_null(err);
+	assert_non_null(strstr(err, "writable by others"));
+	free(err);
+	assert_int_equal(fstatat(dfd, "state.runs", &st, 0), 0);
+	assert_int_equal(st.st_mode & 07777, 0666);	/* left as it was */
+	unlinkat(dfd, "state.runs", 0);
+	close(dfd);
+	rmdir(dir);
+}
+
 int
 main(void)
 {
@@ -121,6 +174,7 @@ main(void)
 		cmocka_unit_test(test_roundtrip),
 		cmocka_unit_test(test_parse),
 		cmocka_unit_test(test_keep),
+		cmocka_unit_test(test_append_bad),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
