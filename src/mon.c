@@ -514,10 +514,12 @@ mon_judge_log(struct mon *m, const struct log *l)
 	if (drift > 0)
 		mon_item(m, MON_WARNING, "drift", l->rel, "%zu generation%s with "
 		    "another mode or owner", drift, drift == 1 ? "" : "s");
+	/* archive_dir usable: more than kept, as logrotate's left them */
 	if (l->ngens > (size_t)l->opts->rotate)
 		mon_item(m, MON_WARNING, "backlog", l->rel, "%zu generations, "
-		    "rotate %d: waiting for archive_dir", l->ngens,
-		    l->opts->rotate);
+		    "rotate %d: %s", l->ngens, l->opts->rotate, m->arc_ok &&
+		    m->arc_writable ? "the next rotate archives the oldest" :
+		    "waiting for archive_dir");
 	mon_judge_gap(m, l);
 	sl = state_get((struct state *)&m->state, l->rel, false);
 	if (sl != NULL && sl->last > m->ctx->now) {

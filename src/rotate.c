@@ -916,6 +916,9 @@ rot_rotate(struct rot_run *r)
 		for (i = 0; i < n; i++) {
 			rot_report_plan(r, plans[i]);
 			plans[i]->log->rotated = true;
+			/* the tags move with the generations, as in a real run
+			 * (the state is not saved in a dry run) */
+			rot_apply_state(r, plans[i]->jl);
 			rot_simulate(plans[i]);
 			rot_plan_free(plans[i], true);
 		}

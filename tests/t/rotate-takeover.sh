@@ -77,6 +77,12 @@ chmod 0640 "$ROOT/error.log.1.gz"
 touch -d "2026-11-24 23:10:00" "$ROOT/error.log.1.gz"
 rl_write deploy/deploy.log 20261125 4
 rl_write error.log 20261125 1
+# the preview the migration guide asks for names what the run will write
+at "2026-11-25 02:00:00" evm_run 0 -n rotate
+assert_eq "$(grep -o ' as deploy/deploy\.log-[0-9_]*\.gz' "$T/out" | sort | tr '\n' ' ')" \
+	" as deploy/deploy.log-$(gday 9).gz  as deploy/deploy.log-$(gday 8).gz  as deploy/deploy.log-$(gday 7).gz " \
+	"the dry run's archive member names"
+assert_no_grep 'waiting for archive_dir' "$T/err" "a backlog said to wait for an archive_dir that is there"
 at "2026-11-25 02:00:00" evm_run 0 rotate
 assert_empty "$T/err" "adopting logrotate's generations wrote to stderr"
 check_adopted "numbered leftovers"
