@@ -299,7 +299,7 @@ static void
 st_archive_dir(struct evm_ctx *ctx, const struct mon *m, struct json *j)
 {
 	const struct evm_config	*cfg = ctx->cfg;
-	char			 size[32], newest[40];
+	char			 size[32], newest[40], oldest[40];
 
 	json_obj_begin(j, "archive_dir");
 	json_str(j, "path", cfg->archive_dir);
@@ -320,6 +320,11 @@ st_archive_dir(struct evm_ctx *ctx, const struct mon *m, struct json *j)
 	json_bool(j, "writable", m->arc_writable);
 	json_uint(j, "count", m->narc);
 	json_uint(j, "size", m->arc_bytes);
+	if (m->arc_oldest != 0) {
+		st_when(m->arc_oldest, oldest, sizeof oldest);
+		json_str(j, "oldest", oldest);
+	} else
+		json_null(j, "oldest");
 	if (m->arc_newest != 0)
 		json_str(j, "newest", newest);
 	else

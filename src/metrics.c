@@ -201,6 +201,13 @@ metrics_scripts(const struct mon *m, struct sbuf *b)
 	if (m->scripts.n == 0)
 		return;
 	for (f = 0; f < 3; f++) {
+		/* a family is there only with a sample (no script succeeded
+		 * yet: no last success) */
+		for (i = 0; f == 2 && i < m->scripts.n; i++)
+			if (m->scripts.v[i].last_success >= 0)
+				break;
+		if (i == m->scripts.n)
+			continue;
 		metrics_head(b, fam[f][0], fam[f][1]);
 		for (i = 0; i < m->scripts.n; i++) {
 			const struct script_run *s = &m->scripts.v[i];

@@ -319,6 +319,8 @@ mon_archive_dir(struct mon *m)
 			m->arc_bytes += (uint64_t)e[i].st.st_size;
 			if (e[i].stamp > m->arc_newest)
 				m->arc_newest = e[i].stamp;
+			if (m->arc_oldest == 0 || e[i].stamp < m->arc_oldest)
+				m->arc_oldest = e[i].stamp;
 		}
 		m->narc = n;
 		arc_list_free(e, n);

@@ -54,6 +54,7 @@ struct mon {
 	size_t			 narc;
 	uint64_t		 arc_bytes;
 	time_t			 arc_newest;	/* 0: none */
+	time_t			 arc_oldest;	/* 0: none */
 	bool			 arc_vfs;	/* the two below are known */
 	uint64_t		 arc_free;
 	uint64_t		 arc_total;

@@ -109,7 +109,12 @@ assert_grep '^run rotate [0-9]+ [0-9]+ 0 ' "$STATE.runs" "the last good rotate w
 assert_grep '^run archive [0-9]+ [0-9]+ 0 ' "$STATE.runs" "the last good archive was dropped"
 assert_mode "$STATE.runs" 0640
 mv "$T/arch.away" "$ARCH"
-ok "run records: status shows the last run and the last good one, --json has both, 30 kept plus the last success"
+at "2026-11-26 06:00:00" evm_run 0 --json status
+oldest=$(json_get archive_dir.oldest)
+newest=$(json_get archive_dir.newest)
+[[ $oldest =~ ^2026-11-2[0-9]T ]] || fail "--json: archive_dir.oldest is '$oldest'"
+[[ ! $newest < $oldest ]] || fail "--json: archive_dir.newest $newest before oldest $oldest"
+ok "run records: status shows the last run and the last good one, --json has both, 30 kept plus the last success; archive_dir's oldest and newest"
 
 # --- 3. label values escaped: quote, backslash, newline, non-UTF-8 bytes
 mkdir -p "$ROOT/odd"

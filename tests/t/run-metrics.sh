@@ -46,6 +46,9 @@ cp "$T/out" "$T/prom"
 promtool check metrics <"$T/prom" >"$T/pt" 2>&1 || fail "promtool: $(cat "$T/pt")"
 assert_eq "$(sample "$T/prom" evmaint_script_last_exit_status '{script="backup"}')" 3 \
 	"the failed run's exit status in status --prometheus"
+# no success yet: no last-success family at all, not its HELP and TYPE alone
+assert_no_grep 'evmaint_script_last_success_timestamp_seconds' "$T/prom" \
+	"a family without a sample"
 evm_run 1 status --check
 assert_grep '^EVMAINT WARNING' "$T/out" "a failed script run is not a WARNING"
 assert_grep 'backup' "$T/out" "the check does not name the failed script"
