@@ -568,8 +568,9 @@ mon_judge(struct mon *m)
 	for (i = 0; i < m->lr.nhits; i++)
 		if (m->lr.hits[i].inactive == NULL)
 			mon_item(m, MON_WARNING, "logrotate", m->lr.hits[i].path,
-			    "also rotated by logrotate (%s:%d)",
-			    m->lr.hits[i].file, m->lr.hits[i].line);
+			    "also rotated by logrotate (%s:%d, %s)",
+			    m->lr.hits[i].file, m->lr.hits[i].line,
+			    m->lr.hits[i].pattern);
 	for (i = 0; i < m->scripts.n; i++)
 		if (m->scripts.v[i].last_exit != 0)
 			mon_item(m, MON_WARNING, "script", m->scripts.v[i].tag,

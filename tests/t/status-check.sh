@@ -123,7 +123,7 @@ $ROOT/*.log {
 }
 EOF
 EVMAINT_LOGROTATE_CONF=$T/logrotate.conf check 1 "2026-11-28 10:00:00"
-assert_grep "^EVMAINT WARNING - logrotate: $ROOT/error.log also rotated by logrotate \($T/logrotate.conf:1\)" "$T/out" \
+assert_fgrep "EVMAINT WARNING - logrotate: $ROOT/error.log also rotated by logrotate ($T/logrotate.conf:1, $ROOT/*.log)" "$T/out" \
 	"the logrotate item"
 ok "a logrotate stanza over error.log: WARNING 'logrotate'"
 
