@@ -129,8 +129,10 @@ cmd_report_table(struct evm_ctx *ctx, const struct runstats *rs)
 		cmd_report_when(s->last_start, tty, last, sizeof last);
 		cmd_report_when(s->fail_start, tty, fail, sizeof fail);
 		if (s->runs == 0) {
-			report_line(ctx->rep, "%-*s %5d %6s %7s  %-*s", w, tag,
-			    0, "-", "-", tw, "no runs");
+			/* every column there, for whoever cuts them with awk */
+			report_line(ctx->rep, "%-*s %5d %6s %7s  %-*s %-8s  %-*s "
+			    "%-8s  %9s %9s %9s %10s", w, tag, 0, "-", "-", tw,
+			    "no runs", "-", tw, "-", "-", "-", "-", "-", "-");
 			free(tag);
 			continue;
 		}

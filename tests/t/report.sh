@@ -98,6 +98,9 @@ assert_json "$T/out" "[s['script'] for s in d['scripts']] == ['backup']" "SCRIPT
 at "2026-11-22 12:00:00" evm_run 0 --json report nosuchscript
 assert_json "$T/out" "d['scripts'] == [{'script': 'nosuchscript', 'runs': 0, 'failures': 0, 'success_rate': None, 'last_run': None, 'last_exit_status': None, 'last_failure': None, 'last_failure_exit_status': None, 'duration_median_seconds': None, 'duration_p95_seconds': None, 'duration_max_seconds': None, 'duration_total_seconds': 0}]" \
 	"a script with no runs"
+at "2026-11-22 12:00:00" evm_run 0 report nosuchscript
+assert_eq "$(awk 'NR == 2 { print $1, $2, $NF, (length($0) >= length(prev)) } { prev = $0 }' "$T/out")" \
+	"nosuchscript 0 - 1" "a script with no runs: a row as wide as the header, down to TOTAL"
 evm_run 64 report --since yesterday
 assert_fgrep "yesterday" "$T/err"
 ok "--since, --until (days, minutes), SCRIPT, a script without runs, a bad TIME"
