@@ -81,6 +81,21 @@ test_parse(void **unused)
 	free(err);
 }
 
+/* A fresh directory (its fd) for a run record file, and a rotate record. */
+static int
+scratch(char *dir, struct run_rec *r, time_t start)
+{
+	int dfd;
+
+	assert_non_null(mkdtemp(dir));
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	assert_true(dfd >= 0);
+	memset(r, 0, sizeof *r);
+	strcpy(r->command, "rotate");
+	r->start = start;
+	return dfd;
+}
+
 static void
 test_keep(void **unused)
 {
@@ -90,12 +105,7 @@ test_keep(void **unused)
 	int		 dfd, i;
 
 	(void)unused;
-	assert_non_null(mkdtemp(dir));
-	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	assert_true(dfd >= 0);
-	memset(&r, 0, sizeof r);
-	strcpy(r.command, "rotate");
-	r.start = 1;
+	dfd = scratch(dir, &r, 1);
 	assert_int_equal(runs_append(dfd, "state.runs", &r, 0640, getegid(),
 	    &err), 0);
 	assert_null(err);
@@ -131,12 +141,7 @@ test_append_bad(void **unused)
 	int		 dfd, fd;
 
 	(void)unused;
-	assert_non_null(mkdtemp(dir));
-	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	assert_true(dfd >= 0);
-	memset(&r, 0, sizeof r);
-	strcpy(r.command, "rotate");
-	r.start = 7;
+	dfd = scratch(dir, &r, 7);
 
 	fd = openat(dfd, "state.runs", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
 	    0640);
