@@ -250,21 +250,28 @@ cat_prefixes(struct cat_log *v, size_t n)
 
 /*
  * The logs the operands name, each once, in the order given; *n of them.
- * A name that is no log is reported and sets *rc to 1.
+ * A short name no log has is reported and sets *rc to 1, as cat(1) goes on
+ * past a missing file; a name no log can have ('..', absolute) sets it to
+ * 64, as `run --log` does, and nothing is read.
  */
 static char **
 cat_resolve(struct evm_ctx *ctx, struct cmd_args *args, size_t *n, int *rc)
 {
 	char	**rels, *rel, *why;
 	size_t	  i, k;
+	int	  r;
 
 	rels = xcalloc((size_t)args->argc, sizeof *rels);
 	*n = 0;
 	for (i = 0; i < (size_t)args->argc; i++) {
-		if (hist_resolve(ctx->cfg, args->argv[i], &rel, &why) == -1) {
+		if ((r = hist_resolve(ctx->cfg, args->argv[i], &rel, &why)) !=
+		    0) {
 			report_error(ctx->rep, NULL, "%s", why);
 			free(why);
-			*rc = EVM_EXIT_FAIL;
+			if (r == -1)
+				*rc = EVM_EXIT_USAGE;
+			else if (*rc == EVM_EXIT_OK)
+				*rc = EVM_EXIT_FAIL;
 			continue;
 		}
 		for (k = 0; k < *n && strcmp(rels[k], rel) != 0; k++)
@@ -305,6 +312,12 @@ cmd_cat_exec(struct evm_ctx *ctx, struct cmd_args *args)
 
 	/* Step 1: which logs; a bad name is an error, before output. */
 	rels = cat_resolve(ctx, args, &n, &rc);
+	if (rc == EVM_EXIT_USAGE) {
+		for (i = 0; i < n; i++)
+			free(rels[i]);
+		free(rels);
+		return rc;
+	}
 
 	/* Step 2: open every history (each one's files at once). */
 	v = xcalloc(n ? n : 1, sizeof *v);

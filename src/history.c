@@ -162,6 +162,7 @@ static void
 hist_error(struct hist *h, const struct hist_src *s, const char *fmt, ...)
 {
 	va_list	 ap;
+	struct tm tm;
 	char	*msg, *full, day[16];
 
 	va_start(ap, fmt);
@@ -175,6 +176,12 @@ hist_error(struct hist *h, const struct hist_src *s, const char *fmt, ...)
 		xasprintf(&full, "the generation rotated on %s (%s): %s; the "
 		    "rest is still read", day, s->display,
 		    msg ? msg : "out of memory");
+	} else if (s != NULL && s->kind == HS_GEN && s->mtime.tv_sec > 0 &&
+	    localtime_r(&s->mtime.tv_sec, &tm) != NULL &&
+	    strftime(day, sizeof day, "%Y-%m-%d", &tm) > 0) {
+		/* its number changes every night: the day says which one */
+		xasprintf(&full, "%s (the generation last written on %s); the "
+		    "rest is still read", msg ? msg : "out of memory", day);
 	} else if (s != NULL)
 		xasprintf(&full, "%s; the rest is still read",
 		    msg ? msg : "out of memory");
@@ -251,7 +258,7 @@ hist_resolve(const struct evm_config *cfg, const char *arg, char **rel,
 	free(cand[1]);
 	if (rootfd >= 0)
 		close(rootfd);
-	return *rel != NULL ? 0 : -1;
+	return *rel != NULL ? 0 : 1;
 }
 
 /* ---- the state that must hold still ---- */
@@ -597,6 +604,7 @@ hist_plan_gen(struct hist *h, const struct hist_state *st0,
 	}
 	if (!hist_state_has(st0, g->name, s->fd))
 		return 1;
+	s->mtime = st.st_mtim;
 	if (hist_in_archive(h, j, st0, &st)) {
 		hist_src_drop(h, s);
 		return 0;
@@ -1069,6 +1077,17 @@ hist_getline(struct hist *h, struct hist_src *s, bool *cut)
 	}
 }
 
+/*
+ * Whether the untimed lines that open the next source are wanted, when the
+ * record they continue was lost to an error: its time is unknown, so they
+ * are kept only where any time would be, as at the start of the history.
+ */
+static bool
+hist_rec_unknown(const struct hist *h)
+{
+	return !h->win.has_since;
+}
+
 int
 hist_next(struct hist *h, struct hist_line *ln)
 {
@@ -1090,7 +1109,7 @@ hist_next(struct hist *h, struct hist_line *ln)
 				continue;
 			}
 			if (hist_src_open(h, s) == -1) {
-				h->rec_in = false;
+				h->rec_in = hist_rec_unknown(h);
 				hist_src_close(h, s);
 				h->cur++;
 				continue;
@@ -1098,9 +1117,8 @@ hist_next(struct hist *h, struct hist_line *ln)
 			h->open = true;
 		}
 		if ((len = hist_getline(h, s, &cut)) == -1) {
-			/* lines after the error belong to a record not seen */
 			if (h->failed)
-				h->rec_in = false;
+				h->rec_in = hist_rec_unknown(h);
 			hist_src_close(h, s);
 			h->cur++;
 			continue;

@@ -17,7 +17,7 @@
  *	struct hist *h;
  *	struct hist_line ln;
  *
- *	if (hist_resolve(cfg, "deploy", &rel, &why) == -1) { ...why...; }
+ *	if (hist_resolve(cfg, "deploy", &rel, &why) != 0) { ...why...; }
  *	if ((h = hist_open(cfg, rel, &window, rep)) == NULL) { ...reported... }
  *	while (hist_next(h, &ln) == 1)
  *		fwrite(ln.text, 1, ln.len, stdout), putchar('\n');
@@ -59,9 +59,10 @@ struct hist_line {
  * A LOG argument as people give it: a path relative to root
  * ("deploy/deploy.log", "error.log") or a short name ("deploy" for
  * deploy/deploy.log, "error" for error.log). Absolute paths, "..", and
- * anything but a *.log path are refused. Returns 0 with *rel (malloc'd),
- * or -1 with *why (malloc'd) saying what is wrong. The log need not exist
- * now (its archived days may).
+ * anything but a *.log path are refused. Returns 0 with *rel (malloc'd);
+ * else *why (malloc'd) says what is wrong: -1 for a name no log can have
+ * (a usage error), 1 for a short name no log in the tree or the config
+ * has. A path need not exist now (its archived days may).
  */
 int		 hist_resolve(const struct evm_config *, const char *, char **,
 		    char **);

@@ -138,9 +138,14 @@ assert_grep "nosuch" "$T/err"
 assert_empty "$T/out"
 evm_run 1 cat deploy nosuch/nosuch.log
 assert_grep "nosuch/nosuch.log" "$T/err"
+evm_run 1 cat nosuch deploy
+assert_same "$T/out" "$T/expect" "a missing log is no reason to hold back the others"
+# a name no log can have is a usage error, as for run --log: nothing read
 for bad in ../deploy/deploy.log /etc/passwd.log deploy/../error.log; do
-	evm_run 1 cat "$bad"
+	evm_run 64 cat deploy "$bad"
 	assert_grep "'\\.\\.'|absolute|relative" "$T/err" "refusal of $bad"
+	assert_empty "$T/out" "nothing printed when $bad is refused"
+	evm_run 64 run --log "$bad" -- true
 done
 mkdir "$T/elsewhere"
 printf '2026-11-01T00:00:00+01:00 secret\n' >"$T/elsewhere/sneaky.log"
@@ -160,7 +165,7 @@ evm_run 1 cat planted
 assert_no_grep "planted" "$T/out"
 assert_grep "owned by" "$T/err"
 rm -r "$ROOT/planted"
-ok "missing logs, symlinks, another user's directory: exit 1 with a message"
+ok "missing logs (exit 1), refused names (exit 64), symlinks, another user's directory"
 
 # --- 6. the pager: on a terminal only, as git does
 tty_cat() {
@@ -204,13 +209,35 @@ printf '\x55\xaa\x55\xaa' | dd of="$arc" bs=1 seek="$off" conv=notrunc status=no
 evm_run 1 cat deploy
 assert_grep "deploy/deploy.log.*2026-11-02.*deploy/deploy.log-20261102.gz" "$T/err" \
 	"the error names the log and the day"
-grep -v "day 1 \|frame 1\.\|continued 1\." "$T/expect" >"$T/want"
-grep -v "day 1 \|frame 1\.\|continued 1\." "$T/out" >"$T/got" || true
-assert_same "$T/got" "$T/want" "every other day still printed, in order"
+# day 1's lines up to the damage may be printed; every other line must be,
+# day 1's continuation lines at the head of day 2's generation included
+grep -v "day 1 \|frame 1\." "$T/expect" >"$T/want"
+grep -v "day 1 \|frame 1\." "$T/out" >"$T/got" || true
+assert_same "$T/got" "$T/want" "every other line still printed, in order"
 evm_run 0 cat --since 2026-11-03 deploy
 between "day 3 first" "" >"$T/want"
 assert_same "$T/out" "$T/want" "a window that does not need the corrupt member does not read it"
 ok "a corrupt member: reported with log and day, exit 1, the rest printed"
+
+# --- 8a. a corrupt generation in the tree: named with the day it was last
+#         written (its number changes nightly), every other line printed
+cp -p "$D/deploy.log.2.gz" "$T/gen2"
+gzip -dc "$T/gen2" >"$T/gen2-lines"
+printf 'not gzip at all\n' >"$D/deploy.log.2.gz"
+touch -r "$T/gen2" "$D/deploy.log.2.gz"
+evm_run 1 cat deploy
+assert_grep "deploy/deploy\.log\.2\.gz: .*last written on $(date -r "$T/gen2" +%F)" "$T/err" \
+	"the error names the generation and its day"
+# (day 1's archive member is still the damaged one of section 8)
+grep -vxFf "$T/gen2-lines" "$T/expect" | grep -v "day 1 \|frame 1\." >"$T/want"
+grep -vxFf "$T/gen2-lines" "$T/out" | grep -v "day 1 \|frame 1\." >"$T/got" || true
+assert_same "$T/got" "$T/want" "the lines of every other source printed"
+# the next generation opens with the lost record's untimed continuation
+first=$(gzip -dc "$D/deploy.log.1.gz" | head -1)
+case $first in [0-9]*) fail "setup: deploy.log.1.gz opens with a timed line" ;; esac
+assert_eq "$(grep -cxF "$first" "$T/out")" 1 "untimed lines after the damage printed once"
+cp -p "$T/gen2" "$D/deploy.log.2.gz"
+ok "a corrupt generation in the tree: named with its day, exit 1, the rest printed"
 
 # --- 8b. the tree's generations: one whose day is before --since is not
 #         read, and reading stops once past --until. Each is shown by a

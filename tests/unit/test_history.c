@@ -114,13 +114,14 @@ teardown(void **state)
 	return 0;
 }
 
+/* want: the log's path, or NULL with bad = -1 (no log's name), 1 (none) */
 static void
-resolves(const struct fx *f, const char *arg, const char *want)
+resolves_rc(const struct fx *f, const char *arg, const char *want, int bad)
 {
 	char *rel = NULL, *why = NULL;
 
 	if (want == NULL) {
-		assert_int_equal(hist_resolve(f->cfg, arg, &rel, &why), -1);
+		assert_int_equal(hist_resolve(f->cfg, arg, &rel, &why), bad);
 		assert_non_null(why);
 		assert_non_null(strstr(why, arg));
 		free(why);
@@ -129,6 +130,12 @@ resolves(const struct fx *f, const char *arg, const char *want)
 	assert_int_equal(hist_resolve(f->cfg, arg, &rel, &why), 0);
 	assert_string_equal(rel, want);
 	free(rel);
+}
+
+static void
+resolves(const struct fx *f, const char *arg, const char *want)
+{
+	resolves_rc(f, arg, want, -1);
 }
 
 static void
@@ -145,7 +152,7 @@ test_resolve(void **state)
 	resolves(f, "x", "x/x.log");			/* NAME/NAME.log first */
 	resolves(f, "x/y.log", "x/y.log");
 	resolves(f, "deploy/deploy.log", "deploy/deploy.log");
-	resolves(f, "y", NULL);				/* only x/y.log */
+	resolves_rc(f, "y", NULL, 1);			/* only x/y.log */
 	resolves(f, "../deploy/deploy.log", NULL);
 	resolves(f, "/etc/x.log", NULL);
 	resolves(f, "x/y", NULL);			/* not a log's name */
