@@ -477,17 +477,20 @@ cmd_load_config(struct evm_ctx *ctx)
 	if (ctx->opt_root != NULL) {
 		opt = "--root";
 		val = ctx->opt_root;
-		conf_set_path(ctx->cfg, K_ROOT, val, &why);
+		if (conf_set_path(ctx->cfg, K_ROOT, val, &why) == 0)
+			ctx->cfg->line[K_ROOT] = -1;	/* an option's */
 	}
 	if (why == NULL && ctx->opt_archive_dir != NULL) {
 		opt = "--archive-dir";
 		val = ctx->opt_archive_dir;
-		conf_set_path(ctx->cfg, K_ARCHIVE_DIR, val, &why);
+		if (conf_set_path(ctx->cfg, K_ARCHIVE_DIR, val, &why) == 0)
+			ctx->cfg->line[K_ARCHIVE_DIR] = -1;	/* an option's */
 	}
 	if (why == NULL && ctx->opt_state != NULL) {
 		opt = "--state";
 		val = ctx->opt_state;
-		conf_set_path(ctx->cfg, K_STATE_FILE, val, &why);
+		if (conf_set_path(ctx->cfg, K_STATE_FILE, val, &why) == 0)
+			ctx->cfg->line[K_STATE_FILE] = -1;	/* an option's */
 	}
 	if (why != NULL) {
 		/* the option at fault, as a config error names its line */

@@ -1023,28 +1023,60 @@ conf_path_inside(const char *inner, const char *outer)
 }
 
 /*
+ * Where a clash between keys A and B is named: the option that set either
+ * (--root, ...), as the command line is what to change; else the file at
+ * A's line, or B's if A was not in it.
+ */
+static void
+conf_where(const struct evm_config *cfg, enum conf_id a, enum conf_id b,
+    const char **name, int *line)
+{
+	static const struct {
+		enum conf_id	 id;
+		const char	*opt;
+	} opts[] = {
+		{ K_ARCHIVE_DIR, "option --archive-dir" },
+		{ K_ROOT, "option --root" },
+		{ K_STATE_FILE, "option --state" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof opts / sizeof opts[0]; i++)
+		if ((opts[i].id == a || opts[i].id == b) &&
+		    cfg->line[opts[i].id] == -1) {
+			*name = opts[i].opt;
+			*line = 0;
+			return;
+		}
+	*name = cfg->file ? cfg->file : "built-in defaults";
+	*line = cfg->line[a] > 0 ? cfg->line[a] : cfg->line[b];
+}
+
+/*
  * After parsing and command-line overrides: cross-key checks, and every
  * section's unset keys inherit the global value.
  */
 int
 conf_finish(struct evm_config *cfg, struct conf_errors *errs)
 {
-	const char		*name = cfg->file ? cfg->file :
-				    "built-in defaults";
+	const char		*name;
 	const struct conf_key	*k;
 	struct evm_section	*s;
 	size_t			 i;
+	int			 line;
 
 	if (conf_path_inside(cfg->archive_dir, cfg->root) ||
-	    conf_path_inside(cfg->root, cfg->archive_dir))
-		conf_err(errs, name, cfg->line[K_ARCHIVE_DIR] ?
-		    cfg->line[K_ARCHIVE_DIR] : cfg->line[K_ROOT],
-		    "archive_dir %s and root %s must not contain each other",
-		    cfg->archive_dir, cfg->root);
-	if (conf_path_inside(cfg->state_file, cfg->root))
-		conf_err(errs, name, cfg->line[K_STATE_FILE],
-		    "state_file %s must not be inside root %s",
-		    cfg->state_file, cfg->root);
+	    conf_path_inside(cfg->root, cfg->archive_dir)) {
+		conf_where(cfg, K_ARCHIVE_DIR, K_ROOT, &name, &line);
+		conf_err(errs, name, line, "archive_dir %s and root %s must "
+		    "not contain each other", cfg->archive_dir, cfg->root);
+	}
+	if (conf_path_inside(cfg->state_file, cfg->root)) {
+		conf_where(cfg, K_STATE_FILE, K_ROOT, &name, &line);
+		conf_err(errs, name, line, "state_file %s must not be inside "
+		    "root %s", cfg->state_file, cfg->root);
+	}
+	name = cfg->file ? cfg->file : "built-in defaults";
 	if (cfg->metrics_file != NULL &&
 	    (conf_path_inside(cfg->metrics_file, cfg->root) ||
 	    conf_path_inside(cfg->metrics_file, cfg->archive_dir) ||

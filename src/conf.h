@@ -110,7 +110,8 @@ struct evm_config {
 	long long		 check_max_age;	/* seconds */
 	struct evm_section	*sections;
 	size_t			 nsections;
-	int			 line[K_COUNT];	/* where each key was set, 0 = default */
+	int			 line[K_COUNT];	/* where each key was set, 0 = default,
+						   -1 = a command-line option */
 };
 
 struct conf_errors {

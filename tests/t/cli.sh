@@ -48,6 +48,22 @@ assert_no_file "$T/relative" "--root relative created something in the cwd"
 assert_no_file "$T/b"
 ok "--wait abc/-1/'', --root/--archive-dir/--state relative or with '..': exit 64"
 
+# --- 2b. an override that clashes with the config: a config error (78)
+#         naming the option, since the command line is what to change
+config_clash() {
+	evm_raw 78 -c "$T/evmaint.conf" "$@" init
+	assert_empty "$T/out" "a config error printed on stdout: $*"
+	assert_no_file "$T/srv" "a config error created the tree: $*"
+}
+config_clash --archive-dir "$ROOT/archives"
+assert_grep "^evmaint: error: option --archive-dir: archive_dir $ROOT/archives and root $ROOT must not contain each other" "$T/err"
+config_clash --root "$ARCH/event"
+assert_grep "^evmaint: error: option --root: archive_dir $ARCH and root $ARCH/event must not contain each other" "$T/err"
+config_clash --state "$ROOT/state"
+assert_grep "^evmaint: error: option --state: state_file $ROOT/state must not be inside root $ROOT" "$T/err"
+assert_no_grep "evmaint.conf:" "$T/err" "the config's line blamed for an option"
+ok "--root/--archive-dir/--state that clash with the config: exit 78 naming the option"
+
 # --- 3. -f/--force is rotate's alone
 usage_error -c "$T/evmaint.conf" init -f
 usage_error -c "$T/evmaint.conf" init --force
