@@ -491,12 +491,20 @@ cmd_status_exec(struct evm_ctx *ctx, struct cmd_args *args)
 	int		 rc;
 
 	if ((check || prom) && (ctx->json || (check && prom))) {
+		/*
+		 * A probe's status stays within 0-3 (UNKNOWN here), its line
+		 * on stdout; with --json the object asked for carries the
+		 * error instead, and the same status.
+		 */
+		if (ctx->json) {
+			report_error(ctx->rep, NULL, "status: --check, "
+			    "--prometheus and --json exclude each other");
+			return check ? MON_UNKNOWN : EVM_EXIT_USAGE;
+		}
 		fprintf(stderr, "evmaint: status: --check, --prometheus and "
 		    "--json exclude each other\n");
-		/* a probe's status stays within 0-3, its line on stdout */
-		return check && !ctx->json ? check_unknown(stdout, "usage "
-		    "error: --check, --prometheus and --json exclude each "
-		    "other") : EVM_EXIT_USAGE;
+		return check_unknown(stdout, "usage error: --check, "
+		    "--prometheus and --json exclude each other");
 	}
 	if ((rc = cmd_load_config(ctx)) != 0)
 		return check ? check_unknown(stdout, "the configuration cannot "

@@ -188,8 +188,13 @@ ok "a bad config and an unreadable state: exit 3 'EVMAINT UNKNOWN - ...'"
 t_setup
 check 2 "2026-11-25 08:00:00"
 assert_grep '^EVMAINT CRITICAL - rotate: no successful rotate recorded; root: ' "$T/out" "before init"
-evm_run 64 --json status --check
-ok "before init: CRITICAL naming the missing rotate and root; --check with --json is a usage error"
+# a usage error, and a probe's status stays within 0-3: UNKNOWN, in the
+# JSON object asked for, naming what is wrong
+evm_run 3 --json status --check
+assert_grep '^\{"command":"status",.*"exit":3,.*"errors":\[\{"message":"status: --check, --prometheus and --json exclude each other"' "$T/out" "the object carries the usage error"
+evm_run 64 --json status --prometheus
+assert_grep '"exit":64,.*exclude each other' "$T/out" "--prometheus with --json: exit 64, in the object"
+ok "before init: CRITICAL naming the missing rotate and root; --check with --json is UNKNOWN"
 
 # --- 13. what stops every rotate is CRITICAL, named once, first; the run
 #         records' faults are UNKNOWN naming STATE.runs; usage errors stay
