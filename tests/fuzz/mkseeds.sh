@@ -44,7 +44,7 @@ for f in $(find "$ROOT" -name '*.gz' | sort); do
 	i=$((i + 1))
 	cp "$f" "$out/gz/seed-gen-$i"
 done
-first=$(find "$ROOT" -name '*.gz' | sort | head -1)
+first=$(find "$ROOT" -name '*.gz' | sort | sed -n 1p)
 cat "$first" "$first" >"$out/gz/seed-two-members"
 printf '' | gzip -n >"$out/gz/seed-empty"
 for a in "$ARCH"/event-*; do

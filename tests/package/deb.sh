@@ -165,9 +165,14 @@ for f in /etc/evmaint.conf /etc/cron.d/evmaint /lib/systemd/system/evmaint.timer
 done
 assert_eq "$(in_root dpkg-query -W -f '${Conffiles}\n' evmaint | awk 'NF { print $1 }' | paste -sd' ' -)" \
 	"/etc/cron.d/evmaint /etc/evmaint.conf" "dpkg's conffiles of evmaint"
-zcat "$R/usr/share/man/man8/evmaint.8.gz" | grep -q '/usr/sbin/evmaint' ||
+# (into files, not "zcat | grep -q": under pipefail, grep closing the pipe
+# at its first match fails the pipeline by SIGPIPE once the page is longer
+# than the pipe holds)
+zcat "$R/usr/share/man/man8/evmaint.8.gz" >"$T/man8"
+zcat "$R/usr/share/man/man5/evmaint.conf.5.gz" >"$T/man5"
+grep -q '/usr/sbin/evmaint' "$T/man8" ||
 	fail "the installed evmaint(8) does not name /usr/sbin/evmaint"
-zcat "$R/usr/share/man/man5/evmaint.conf.5.gz" | grep -q '/etc/evmaint\.conf' ||
+grep -q '/etc/evmaint\.conf' "$T/man5" ||
 	fail "the installed evmaint.conf(5) does not name /etc/evmaint.conf"
 ok "/usr/sbin/evmaint $(head -1 "$T/out" | cut -d' ' -f2) runs; /etc/evmaint.conf passes check-config; conffiles registered; manual names /usr/sbin and /etc"
 

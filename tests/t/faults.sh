@@ -63,7 +63,7 @@ fault() {
 	case $rc in
 	0 | 1) ;;
 	78) # the config itself could not be read: nothing may have changed
-		grep INJECTED "$T/trace" | grep -q 'evmaint.conf' ||
+		grep -q 'evmaint\.conf.*INJECTED' "$T/trace" ||
 			fail "$sc=$e#$n: exit 78 but the fault was not on the config"
 		;;
 	*) fail "$sc=$e#$n: exit $rc (a crash?): $(head -c 2000 "$T/err")" ;;

@@ -73,7 +73,7 @@ assert_eq "$(col "$drow" '2026-11-27')" "$(col "$hdr" 'NEXT DUE')" "NEXT DUE of 
 assert_grep '^backup/backup.log .* 0644 DRIFT +root:root ' "$T/status.txt" "backup.log's drift in the table"
 assert_grep '^config_update/config_update.log .* once not empty ' "$T/status.txt" "NEXT DUE of an empty log"
 last_row=$(grep -n '^archive_dir ' "$T/status.txt" | cut -d: -f1)
-first_warn=$(grep -n 'evmaint: warning:' "$T/status.txt" | head -1 | cut -d: -f1)
+first_warn=$(grep -n -m1 'evmaint: warning:' "$T/status.txt" | cut -d: -f1)
 [ -n "$first_warn" ] || fail "no warning for the drift: $(cat "$T/status.txt")"
 assert_lt "$last_row" "$first_warn" "a warning printed before the end of the table"
 assert_grep 'evmaint: warning: backup/backup.log: drift: mode 0644 owner root:root, configured 0640 root:root' \
