@@ -822,6 +822,13 @@ hist_open_dirs(struct hist *h)
 		free(why);
 		return -1;
 	}
+	/* what every other command refuses is not read either */
+	if (fsx_fstat(h->rootfd, &st) == 0 &&
+	    (bad = tree_untrusted(&st, h->cfg->uid, true)) != NULL) {
+		report_error(h->rep, NULL, "root %s is %s: not read",
+		    h->cfg->root, bad);
+		return -1;
+	}
 	h->dirfd = fcntl(h->rootfd, F_DUPFD_CLOEXEC, 0);
 	p = xstrdup(h->dirrel);
 	for (comp = strtok_r(p, "/", &save); comp != NULL && h->dirfd >= 0;
@@ -850,10 +857,19 @@ hist_open_dirs(struct hist *h)
 	    &base, &why);
 	free(why);
 	why = NULL;
+	/* a reader trusts what root owns, as for archive_dir */
+	if (h->statedirfd >= 0 && fsx_fstat(h->statedirfd, &st) == 0 &&
+	    (bad = tree_untrusted(&st, h->cfg->uid, true)) != NULL) {
+		hist_error(h, NULL, "the state directory of %s is %s: a "
+		    "rotation's journal is not read", h->cfg->state_file, bad);
+		close(h->statedirfd);
+		h->statedirfd = -1;
+	}
 	xasprintf(&h->jname, "%s.journal", base != NULL ? base : "state");
-	h->arcdirfd = tree_open_abs(h->cfg->archive_dir, NULL, NULL, &why);
+	h->arcdirfd = tree_open_trusted(h->cfg->archive_dir, NULL, h->cfg->uid,
+	    NULL, &why);
 	if (h->arcdirfd == -1 && errno != ENOENT)
-		hist_error(h, NULL, "archive_dir %s: its days are not read",
+		hist_error(h, NULL, "archive_dir: %s; its days are not read",
 		    why ? why : strerror(errno));
 	free(why);
 	return 0;

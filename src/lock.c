@@ -30,6 +30,28 @@
 #define LOCK_POLL_NS	(20 * 1000 * 1000)
 /* Even without --wait, how long a lock held for an instant is waited for. */
 #define LOCK_GRACE	0.2
+/* The lock file's mode: others may not open it, and so not flock it. */
+#define LOCK_MODE(m)	(EVM_META_MODE(m) & ~(mode_t)007)
+
+/*
+ * An existing lock file that others may read: their bits taken away,
+ * reported as the repair it is. A failure is only reported: the lock
+ * still works.
+ */
+static void
+lock_tighten(int fd, const char *path, const struct stat *st,
+    struct report *rep)
+{
+	mode_t want = st->st_mode & 07770;
+
+	if (fsx_fchmod(fd, want) == -1)
+		report_warn(rep, path, "cannot make it %04o (whoever may read "
+		    "it may hold it): %s", (unsigned)want, strerror(errno));
+	else
+		report_action(rep, "repair", path, -1, -1, "mode %04o -> %04o: "
+		    "whoever may read the lock file may hold it",
+		    (unsigned)(st->st_mode & 07777), (unsigned)want);
+}
 
 int
 lock_path(const char *state_file, char *buf, size_t len)
@@ -43,7 +65,12 @@ lock_path(const char *state_file, char *buf, size_t len)
  * Opens the lock file through its directory's fd; with lmk, creates both
  * when missing, each at its final mode and owner from the start. One that
  * exists must be ours alone (fsx_own_refusal): whoever else owns or can
- * write it could hold it forever, and every run would exit 75.
+ * write it could hold it forever, and every run would exit 75. Reading is
+ * enough to hold an flock, so others never may, whatever the tree's mode
+ * says (mode 0644 makes a 0640 lock file): one that others may read loses
+ * that bit on the first run that may change things (it is never replaced:
+ * a holder of the old inode would not see a new one). The configured group
+ * keeps what mode gives it, as for every file evmaint creates.
  */
 static int
 lock_open(const char *state_file, const struct lock_mk *lmk,
@@ -67,11 +94,14 @@ lock_open(const char *state_file, const struct lock_mk *lmk,
 	    rep, &base, why)) == -1)
 		return -1;
 	if (lmk != NULL)
-		fd = fsx_create(dfd, base, EVM_META_MODE(lmk->mode), geteuid(),
+		fd = fsx_create(dfd, base, LOCK_MODE(lmk->mode), geteuid(),
 		    lmk->gid);
-	if (lmk == NULL || (fd == -1 && errno == EEXIST))
+	if (lmk == NULL || (fd == -1 && errno == EEXIST)) {
 		fd = fsx_open_own(dfd, base, lmk != NULL ? O_RDWR : O_RDONLY,
 		    &st);
+		if (fd >= 0 && lmk != NULL && (st.st_mode & 007) != 0)
+			lock_tighten(fd, path, &st, rep);
+	}
 	if (fd == -1 && errno == EPERM)
 		xasprintf(why, "%s is %s: refusing to use it", path,
 		    fsx_own_refusal(&st));
@@ -246,6 +276,7 @@ lock_probe(int dirfd, const char *name, long *pid)
 {
 	struct stat	st;
 	int		fd, rc;
+	long		me = (long)getpid();
 
 	*pid = 0;
 	if ((fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC |
@@ -258,12 +289,24 @@ lock_probe(int dirfd, const char *name, long *pid)
 		}
 		return errno == ENOENT ? 0 : -1;
 	}
-	if ((*pid = lock_find_holder(fd)) > 0)
-		rc = 1;
-	else if (flock(fd, LOCK_SH | LOCK_NB) == 0)
+	/*
+	 * Free or held first, for an instant: the holder is looked for only
+	 * when there is one, since finding it may mean reading every open
+	 * file of every process (a probe every few minutes must not cost
+	 * that, nor depend on how many files others keep open).
+	 */
+	if (flock(fd, LOCK_SH | LOCK_NB) == 0)
 		rc = 0;
-	else
-		rc = errno == EWOULDBLOCK ? 1 : -1;
+	else if (errno != EWOULDBLOCK)
+		rc = -1;
+	else {
+		rc = 1;
+		if (fsx_fstat(fd, &st) == 0 &&
+		    lock_from_proc_locks(&st) == me)
+			*pid = me;	/* this run's own, writing its metrics */
+		else
+			*pid = lock_find_holder(fd);
+	}
 	close(fd);
 	return rc;
 }

@@ -13,7 +13,7 @@ struct report;
 
 /* How to create a missing lock file and its directory. */
 struct lock_mk {
-	mode_t	mode;		/* the lock file */
+	mode_t	mode;		/* the lock file, less what others get */
 	mode_t	dir_mode;	/* the state directory */
 	gid_t	gid;
 };

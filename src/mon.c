@@ -265,7 +265,12 @@ mon_state(struct mon *m)
 	free(name);
 
 	xasprintf(&name, "%s.lock", base);
-	m->lock_held = lock_probe(dfd, name, &m->lock_pid);
+	if (m->ctx->lock_fd >= 0) {
+		/* this run's own: the metrics written at its end */
+		m->lock_held = 1;
+		m->lock_pid = (long)getpid();
+	} else
+		m->lock_held = lock_probe(dfd, name, &m->lock_pid);
 	/* what lock_open refuses, seen now rather than after check_max_age */
 	if (fsx_fstatat(dfd, name, &st) == 0 &&
 	    (fsx_refusal(&st) != NULL || fsx_own_refusal(&st) != NULL))

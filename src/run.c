@@ -229,6 +229,13 @@ run_cleanup_tmp(struct rot_run *r)
 
 	for (i = 0; i < r->scan.tree.ndirs; i++) {
 		d = r->scan.tree.dirs[i];
+		/*
+		 * A directory others may write is left alone, as its logs
+		 * are (reported by the scan): what is in it with our prefix
+		 * may be theirs, and not ours to remove.
+		 */
+		if (d->untrusted != NULL)
+			continue;
 		removed = false;
 		for (k = 0; k < d->nents; k++) {
 			if (!fsx_is_tmp_name(d->ents[k].name))

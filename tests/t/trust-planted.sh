@@ -166,4 +166,58 @@ assert_fgrep "$ARCH is owned by nobody" "$T/err"
 assert_unchanged arch -t "$ARCH"
 ok "an archive_dir planted by nobody: init exits 1 naming it and its owner, neither chowns nor adopts it; archive refuses it"
 
+# --- 6b. cat, which only reads, does not read it either: a nightly archive
+#         nobody forged there would put its lines in the history
+mkdir "$T/forge" && (cd "$T/forge" && mkdir deploy &&
+	printf '2026-11-20T00:00:00+01:00 deploy[1]: FORGED\n' | gzip >deploy/deploy.log-20261120.gz &&
+	tar cf "$T/forged.tar" deploy/deploy.log-20261120.gz)
+as_nobody cp "$T/forged.tar" "$ARCH/event-20261121T020000.tar"
+evm_run 1 cat deploy
+assert_no_grep FORGED "$T/out" "cat printed a line from an archive_dir nobody owns"
+assert_fgrep "archive_dir: $ARCH is owned by nobody" "$T/err" "cat does not name the refused archive_dir"
+assert_grep '^line 1$' "$T/out" "cat held back the tree's own lines"
+# and a root that nobody owns
+sticky_setup
+as_nobody mkdir "$S/event"
+printf '2026-11-20T00:00:00+01:00 x[1]: FORGED\n' | as_nobody tee "$S/event/error.log" >/dev/null
+evm_run 1 --root "$S/event" cat error
+assert_empty "$T/out" "cat printed a log under a root nobody owns"
+assert_fgrep "root $S/event is owned by nobody" "$T/err"
+ok "cat reads neither an archive_dir nor a root that nobody owns, naming them (exit 1)"
+
+# --- 7. the lock file: reading it is enough to flock it, so others never
+#        may, whatever mode says; one that others may read loses the bit
+t_setup "mode = 0644" "dir_mode = 0755"
+evm_run 0 init
+assert_mode "$STATE.lock" 0640 "the lock file under mode 0644"
+if as_nobody flock -n -s "$STATE.lock" true 2>/dev/null; then
+	fail "nobody could open and flock the lock file"
+fi
+chmod 0644 "$STATE.lock"
+ino=$(stat -c %i "$STATE.lock")
+evm_run 0 rotate
+assert_mode "$STATE.lock" 0640 "rotate left the lock file readable by others"
+assert_eq "$(stat -c %i "$STATE.lock")" "$ino" "the lock file was replaced"
+assert_fgrep "repaired $STATE.lock: mode 0644 -> 0640" "$T/out"
+# a dry run changes nothing, the lock file's mode included
+chmod 0644 "$STATE.lock"
+evm_run 0 -n rotate
+assert_mode "$STATE.lock" 0644 "a dry run changed the lock file's mode"
+ok "the lock file: never readable by others (0640 under mode 0644); rotate takes the bit away, in place"
+
+# --- 8. a tree directory others may write: rotate leaves it alone, what
+#        has evmaint's temporary prefix in it too (it may be theirs)
+t_setup
+evm_run 0 init
+chmod o+x "$T" "$T/srv" "$ROOT"	# the way down, for nobody
+chmod 0777 "$ROOT/deploy"
+echo planted | as_nobody tee "$ROOT/deploy/.evmaint-tmp.x.log" >/dev/null
+as_nobody mkdir "$ROOT/deploy/sub"
+echo planted | as_nobody tee "$ROOT/deploy/sub/.evmaint-tmp.y.log" >/dev/null
+evm_run 1 rotate
+assert_file "$ROOT/deploy/.evmaint-tmp.x.log" "rotate removed a file from a directory others may write"
+assert_file "$ROOT/deploy/sub/.evmaint-tmp.y.log" "rotate removed a file from a directory nobody owns"
+assert_no_grep 'removed deploy/' "$T/out"
+ok "a tree directory others may write: nothing in it removed, leftovers' prefix or not"
+
 exit 0
