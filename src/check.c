@@ -16,7 +16,10 @@
 #include "mon.h"
 #include "xmalloc.h"
 
-/* Text before the '|': no '|' (it would start the perfdata), no newline. */
+/*
+ * Text before the '|': no '|' (it would start the perfdata; shown as \x7c,
+ * as names' other bytes are escaped), no newline.
+ */
 static void
 check_text(struct sbuf *b, const char *s)
 {
@@ -28,12 +31,16 @@ check_text(struct sbuf *b, const char *s)
 	esc_human(&e, s);
 	for (p = e.s; *p != '\0'; p++)
 		if (*p == '|')
-			*p = '/';
-	sbuf_adds(b, e.s);
+			sbuf_adds(b, "\\x7c");
+		else
+			sbuf_add(b, p, 1);
 	sbuf_free(&e);
 }
 
-/* A perfdata label: quoted, a quote doubled, no '=' (the guidelines). */
+/*
+ * A perfdata label: quoted, a quote doubled, no '=' (the guidelines) nor
+ * '|' (which naive parsers split on): \x3d and \x7c, as names' other bytes.
+ */
 static void
 check_label(struct sbuf *b, const char *s)
 {
@@ -47,8 +54,10 @@ check_label(struct sbuf *b, const char *s)
 	for (p = e.s; *p != '\0'; p++) {
 		if (*p == '\'')
 			sbuf_adds(b, "''");
-		else if (*p == '=' || *p == '|')
-			sbuf_adds(b, "_");
+		else if (*p == '=')
+			sbuf_adds(b, "\\x3d");
+		else if (*p == '|')
+			sbuf_adds(b, "\\x7c");
 		else
 			sbuf_add(b, p, 1);
 	}

@@ -246,4 +246,19 @@ assert_grep "unknown option '--bogus'" "$T/err" "the usage error on stderr"
 at "2026-11-27 10:00:00" evm_run 3 status --check --prometheus
 assert_grep '^EVMAINT UNKNOWN - usage error: --check, --prometheus' "$T/out" "--check with --prometheus"
 ok "refused state directory or lock file: one CRITICAL item; run records refused or corrupt: UNKNOWN naming them, rotate exits 1 saying so; usage errors: UNKNOWN, exit 3"
+
+# --- 14. a log whose name holds '|' and '=': the '|' would end the text
+#         and start the perfdata, '=' would cut a label; both escaped as
+#         names' other bytes are (\xNN), so no name is shown as another
+t_setup
+at "2026-11-24 12:00:00" evm_run 0 init
+printf 'x\n' >"$ROOT/a|b=c.log"
+chmod 0640 "$ROOT/a|b=c.log"
+at "2026-11-25 02:00:00" evm_run 0 rotate
+chmod 0666 "$ROOT/a|b=c.log"
+check 1 "2026-11-25 08:00:00"
+assert_fgrep 'EVMAINT WARNING - drift: a\x7cb=c.log mode 0666' "$T/out" "the name in the text"
+assert_fgrep " 'a\x7cb\x3dc.log'=0B;;;0 " "$T/out" "the name as a perfdata label"
+assert_eq "$(tr -cd '|' <"$T/out")" "|" "one '|' in the line, before the perfdata"
+ok "a name with '|' and '=': \\x7c in the text, \\x7c and \\x3d in its perfdata label, one '|'"
 exit 0
