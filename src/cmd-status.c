@@ -497,6 +497,7 @@ cmd_status_exec(struct evm_ctx *ctx, struct cmd_args *args)
 		 * error instead, and the same status.
 		 */
 		if (ctx->json) {
+			report_silent(ctx->rep);	/* a probe's: no syslog */
 			report_error(ctx->rep, NULL, "status: --check, "
 			    "--prometheus and --json exclude each other");
 			return check ? MON_UNKNOWN : EVM_EXIT_USAGE;

@@ -1062,6 +1062,7 @@ conf_finish(struct evm_config *cfg, struct conf_errors *errs)
 	const char		*name;
 	const struct conf_key	*k;
 	struct evm_section	*s;
+	enum conf_id		 other;
 	size_t			 i;
 	int			 line;
 
@@ -1076,14 +1077,20 @@ conf_finish(struct evm_config *cfg, struct conf_errors *errs)
 		conf_err(errs, name, line, "state_file %s must not be inside "
 		    "root %s", cfg->state_file, cfg->root);
 	}
+	if (cfg->metrics_file != NULL) {
+		other = conf_path_inside(cfg->metrics_file, cfg->root) ?
+		    K_ROOT : conf_path_inside(cfg->metrics_file,
+		    cfg->archive_dir) ? K_ARCHIVE_DIR :
+		    strcmp(cfg->metrics_file, cfg->state_file) == 0 ?
+		    K_STATE_FILE : K_COUNT;
+		if (other != K_COUNT) {
+			conf_where(cfg, K_METRICS_FILE, other, &name, &line);
+			conf_err(errs, name, line, "metrics_file %s must be "
+			    "outside root and archive_dir, and not the state "
+			    "file", cfg->metrics_file);
+		}
+	}
 	name = cfg->file ? cfg->file : "built-in defaults";
-	if (cfg->metrics_file != NULL &&
-	    (conf_path_inside(cfg->metrics_file, cfg->root) ||
-	    conf_path_inside(cfg->metrics_file, cfg->archive_dir) ||
-	    strcmp(cfg->metrics_file, cfg->state_file) == 0))
-		conf_err(errs, name, cfg->line[K_METRICS_FILE],
-		    "metrics_file %s must be outside root and archive_dir, and "
-		    "not the state file", cfg->metrics_file);
 	if (strcmp(cfg->state_file, "/") == 0)
 		conf_err(errs, name, cfg->line[K_STATE_FILE],
 		    "state_file must name a file");

@@ -813,7 +813,7 @@ hist_open_dirs(struct hist *h)
 {
 	struct stat	 st;
 	const char	*bad, *base = NULL;
-	char		*why = NULL, *p, *comp, *save = NULL;
+	char		*why = NULL, *p, *comp, *save = NULL, *dir;
 	int		 fd;
 
 	if ((h->rootfd = tree_open_abs(h->cfg->root, NULL, NULL, &why)) ==
@@ -857,11 +857,19 @@ hist_open_dirs(struct hist *h)
 	    &base, &why);
 	free(why);
 	why = NULL;
-	/* a reader trusts what root owns, as for archive_dir */
+	/*
+	 * The journal names what a rotation under way renames: read only
+	 * from a directory rotate itself would use (root's or ours, nobody
+	 * else's to write), whoever reads.
+	 */
 	if (h->statedirfd >= 0 && fsx_fstat(h->statedirfd, &st) == 0 &&
-	    (bad = tree_untrusted(&st, h->cfg->uid, true)) != NULL) {
-		hist_error(h, NULL, "the state directory of %s is %s: a "
-		    "rotation's journal is not read", h->cfg->state_file, bad);
+	    (st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH))) &&
+	    (bad = fsx_own_refusal(&st)) != NULL) {
+		dir = xstrndup(h->cfg->state_file, (size_t)(base - 1 -
+		    h->cfg->state_file));
+		hist_error(h, NULL, "state directory %s is %s: a rotation's "
+		    "journal is not read", *dir ? dir : "/", bad);
+		free(dir);
 		close(h->statedirfd);
 		h->statedirfd = -1;
 	}
@@ -883,6 +891,7 @@ hist_open(const struct evm_config *cfg, const char *rel,
 	const char	*slash = strrchr(rel, '/');
 	struct timespec	 pause = { 0, 2000000 };
 	bool		 found = false;
+	unsigned	 e0;
 	int		 i, rc = 1;
 
 	h->cfg = cfg;
@@ -898,6 +907,7 @@ hist_open(const struct evm_config *cfg, const char *rel,
 		hist_close(h);
 		return NULL;
 	}
+	e0 = h->errors;	/* a directory not read does not make a log found */
 	for (i = 0; i < HIST_TRIES && rc == 1; i++) {
 		if (i > 0) {
 			nanosleep(&pause, NULL);
@@ -909,7 +919,7 @@ hist_open(const struct evm_config *cfg, const char *rel,
 	if (rc == 1)
 		report_error(rep, rel, "the log's files kept changing while "
 		    "they were opened (%d attempts): try again", HIST_TRIES);
-	if (rc == 0 && !found && h->errors == 0)
+	if (rc == 0 && !found && h->errors == e0)
 		report_error(rep, rel, "no such log: no live file, generation "
 		    "or archived day under %s or %s", cfg->root,
 		    cfg->archive_dir);
@@ -1095,13 +1105,16 @@ hist_getline(struct hist *h, struct hist_src *s, bool *cut)
 
 /*
  * Whether the untimed lines that open the next source are wanted, when the
- * record they continue was lost to an error: its time is unknown, so they
- * are kept only where any time would be, as at the start of the history.
+ * record they continue was lost to an error in s: its time is unknown, so
+ * they are kept only where any time s can hold would be (s->hi bounds its
+ * lines from above; no window at all keeps them all).
  */
 static bool
-hist_rec_unknown(const struct hist *h)
+hist_rec_unknown(const struct hist *h, const struct hist_src *s)
 {
-	return !h->win.has_since;
+	if (h->win.has_since)
+		return false;
+	return !h->win.has_until || (s->hi >= 0 && s->hi <= h->win.until);
 }
 
 int
@@ -1125,7 +1138,7 @@ hist_next(struct hist *h, struct hist_line *ln)
 				continue;
 			}
 			if (hist_src_open(h, s) == -1) {
-				h->rec_in = hist_rec_unknown(h);
+				h->rec_in = hist_rec_unknown(h, s);
 				hist_src_close(h, s);
 				h->cur++;
 				continue;
@@ -1134,7 +1147,7 @@ hist_next(struct hist *h, struct hist_line *ln)
 		}
 		if ((len = hist_getline(h, s, &cut)) == -1) {
 			if (h->failed)
-				h->rec_in = hist_rec_unknown(h);
+				h->rec_in = hist_rec_unknown(h, s);
 			hist_src_close(h, s);
 			h->cur++;
 			continue;

@@ -34,23 +34,26 @@
 #define LOCK_MODE(m)	(EVM_META_MODE(m) & ~(mode_t)007)
 
 /*
- * An existing lock file that others may read: their bits taken away,
+ * A lock file that others may read, once held: their bits taken away,
  * reported as the repair it is. A failure is only reported: the lock
  * still works.
  */
 static void
-lock_tighten(int fd, const char *path, const struct stat *st,
-    struct report *rep)
+lock_tighten(int fd, const char *path, struct report *rep)
 {
-	mode_t want = st->st_mode & 07770;
+	struct stat	st;
+	mode_t		want;
 
+	if (fsx_fstat(fd, &st) == -1 || (st.st_mode & 007) == 0)
+		return;
+	want = st.st_mode & 07770;
 	if (fsx_fchmod(fd, want) == -1)
 		report_warn(rep, path, "cannot make it %04o (whoever may read "
 		    "it may hold it): %s", (unsigned)want, strerror(errno));
 	else
 		report_action(rep, "repair", path, -1, -1, "mode %04o -> %04o: "
 		    "whoever may read the lock file may hold it",
-		    (unsigned)(st->st_mode & 07777), (unsigned)want);
+		    (unsigned)(st.st_mode & 07777), (unsigned)want);
 }
 
 int
@@ -68,9 +71,10 @@ lock_path(const char *state_file, char *buf, size_t len)
  * write it could hold it forever, and every run would exit 75. Reading is
  * enough to hold an flock, so others never may, whatever the tree's mode
  * says (mode 0644 makes a 0640 lock file): one that others may read loses
- * that bit on the first run that may change things (it is never replaced:
- * a holder of the old inode would not see a new one). The configured group
- * keeps what mode gives it, as for every file evmaint creates.
+ * that bit once a run that may change things holds it (lock_tighten; it is
+ * never replaced: a holder of the old inode would not see a new one). The
+ * configured group keeps what mode gives it, as for every file evmaint
+ * creates.
  */
 static int
 lock_open(const char *state_file, const struct lock_mk *lmk,
@@ -99,8 +103,6 @@ lock_open(const char *state_file, const struct lock_mk *lmk,
 	if (lmk == NULL || (fd == -1 && errno == EEXIST)) {
 		fd = fsx_open_own(dfd, base, lmk != NULL ? O_RDWR : O_RDONLY,
 		    &st);
-		if (fd >= 0 && lmk != NULL && (st.st_mode & 007) != 0)
-			lock_tighten(fd, path, &st, rep);
 	}
 	if (fd == -1 && errno == EPERM)
 		xasprintf(why, "%s is %s: refusing to use it", path,
@@ -266,17 +268,16 @@ lock_find_holder(int fd)
 
 /*
  * For status, which must not take the lock: 1 held (*pid the holder, or 0
- * when it cannot be seen from here), 0 free, -1 cannot tell. When no
- * holder is found, a shared flock for an instant tells held from free;
- * lock_acquire retries for LOCK_GRACE, so that instant never makes a run
- * starting at the same moment exit 75.
+ * when it cannot be seen from here), 0 free, -1 cannot tell. A shared
+ * flock for an instant tells held from free; lock_acquire retries for
+ * LOCK_GRACE, so that instant never makes a run starting at the same
+ * moment exit 75. (A run's own lock is not probed: mon knows it.)
  */
 int
 lock_probe(int dirfd, const char *name, long *pid)
 {
 	struct stat	st;
 	int		fd, rc;
-	long		me = (long)getpid();
 
 	*pid = 0;
 	if ((fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC |
@@ -290,10 +291,10 @@ lock_probe(int dirfd, const char *name, long *pid)
 		return errno == ENOENT ? 0 : -1;
 	}
 	/*
-	 * Free or held first, for an instant: the holder is looked for only
-	 * when there is one, since finding it may mean reading every open
-	 * file of every process (a probe every few minutes must not cost
-	 * that, nor depend on how many files others keep open).
+	 * Free or held first: the holder is looked for only when there is
+	 * one, since finding it may mean reading every open file of every
+	 * process (a probe every few minutes must not cost that, nor depend
+	 * on how many files others keep open).
 	 */
 	if (flock(fd, LOCK_SH | LOCK_NB) == 0)
 		rc = 0;
@@ -301,11 +302,7 @@ lock_probe(int dirfd, const char *name, long *pid)
 		rc = -1;
 	else {
 		rc = 1;
-		if (fsx_fstat(fd, &st) == 0 &&
-		    lock_from_proc_locks(&st) == me)
-			*pid = me;	/* this run's own, writing its metrics */
-		else
-			*pid = lock_find_holder(fd);
+		*pid = lock_find_holder(fd);
 	}
 	close(fd);
 	return rc;
@@ -378,7 +375,7 @@ lock_acquire(const char *state_file, double wait, const struct lock_mk *lmk,
     struct report *rep, int *fdp)
 {
 	struct timespec	 t0, poll = { 0, LOCK_POLL_NS };
-	char		 pid[32], *why = NULL;
+	char		 pid[32], path[PATH_MAX], *why = NULL;
 	int		 fd, n;
 
 	*fdp = -1;
@@ -416,6 +413,8 @@ lock_acquire(const char *state_file, double wait, const struct lock_mk *lmk,
 		n = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
 		if (pwrite(fd, pid, (size_t)n, 0) == n)
 			(void)!ftruncate(fd, n);
+		if (lock_path(state_file, path, sizeof path) == 0)
+			lock_tighten(fd, path, rep);
 	}
 	*fdp = fd;
 	return 0;

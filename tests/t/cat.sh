@@ -236,6 +236,15 @@ assert_same "$T/got" "$T/want" "the lines of every other source printed"
 first=$(gzip -dc "$D/deploy.log.1.gz" | sed -n 1p)
 case $first in [0-9]*) fail "setup: deploy.log.1.gz opens with a timed line" ;; esac
 assert_eq "$(grep -cxF "$first" "$T/out")" 1 "untimed lines after the damage printed once"
+# with --until, only where the lost record could be inside it: the damaged
+# generation's last write bounds it
+day2=$(date -r "$T/gen2" +%F)
+evm_run 1 cat --until "$(date -d "$day2 -1 day" +%F)" deploy
+assert_eq "$(grep -cxF "$first" "$T/out" || true)" 0 "untimed lines of a record maybe after --until printed"
+evm_run 1 cat --until "$day2" deploy
+assert_eq "$(grep -cxF "$first" "$T/out")" 1 "untimed lines of a record before --until not printed"
+evm_run 1 cat --since "$day2" deploy
+assert_eq "$(grep -cxF "$first" "$T/out" || true)" 0 "untimed lines of a record maybe before --since printed"
 cp -p "$T/gen2" "$D/deploy.log.2.gz"
 ok "a corrupt generation in the tree: named with its day, exit 1, the rest printed"
 

@@ -62,6 +62,12 @@ assert_grep "^evmaint: error: option --root: archive_dir $ARCH and root $ARCH/ev
 config_clash --state "$ROOT/state"
 assert_grep "^evmaint: error: option --state: state_file $ROOT/state must not be inside root $ROOT" "$T/err"
 assert_no_grep "evmaint.conf:" "$T/err" "the config's line blamed for an option"
+echo "metrics_file = $T/m/evmaint.prom" >>"$T/evmaint.conf"
+config_clash --root "$T/m"
+assert_grep "^evmaint: error: option --root: metrics_file $T/m/evmaint.prom must be outside root" "$T/err"
+config_clash --state "$T/m/evmaint.prom"
+assert_grep "^evmaint: error: option --state: metrics_file $T/m/evmaint.prom must be outside" "$T/err"
+sed -i '/^metrics_file = /d' "$T/evmaint.conf"
 ok "--root/--archive-dir/--state that clash with the config: exit 78 naming the option"
 
 # --- 3. -f/--force is rotate's alone

@@ -249,7 +249,7 @@ ok "refused state directory or lock file: one CRITICAL item; run records refused
 
 # --- 14. a log whose name holds '|' and '=': the '|' would end the text
 #         and start the perfdata, '=' would cut a label; both escaped as
-#         names' other bytes are (\xNN), so no name is shown as another
+#         names' other bytes are (\xNN)
 t_setup
 at "2026-11-24 12:00:00" evm_run 0 init
 printf 'x\n' >"$ROOT/a|b=c.log"

@@ -183,7 +183,16 @@ printf '2026-11-20T00:00:00+01:00 x[1]: FORGED\n' | as_nobody tee "$S/event/erro
 evm_run 1 --root "$S/event" cat error
 assert_empty "$T/out" "cat printed a log under a root nobody owns"
 assert_fgrep "root $S/event is owned by nobody" "$T/err"
-ok "cat reads neither an archive_dir nor a root that nobody owns, naming them (exit 1)"
+# a state directory rotate refuses (group-writable): its journal not read
+t_setup
+evm_run 0 init
+printf '2026-11-20T00:00:00+01:00 deploy[1]: mine\n' >>"$ROOT/deploy/deploy.log"
+chmod 0770 "$(dirname "$STATE")"
+evm_run 1 cat deploy
+assert_fgrep "state directory $(dirname "$STATE") is writable by its group" "$T/err"
+assert_grep 'deploy\[1\]: mine$' "$T/out" "the log's lines held back"
+chmod 0750 "$(dirname "$STATE")"
+ok "cat reads neither an archive_dir nor a root that nobody owns, nor a journal from a state directory rotate refuses, naming them (exit 1)"
 
 # --- 7. the lock file: reading it is enough to flock it, so others never
 #        may, whatever mode says; one that others may read loses the bit
@@ -199,10 +208,14 @@ evm_run 0 rotate
 assert_mode "$STATE.lock" 0640 "rotate left the lock file readable by others"
 assert_eq "$(stat -c %i "$STATE.lock")" "$ino" "the lock file was replaced"
 assert_fgrep "repaired $STATE.lock: mode 0644 -> 0640" "$T/out"
-# a dry run changes nothing, the lock file's mode included
+# a dry run changes nothing, the lock file's mode included; nor does a run
+# that does not get the lock (exit 75)
 chmod 0644 "$STATE.lock"
 evm_run 0 -n rotate
 assert_mode "$STATE.lock" 0644 "a dry run changed the lock file's mode"
+flock -x "$STATE.lock" "$EVMAINT" -c "$T/evmaint.conf" rotate >"$T/out" 2>"$T/err" && rc=0 || rc=$?
+assert_eq "$rc" 75 "rotate while the lock is held"
+assert_mode "$STATE.lock" 0644 "a run without the lock changed the lock file's mode"
 ok "the lock file: never readable by others (0640 under mode 0644); rotate takes the bit away, in place"
 
 # --- 8. a tree directory others may write: rotate leaves it alone, what
