@@ -816,17 +816,11 @@ hist_open_dirs(struct hist *h)
 	char		*why = NULL, *p, *comp, *save = NULL, *dir;
 	int		 fd;
 
-	if ((h->rootfd = tree_open_abs(h->cfg->root, NULL, NULL, &why)) ==
-	    -1) {
+	/* what every other command refuses is not read either */
+	if ((h->rootfd = tree_open_trusted(h->cfg->root, NULL, h->cfg->uid,
+	    NULL, &why)) == -1) {
 		report_error(h->rep, NULL, "root %s", why ? why : strerror(errno));
 		free(why);
-		return -1;
-	}
-	/* what every other command refuses is not read either */
-	if (fsx_fstat(h->rootfd, &st) == 0 &&
-	    (bad = tree_untrusted(&st, h->cfg->uid, true)) != NULL) {
-		report_error(h->rep, NULL, "root %s is %s: not read",
-		    h->cfg->root, bad);
 		return -1;
 	}
 	h->dirfd = fcntl(h->rootfd, F_DUPFD_CLOEXEC, 0);

@@ -100,10 +100,9 @@ lock_open(const char *state_file, const struct lock_mk *lmk,
 	if (lmk != NULL)
 		fd = fsx_create(dfd, base, LOCK_MODE(lmk->mode), geteuid(),
 		    lmk->gid);
-	if (lmk == NULL || (fd == -1 && errno == EEXIST)) {
+	if (lmk == NULL || (fd == -1 && errno == EEXIST))
 		fd = fsx_open_own(dfd, base, lmk != NULL ? O_RDWR : O_RDONLY,
 		    &st);
-	}
 	if (fd == -1 && errno == EPERM)
 		xasprintf(why, "%s is %s: refusing to use it", path,
 		    fsx_own_refusal(&st));
