@@ -31,10 +31,10 @@ CACHE=${EVM_PKG_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/evmaint-check-package}
 # sources), so the chroot reaches what the host reaches.
 mirror() {
 	local m
-	m=$(cat /etc/apt/sources.list.d/*.sources 2>/dev/null |
-		awk '/^URIs:/ { u = $2 } /^Suites:/ && / '"$SUITE"'( |$)/ && u !~ /security/ { print u; exit }')
-	[ -n "$m" ] || m=$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null |
-		awk '$1 == "deb" && $3 == "'"$SUITE"'" { print $2; exit }')
+	m=$({ cat /etc/apt/sources.list.d/*.sources 2>/dev/null || true; } |
+		awk '/^URIs:/ { u = $2 } /^Suites:/ && / '"$SUITE"'( |$)/ && u !~ /security/ && m == "" { m = u } END { print m }')
+	[ -n "$m" ] || m=$({ cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null || true; } |
+		awk '$1 == "deb" && $3 == "'"$SUITE"'" && m == "" { m = $2 } END { print m }')
 	echo "${m:-http://deb.debian.org/debian}"
 }
 

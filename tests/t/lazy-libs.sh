@@ -239,10 +239,13 @@ nm -D --undefined-only "$EVMAINT" | awk '{ print $NF }' | sed 's/@.*//' >"$T/und
 if grep -E "$codec_syms" "$T/undef" >"$T/codec-undef"; then
 	fail "the binary imports codec functions, not redirected through codec-dl.h: $(tr '\n' ' ' <"$T/codec-undef")"
 fi
-libarchive=$(ldconfig -p | awk '/libarchive\.so\.13 / { print $NF; exit }')
+# Into files, then read: under pipefail, a reader that stops at its first
+# match (awk's exit, grep -q) leaves the writer to die of SIGPIPE.
+ldconfig -p >"$T/ldconfig"
+libarchive=$(awk '/libarchive\.so\.13 / { print $NF; exit }' "$T/ldconfig")
 [ -n "$libarchive" ] || fail "ldconfig -p does not list libarchive.so.13"
-nm -D --undefined-only "$libarchive" | awk '{ print $NF }' | sed 's/@.*//' |
-	grep -E -q "$codec_syms" ||
+nm -D --undefined-only "$libarchive" | awk '{ print $NF }' | sed 's/@.*//' >"$T/lib-undef"
+grep -E -q "$codec_syms" "$T/lib-undef" ||
 	fail "the codec symbol pattern matches nothing libarchive imports: it would pass anything"
 ok "the binary neither needs nor imports zlib, libdeflate, nettle or libarchive (nm -D, objdump -p)"
 exit 0

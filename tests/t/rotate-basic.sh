@@ -43,7 +43,7 @@ size_of() {
 
 # A number as a whole word on a line of FILE that also names PATH.
 line_has_size() {
-	grep -a -F -e "$2" -- "$1" | grep -a -q -E "(^|[^0-9.])$3([^0-9.]|\$)"
+	grep -a -F -e "$2" -- "$1" | grep -a -E "(^|[^0-9.])$3([^0-9.]|\$)" >/dev/null
 }
 
 # --- 1. the first night
