@@ -65,6 +65,8 @@ struct arc_pre {
 	bool			 ok;
 	uint64_t		 size;
 	uint8_t			 sha256[HASH_LEN];
+	char			*bad;		/* read whole, and it does not
+						   inflate: why (malloc'd) */
 };
 
 struct arc_wr {
@@ -123,6 +125,10 @@ static void		 arc_members_reset(struct arc_member *, size_t);
 static void		 arc_wr_init(struct arc_wr *, int, struct arc_member *,
 			    size_t, const struct arc_opts *, struct report *);
 static void		 arc_wr_free(struct arc_wr *);
+static int		 arc_write_tar_new(struct arc_wr *, int *, const char *);
+static int		 arc_write_tar_retry(struct arc_wr *, int *,
+			    const char *, const char *);
+static bool		 arc_precheck_reject(struct arc_wr *);
 static int		 arc_write_attempts(struct arc_wr *, int *,
 			    const char *, const char *);
 static void		 arc_write_failed(struct arc_wr *, int, const char *,
@@ -516,7 +522,9 @@ arc_precheck_fn(void *arg, size_t k, int worker)
 		w->pre[i].size = gz_reader_in(r);
 		hash_final(&raw, w->pre[i].sha256);
 		w->pre[i].ok = true;
-	}
+	} else if (n < 0)
+		xasprintf(&w->pre[i].bad, "cannot be inflated: %s",
+		    gz_reader_error(r));
 	gz_reader_free(r);
 	fsx_close(fd);
 }
@@ -793,12 +801,60 @@ arc_wr_init(struct arc_wr *w, int dirfd, struct arc_member *m, size_t n,
 static void
 arc_wr_free(struct arc_wr *w)
 {
+	size_t i;
+
 	arc_ids_free(&w->users);
 	arc_ids_free(&w->groups);
+	for (i = 0; w->pre != NULL && i < w->n; i++)
+		free(w->pre[i].bad);
 	free(w->pre);
 	free(w->fatal);
 	free(w->in);
 	free(w->buf);
+}
+
+/* tmp emptied for another attempt: a new file, as the first one was made. */
+static int
+arc_write_tar_new(struct arc_wr *w, int *fd, const char *tmp)
+{
+	const struct arc_opts *o = w->o;
+
+	fsx_close(*fd);
+	(void)fsx_unlink(w->dirfd, tmp);
+	if ((*fd = fsx_create(w->dirfd, tmp, o->mode, o->uid, o->gid)) == -1) {
+		xasprintf(&w->fatal, "cannot create %s: %s", tmp,
+		    strerror(errno));
+		return 1;
+	}
+	return 0;
+}
+
+/* arc_write_tar until no member fails part-way (each fails only once). */
+static int
+arc_write_tar_retry(struct arc_wr *w, int *fd, const char *tmp,
+    const char *tarname)
+{
+	int rc;
+
+	while ((rc = arc_write_tar(w, *fd, tarname)) == 1)
+		if (arc_write_tar_new(w, fd, tmp) != 0)
+			break;
+	return rc;
+}
+
+/* Members whose source the checkers read whole and could not inflate. */
+static bool
+arc_precheck_reject(struct arc_wr *w)
+{
+	size_t	i;
+	bool	any = false;
+
+	for (i = 0; w->pre != NULL && i < w->n; i++)
+		if (w->pre[i].bad != NULL && w->m[i].error == NULL) {
+			arc_member_fail(&w->m[i], "%s", w->pre[i].bad);
+			any = true;
+		}
+	return any;
 }
 
 /*
@@ -814,22 +870,24 @@ arc_write_attempts(struct arc_wr *w, int *fd, const char *tmp,
 	const struct arc_opts	*o = w->o;
 	char			*tarname = xstrdup(name);
 	int			 rc;
+	bool			 again;
 
 	if (o->gzip)
 		tarname[strlen(tarname) - 3] = '\0';	/* gunzip -N gives it */
 	arc_precheck_start(w);
-	while ((rc = arc_write_tar(w, *fd, tarname)) == 1) {
-		fsx_close(*fd);
-		(void)fsx_unlink(w->dirfd, tmp);
-		if ((*fd = fsx_create(w->dirfd, tmp, o->mode, o->uid,
-		    o->gid)) == -1) {
-			xasprintf(&w->fatal, "cannot create %s: %s", tmp,
-			    strerror(errno));
-			break;
-		}
-	}
-	free(tarname);
+	rc = arc_write_tar_retry(w, fd, tmp, tarname);
 	arc_precheck_wait(w, rc != 0);
+	/*
+	 * A source that does not inflate (a corrupt generation, a foreign
+	 * file named .gz) would fail the whole archive's check: it is left
+	 * out and stays in the tree, and the tar is written again without
+	 * it, so that one bad file holds back no other (and the checks
+	 * already made of the rest still count).
+	 */
+	again = rc == 0 && arc_precheck_reject(w);
+	if (again && (rc = arc_write_tar_new(w, fd, tmp)) == 0)
+		rc = arc_write_tar_retry(w, fd, tmp, tarname);
+	free(tarname);
 	return rc;
 }
 

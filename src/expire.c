@@ -449,8 +449,7 @@ ex_archive(struct rot_run *r, int arcfd, struct ex_item *items, size_t n)
 	o.publish_arg = &pub;
 	got = arc_write(arcfd, m, n, &o, r->ctx->rep, &final);
 	report_progress_end(&progress);
-	if (got > 0)
-		ex_remove_archived(r, items, m, n, final);
+	/* before the removals, whose rescan frees the generations' names */
 	for (i = 0; i < n; i++) {
 		if (!m[i].ok && m[i].error != NULL) {
 			char *rel = tree_join(items[i].log->dirrel, m[i].file);
@@ -461,6 +460,8 @@ ex_archive(struct rot_run *r, int arcfd, struct ex_item *items, size_t n)
 		}
 		free(m[i].error);
 	}
+	if (got > 0)
+		ex_remove_archived(r, items, m, n, final);
 	free(m);
 	free(final);
 }

@@ -185,4 +185,42 @@ at "$(rl_iso "$(rl_day 3)") 02:00:00" evm_run 0 rotate
 assert_eq "$(archives)" "event-$(rl_day 3)T020000.tar" "the backlog, once archive_dir is fixed"
 ok "archive_dir or the state directory writable by others: exit 1 naming it, nothing archived or removed; fixed, the next run converges"
 
+# --- 6. a generation that does not inflate (corrupt, or a foreign file
+#        named .gz) holds back no other: the rest is archived and removed,
+#        it stays in the tree, named by its path, exit 1; a snapshot holds
+#        the rest of the tree; once it is gone the night is clean again
+t_setup "rotate = 1"
+RL_ARCHDIRS=()
+at "2026-11-01 12:00:00" evm_run 0 init
+LOGS="deploy/deploy.log backup/backup.log config_update/config_update.log error.log"
+night 1
+printf 'not gzip at all\n' >"$ROOT/deploy/deploy.log.5.gz"
+printf 'cut short\n' | gzip -c | head -c 20 >"$ROOT/backup/backup.log.4.gz"
+night 2 1
+assert_fgrep "deploy/deploy.log.6.gz: not archived: cannot be inflated:" "$T/err"
+assert_fgrep "backup/backup.log.5.gz: not archived: cannot be inflated:" "$T/err"
+assert_no_grep "archive not written" "$T/err" "one bad generation failed the whole archive"
+assert_errlog 'deploy/deploy\.log\.6\.gz: not archived'
+assert_file "$ROOT/deploy/deploy.log.6.gz" "the corrupt generation left the tree"
+assert_file "$ROOT/backup/backup.log.5.gz" "the cut-short generation left the tree"
+for l in $LOGS; do
+	assert_no_file "$ROOT/$l.2.gz" "$l.2.gz (archived, so removed)"
+done
+assert_eq "$(archives)" "event-$(rl_day 2)T020000.tar" "night 2's archive"
+rl_extract
+assert_eq "$(rl_members | wc -l)" 4 "members of night 2's archive: each log's good generation"
+rl_check_members
+at "$(rl_iso "$(rl_day 2)") 12:00:00" evm_run 1 archive
+assert_fgrep "deploy/deploy.log.6.gz: not in the snapshot: cannot be inflated:" "$T/err"
+snapshot=$(find "$ARCH" -name 'event-*.tar.gz')
+tar -tzf "$snapshot" >"$T/snap"
+assert_fgrep "deploy/deploy.log.1.gz" "$T/snap" "the snapshot lacks the good generation"
+assert_fgrep "deploy/deploy.log" "$T/snap"
+assert_no_grep "deploy\.log\.6\.gz|backup\.log\.5\.gz" "$T/snap" "the snapshot holds a file that does not inflate"
+rm -f "$snapshot" "$snapshot.sha256" "$ROOT/deploy/deploy.log.6.gz" "$ROOT/backup/backup.log.5.gz"
+night 3 0
+assert_empty "$T/err" "the night after the bad generations were removed"
+rl_assert_accounted
+ok "generations that do not inflate: left in the tree and named (exit 1), the rest archived and removed; the snapshot holds the rest; then clean"
+
 exit 0
