@@ -18,6 +18,7 @@
 #include "evmaint.h"
 #include "arc.h"
 #include "conf.h"
+#include "esc.h"
 #include "expire.h"
 #include "fsx.h"
 #include "gen.h"
@@ -32,28 +33,34 @@ struct ex_item {
 	struct log	*log;
 	struct gen	*gen;
 	char		*name;		/* member name */
+	bool		 mtime_day;	/* its tag from its mtime (ex_tag) */
+	bool		 clash;		/* its name is in an earlier archive */
 };
 
 /*
  * The date tag a generation was rotated under: the name's own for a dated
  * one; the state's record for a numbered one evmaint rotated; else (taken
- * over from logrotate) the day of its mtime (evmaint(8), ARCHIVES).
+ * over from logrotate) the day of its mtime (evmaint(8), ARCHIVES). True
+ * when that day is its mtime's, now or when it was adopted, rather than a
+ * rotation's: then an earlier night may have archived another under it.
  */
-static void
+static bool
 ex_tag(struct rot_run *r, const struct log *l, const struct gen *g,
     bool with_time, char *tag, size_t len)
 {
-	const char *t;
+	const struct state_gen *t;
 
 	if (g->gn.form == GEN_DATE) {
 		snprintf(tag, len, "%s", g->gn.tag);
-		return;
+		return false;
 	}
-	t = state_tag(state_get(&r->state, l->rel, false), g->gn.num);
-	if (t != NULL)
-		snprintf(tag, len, "%s", t);
-	else
-		clock_tag(g->st.st_mtime, !with_time, tag, len);
+	t = state_gen_find(state_get(&r->state, l->rel, false), g->gn.num);
+	if (t != NULL) {
+		snprintf(tag, len, "%s", t->tag);
+		return t->adopted;
+	}
+	clock_tag(g->st.st_mtime, !with_time, tag, len);
+	return true;
 }
 
 static char *
@@ -79,13 +86,36 @@ ex_name_used(const struct ex_item *items, size_t n, const char *name)
 	return false;
 }
 
-/* A generation's member name being made unique among its log's. */
+/* Member names in archive_dir's nightly archives, sorted (ex_archived_load). */
+struct ex_archived {
+	char	**names;
+	size_t	  n;
+};
+
+static int
+ex_str_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static bool
+ex_archived_has(const struct ex_archived *a, const char *name)
+{
+	return a != NULL && a->n > 0 && bsearch(&name, a->names, a->n,
+	    sizeof *a->names, ex_str_cmp) != NULL;
+}
+
+/*
+ * A generation's member name being made unique among its log's, and, for
+ * one whose day is only its mtime's, among the names already archived.
+ */
 struct ex_naming {
-	struct rot_run		*r;
-	const struct log	*l;
-	const struct gen	*g;
-	const struct ex_item	*items;	/* the log's so far */
-	size_t			 n;
+	struct rot_run			*r;
+	const struct log		*l;
+	const struct gen		*g;
+	const struct ex_item		*items;	/* the log's */
+	size_t				 n;
+	const struct ex_archived	*archived;
 };
 
 static bool
@@ -96,7 +126,8 @@ ex_tag_used(void *arg, const char *tag)
 	bool			 used;
 
 	name = ex_member_name(x->r, x->l, x->g, tag);
-	used = ex_name_used(x->items, x->n, name);
+	used = ex_name_used(x->items, x->n, name) ||
+	    ex_archived_has(x->archived, name);
 	free(name);
 	return used;
 }
@@ -143,7 +174,7 @@ ex_collect(struct rot_run *r, size_t *np)
 		for (k = 0; k < l->ngens; k++) {
 			struct gen *g = &l->gens[k];
 			char *name;
-			bool pair;
+			bool pair, mtime_day;
 
 			/*
 			 * A generation is a slot, not a file: a plain copy and
@@ -157,7 +188,7 @@ ex_collect(struct rot_run *r, size_t *np)
 			if (slot < (size_t)l->opts->rotate || pair ||
 			    g->refused != NULL || ex_in_use(r, l, g))
 				continue;
-			ex_tag(r, l, g, false, tag, sizeof tag);
+			mtime_day = ex_tag(r, l, g, false, tag, sizeof tag);
 			name = ex_member_name(r, l, g, tag);
 			/*
 			 * Taken-over ones from one day: the later ones with
@@ -167,7 +198,7 @@ ex_collect(struct rot_run *r, size_t *np)
 			 */
 			if (ex_name_used(items + first, n - first, name)) {
 				struct ex_naming nmg = { r, l, g, items + first,
-				    n - first };
+				    n - first, NULL };
 
 				free(name);
 				state_tag_pick(g->st.st_mtime, false,
@@ -178,11 +209,225 @@ ex_collect(struct rot_run *r, size_t *np)
 			items[n].log = l;
 			items[n].gen = g;
 			items[n].name = name;
+			items[n].mtime_day = mtime_day;
+			items[n].clash = false;
 			n++;
 		}
 	}
 	*np = n;
 	return items;
+}
+
+/*
+ * Each member of archive_dir's nightly archives stamped on DAY or later
+ * (only those can hold a generation rotated on DAY) to fn. A snapshot (its
+ * first member not a nightly name) is read no further. -1 with *bad naming
+ * the archive that cannot be listed.
+ */
+static int
+ex_archived_scan(struct rot_run *r, int arcfd, const char *day,
+    void (*fn)(void *, const char *, const struct gen_name *), void *arg,
+    char **bad)
+{
+	const char	*dir = r->ctx->cfg->archive_dir;
+	struct arc_entry *ents;
+	size_t		 ne, i;
+	int		 rc = 0;
+
+	if (arc_list(arcfd, &ents, &ne) == -1) {
+		xasprintf(bad, "%s: %s", dir, strerror(errno));
+		return -1;
+	}
+	for (i = 0; i < ne && rc == 0; i++) {
+		struct arc_reader	*rd;
+		struct arc_reader_entry	 e;
+		struct gen_name		 gn;
+		struct stat		 st;
+		char			 d[EVM_TAG_MAX];
+		int			 fd, got;
+
+		clock_tag(ents[i].stamp, true, d, sizeof d);
+		if (strcmp(d, day) < 0)
+			continue;
+		if ((fd = fsx_open_read(arcfd, ents[i].name, &st)) == -1) {
+			xasprintf(bad, "%s/%s: %s", dir, ents[i].name,
+			    strerror(errno));
+			rc = -1;
+			break;
+		}
+		rd = arc_reader_open(fd, ents[i].gzip);
+		while ((got = arc_reader_next(rd, &e)) == 1) {
+			if (!gen_parse(e.name, &gn) || gn.form != GEN_DATE)
+				break;		/* a snapshot */
+			fn(arg, e.name, &gn);
+		}
+		if (got == -1) {
+			xasprintf(bad, "%s/%s: %s", dir, ents[i].name,
+			    arc_reader_error(rd));
+			rc = -1;
+		}
+		arc_reader_close(rd);
+	}
+	arc_list_free(ents, ne);
+	return rc;
+}
+
+/* The items by member name, to look archived members up in. */
+struct ex_byname {
+	struct ex_item	**v;
+	size_t		  n;
+	size_t		  clashes;
+};
+
+static int
+ex_item_name_cmp(const void *a, const void *b)
+{
+	return strcmp((*(struct ex_item *const *)a)->name,
+	    (*(struct ex_item *const *)b)->name);
+}
+
+static int
+ex_name_item_cmp(const void *key, const void *b)
+{
+	return strcmp(key, (*(struct ex_item *const *)b)->name);
+}
+
+static void
+ex_clash_fn(void *arg, const char *name, const struct gen_name *gn)
+{
+	struct ex_byname	 *x = arg;
+	struct ex_item		**hit;
+
+	(void)gn;
+	hit = bsearch(name, x->v, x->n, sizeof *x->v, ex_name_item_cmp);
+	if (hit != NULL && !(*hit)->clash) {
+		(*hit)->clash = true;
+		x->clashes++;
+	}
+}
+
+/* The archived names of the logs that have a clash, for picking new ones. */
+struct ex_clashing {
+	const char		**rels;	/* those logs, sorted */
+	size_t			  nrels;
+	struct ex_archived	  a;
+};
+
+static void
+ex_keep_fn(void *arg, const char *name, const struct gen_name *gn)
+{
+	struct ex_clashing	*x = arg;
+	char			*rel = xstrndup(name, gn->baselen);
+	bool			 keep;
+
+	keep = bsearch(&rel, x->rels, x->nrels, sizeof *x->rels,
+	    ex_str_cmp) != NULL;
+	free(rel);
+	if (!keep)
+		return;
+	x->a.names = xgrowarray(x->a.names, x->a.n + 1, sizeof *x->a.names);
+	x->a.names[x->a.n++] = xstrdup(name);
+}
+
+static void
+ex_archived_free(struct ex_archived *a)
+{
+	size_t i;
+
+	for (i = 0; i < a->n; i++)
+		free(a->names[i]);
+	free(a->names);
+}
+
+/*
+ * A member name an earlier night's archive already holds: a generation
+ * whose day came from its mtime (taken over; or its record lost with the
+ * state file, or restored into the tree) can bear the name of another,
+ * rotated that day and archived since. The clashing one gets its mtime's
+ * time as well, as a later same-day one does, so that no two nightly
+ * archives hold different data under one name. Only the archives stamped
+ * on or after the oldest tag's day are read, their headers only. When
+ * they cannot be, nothing is archived this run. Returns the items left.
+ */
+static size_t
+ex_unique_archived(struct rot_run *r, int arcfd, struct ex_item *items,
+    size_t n)
+{
+	struct ex_byname	 bn = { NULL, 0, 0 };
+	struct ex_clashing	 kc;
+	char			 day[EVM_TAG_MAX], tag[EVM_TAG_MAX], *bad = NULL;
+	size_t			 i, first, end;
+	int			 rc;
+
+	/*
+	 * Only a tag from an mtime can be an earlier archive's: evmaint's
+	 * own rotations never give one day's tag twice. So a steady night
+	 * reads no archive.
+	 */
+	for (i = 0; i < n; i++) {
+		/* the name is REL-TAG[.gz] */
+		const char *t = items[i].name + strlen(items[i].log->rel) + 1;
+
+		if (items[i].mtime_day && (bn.n++ == 0 ||
+		    strncmp(t, day, 8) < 0))
+			snprintf(day, sizeof day, "%.8s", t);
+	}
+	if (bn.n == 0)
+		return n;
+	bn.v = xreallocarray(NULL, bn.n, sizeof *bn.v);
+	for (i = bn.n = 0; i < n; i++)
+		if (items[i].mtime_day)
+			bn.v[bn.n++] = &items[i];
+	qsort(bn.v, bn.n, sizeof *bn.v, ex_item_name_cmp);
+	rc = ex_archived_scan(r, arcfd, day, ex_clash_fn, &bn, &bad);
+	free(bn.v);
+	memset(&kc, 0, sizeof kc);
+	if (rc == 0 && bn.clashes > 0) {
+		/* items come log by log, the logs sorted by rel */
+		kc.rels = xreallocarray(NULL, bn.clashes, sizeof *kc.rels);
+		for (i = 0; i < n; i++)
+			if (items[i].clash && (kc.nrels == 0 ||
+			    strcmp(kc.rels[kc.nrels - 1], items[i].log->rel) != 0))
+				kc.rels[kc.nrels++] = items[i].log->rel;
+		rc = ex_archived_scan(r, arcfd, day, ex_keep_fn, &kc, &bad);
+		free(kc.rels);
+		if (kc.a.n > 1)
+			qsort(kc.a.names, kc.a.n, sizeof *kc.a.names,
+			    ex_str_cmp);
+	}
+	if (rc == -1) {
+		char *ebad = esc_human_dup(bad);
+
+		report_error(r->ctx->rep, NULL, "cannot read the archive %s: "
+		    "nothing is archived this run, since the names of "
+		    "tonight's generations may be in it", ebad);
+		free(ebad);
+		free(bad);
+		ex_archived_free(&kc.a);
+		for (i = 0; i < n; i++)
+			free(items[i].name);
+		return 0;
+	}
+	for (i = 0; i < n; i++) {
+		struct ex_naming nmg;
+
+		if (!items[i].clash)
+			continue;
+		for (first = i; first > 0 && items[first - 1].log ==
+		    items[i].log; first--)
+			;
+		for (end = i; end < n && items[end].log == items[i].log; end++)
+			;
+		nmg = (struct ex_naming){ r, items[i].log, items[i].gen,
+		    items + first, end - first, &kc.a };
+		state_tag_pick(items[i].gen->st.st_mtime, false, ex_tag_used,
+		    &nmg, tag, sizeof tag);
+		free(items[i].name);
+		items[i].name = ex_member_name(r, items[i].log, items[i].gen,
+		    tag);
+	}
+	ex_archived_free(&kc.a);
+	return n;
 }
 
 /*
@@ -482,6 +727,7 @@ ex_expire(struct rot_run *r)
 		goto out;
 	arc_cleanup(arcfd, r->ctx->cfg->archive_dir, r->ctx->dry_run,
 	    r->ctx->rep);
+	n = ex_unique_archived(r, arcfd, items, n);
 	if (n == 0)
 		goto out;
 	if (r->ctx->dry_run)

@@ -422,6 +422,7 @@ rot_adopt(struct rot_run *r, struct log *l)
 		sl->gens = xgrowarray(sl->gens, sl->ngens + 1,
 		    sizeof *sl->gens);
 		sl->gens[sl->ngens].num = g->gn.num;
+		sl->gens[sl->ngens].adopted = true;
 		snprintf(sl->gens[sl->ngens].tag, EVM_TAG_MAX, "%s", tag);
 		sl->ngens++;
 	}
@@ -564,11 +565,12 @@ rot_plan_slot_free(struct rot_run *r, struct log *l, struct rot_plan *p,
 }
 
 static void
-rot_after_add(struct jr_log *jl, int num, const char *tag)
+rot_after_add(struct jr_log *jl, int num, const char *tag, bool adopted)
 {
 	jl->after.gens = xreallocarray(jl->after.gens, jl->after.ngens + 1,
 	    sizeof *jl->after.gens);
 	jl->after.gens[jl->after.ngens].num = num;
+	jl->after.gens[jl->after.ngens].adopted = adopted;
 	snprintf(jl->after.gens[jl->after.ngens].tag, EVM_TAG_MAX, "%s", tag);
 	jl->after.ngens++;
 }
@@ -583,16 +585,18 @@ rot_plan_after(struct rot_run *r, const struct log *l,
 	jl->after.last = r->ctx->now;
 	for (k = 0; k < l->ngens; k++) {
 		const struct gen	*g = &l->gens[k];
-		const char		*t;
+		const struct state_gen	*t;
 
-		if (g->gn.form != GEN_NUM || (t = state_tag(sl, g->gn.num)) ==
-		    NULL || (k > 0 && l->gens[k - 1].gn.form == GEN_NUM &&
+		if (g->gn.form != GEN_NUM || (t = state_gen_find(sl,
+		    g->gn.num)) == NULL || (k > 0 &&
+		    l->gens[k - 1].gn.form == GEN_NUM &&
 		    l->gens[k - 1].gn.num == g->gn.num))
 			continue;
-		rot_after_add(jl, g->gn.num + !l->opts->dateext, t);
+		rot_after_add(jl, g->gn.num + !l->opts->dateext, t->tag,
+		    t->adopted);
 	}
 	if (!l->opts->dateext)
-		rot_after_add(jl, 1, tag);
+		rot_after_add(jl, 1, tag, false);
 }
 
 /*

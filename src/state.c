@@ -109,8 +109,8 @@ state_get(struct state *s, const char *rel, bool create)
 	return &s->logs[s->nlogs - 1];
 }
 
-const char *
-state_tag(const struct state_log *l, int num)
+const struct state_gen *
+state_gen_find(const struct state_log *l, int num)
 {
 	size_t i;
 
@@ -118,8 +118,16 @@ state_tag(const struct state_log *l, int num)
 		return NULL;
 	for (i = 0; i < l->ngens; i++)
 		if (l->gens[i].num == num)
-			return l->gens[i].tag;
+			return &l->gens[i];
 	return NULL;
+}
+
+const char *
+state_tag(const struct state_log *l, int num)
+{
+	const struct state_gen *g = state_gen_find(l, num);
+
+	return g != NULL ? g->tag : NULL;
 }
 
 /*
@@ -156,7 +164,7 @@ state_log_copy(struct state_log *dst, const struct state_log *src)
 		memcpy(dst->gens, src->gens, src->ngens * sizeof *src->gens);
 }
 
-/* "1:20261125,2:20261124_101500" or "-". */
+/* "1:20261125,2:20261124_101500,3:20261120~" or "-" (~: adopted). */
 int
 state_parse_gens(struct state_log *l, const char *s)
 {
@@ -177,12 +185,15 @@ state_parse_gens(struct state_log *l, const char *s)
 			return -1;
 		comma = strchr(colon + 1, ',');
 		n = comma ? (size_t)(comma - colon - 1) : strlen(colon + 1);
-		if (n == 0 || n >= EVM_TAG_MAX)
-			return -1;
 		l->gens = xgrowarray(l->gens, l->ngens + 1, sizeof *l->gens);
 		l->gens[l->ngens].num = (int)num;
-		memcpy(l->gens[l->ngens].tag, colon + 1, n);
-		l->gens[l->ngens].tag[n] = '\0';
+		l->gens[l->ngens].adopted = n > 0 && colon[n] == '~';
+		if (n - l->gens[l->ngens].adopted == 0 ||
+		    n - l->gens[l->ngens].adopted >= EVM_TAG_MAX)
+			return -1;
+		memcpy(l->gens[l->ngens].tag, colon + 1,
+		    n - l->gens[l->ngens].adopted);
+		l->gens[l->ngens].tag[n - l->gens[l->ngens].adopted] = '\0';
 		if (!gen_tag_valid(l->gens[l->ngens].tag))
 			return -1;
 		l->ngens++;
@@ -213,7 +224,8 @@ state_format_gens(const struct state_log *l, struct sbuf *b)
 	memcpy(g, l->gens, l->ngens * sizeof *g);
 	qsort(g, l->ngens, sizeof *g, state_gen_cmp);
 	for (i = 0; i < l->ngens; i++)
-		sbuf_addf(b, "%s%d:%s", i ? "," : "", g[i].num, g[i].tag);
+		sbuf_addf(b, "%s%d:%s%s", i ? "," : "", g[i].num, g[i].tag,
+		    g[i].adopted ? "~" : "");
 	free(g);
 }
 

@@ -19,6 +19,8 @@
 
 struct state_gen {
 	int	num;
+	bool	adopted;	/* its day is its mtime's, taken at first sight
+				   (logrotate's, or its record lost): "~" */
 	char	tag[EVM_TAG_MAX];
 };
 
@@ -57,6 +59,7 @@ void			 state_free(struct state *);
 bool			 state_equal(const struct state *, const struct state *);
 struct state_log	*state_get(struct state *, const char *, bool);
 const char		*state_tag(const struct state_log *, int);
+const struct state_gen	*state_gen_find(const struct state_log *, int);
 void			 state_tag_pick(time_t, bool,
 			    bool (*)(void *, const char *), void *, char *,
 			    size_t);

@@ -143,4 +143,38 @@ $(rl_members)"
 rl_assert_accounted
 ok "state lost the day a log was written after midnight: the two archived generations have distinct member names"
 
+# --- 6. the state lost after nights whose logs were last written before
+# midnight: each generation without a record is named by its mtime's day,
+# the day before its rotation, which an earlier night's archive already
+# uses for the generation rotated that day. And a generation restored into
+# the tree with the mtime of a day already archived. Neither may reuse an
+# archived member name; every line stays in once.
+t_setup "rotate = 1"
+at "2026-11-19 12:00:00" evm_run 0 init
+for d in 20 21 22 23; do
+	rl_write deploy/deploy.log "202611$d" 2
+	touch -d "2026-11-$d 23:00:00" "$ROOT/deploy/deploy.log"
+	at "2026-11-$((d + 1)) 02:00:00" evm_run 0 rotate
+done
+rm -f "$STATE"
+for d in 24 25 26; do
+	rl_write deploy/deploy.log "202611$d" 2
+	touch -d "2026-11-$d 23:00:00" "$ROOT/deploy/deploy.log"
+	at "2026-11-$((d + 1)) 02:00:00" evm_run 0 rotate
+done
+rl_write_to "$T/restored" deploy/deploy.log 20261125_restored 2
+gzip -n <"$T/restored" >"$ROOT/deploy/deploy.log.5.gz"
+touch -d "2026-11-25 09:00:00" "$ROOT/deploy/deploy.log.5.gz"
+rl_write deploy/deploy.log 20261127 2
+at "2026-11-28 02:00:00" evm_run 0 rotate
+rl_extract
+rl_members >"$T/members"
+dup=$(awk '{ print $2 }' "$T/members" | LC_ALL=C sort | uniq -d)
+[ -z "$dup" ] || fail "two nightly archives hold different data under one member name ($dup):
+$(cat "$T/members")"
+assert_grep ' deploy/deploy\.log-20261125_090000\.gz$' "$T/members" \
+	"the restored generation, whose day was archived, is not named with its mtime's time"
+rl_assert_accounted
+ok "state lost, and a generation restored: no member name in two nightly archives, every line once"
+
 exit 0

@@ -1,7 +1,8 @@
 /*
  * Unit tests of state.c: lookups through the index stay right across its
  * rebuilds, records keep the order they were added in (the file's order),
- * and parsing refuses a repeated record.
+ * parsing refuses a repeated record, and an adopted generation's mark
+ * ("~") survives a round trip.
  */
 #include "config.h"
 
@@ -145,6 +146,36 @@ test_run(void **unused)
 	free(err);
 }
 
+static void
+test_adopted(void **unused)
+{
+	struct state_log	 l;
+	struct sbuf		 b;
+	char			*out;
+
+	(void)unused;
+	memset(&l, 0, sizeof l);
+	assert_int_equal(state_parse_gens(&l,
+	    "1:20261125,3:20261120~,4:20261119_230000~"), 0);
+	assert_int_equal(l.ngens, 3);
+	assert_false(l.gens[0].adopted);
+	assert_true(l.gens[1].adopted);
+	assert_string_equal(l.gens[1].tag, "20261120");
+	assert_true(state_gen_find(&l, 4)->adopted);
+	assert_string_equal(state_tag(&l, 4), "20261119_230000");
+	assert_null(state_gen_find(&l, 2));
+	sbuf_init(&b);
+	state_format_gens(&l, &b);
+	out = sbuf_steal(&b);
+	assert_string_equal(out, "1:20261125,3:20261120~,4:20261119_230000~");
+	free(out);
+	/* a mark alone, twice, or inside a tag is no tag */
+	assert_int_equal(state_parse_gens(&l, "1:~"), -1);
+	assert_int_equal(state_parse_gens(&l, "1:20261125~~"), -1);
+	assert_int_equal(state_parse_gens(&l, "1:2026~1125"), -1);
+	free(l.gens);
+}
+
 int
 main(void)
 {
@@ -153,6 +184,7 @@ main(void)
 		cmocka_unit_test(test_roundtrip),
 		cmocka_unit_test(test_repeated),
 		cmocka_unit_test(test_run),
+		cmocka_unit_test(test_adopted),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
