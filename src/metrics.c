@@ -275,7 +275,8 @@ metrics_update(struct evm_ctx *ctx)
 	struct report	*quiet;
 	struct mon	 m;
 	struct sbuf	 b;
-	int		 dfd, rc;
+	char		*tname, *tmp;
+	int		 dfd, fd, rc;
 
 	if (path == NULL || ctx->dry_run)
 		return 0;
@@ -294,8 +295,19 @@ metrics_update(struct evm_ctx *ctx)
 	metrics_format(&m, &b);
 	mon_free(&m);
 	report_free(quiet);
-	rc = fsx_publish_file(dfd, base, b.s, b.len, METRICS_MODE, geteuid(),
-	    getegid(), true);
+	/*
+	 * Not .evmaint-tmp.NAME.prom: node_exporter's textfile collector
+	 * reads every *.prom in the directory, dotfiles too, and a temporary
+	 * one would give it every sample twice (or half a file).
+	 */
+	xasprintf(&tname, "%s.tmp", base);
+	if ((fd = fsx_create_tmp(dfd, tname, METRICS_MODE, geteuid(),
+	    getegid(), &tmp)) == -1)
+		rc = -1;
+	else
+		rc = fsx_publish_done(dfd, base, fd, tmp,
+		    fsx_write_all(fd, b.s, b.len), true);
+	free(tname);
 	if (rc == -1)
 		report_warn(ctx->rep, path, "metrics_file not written: %s",
 		    strerror(errno));

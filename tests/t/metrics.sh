@@ -130,6 +130,27 @@ assert_fgrep 'evmaint_log_size_bytes{log="odd/new\\x0aline.log"} 2' "$T/odd.prom
 assert_fgrep 'evmaint_log_size_bytes{log="odd/lat\\xe9.log"} 2' "$T/odd.prom" "a byte that is not UTF-8 as \\xNN"
 ok "label values: quote, backslash, newline and non-UTF-8 escaped; promtool accepts them"
 
+# --- 3b. the temporary file is no *.prom: node_exporter's textfile collector
+#         reads every *.prom, dotfiles too, and would serve it beside the
+#         real one (every sample twice) or half-written; a crash's leftover
+#         goes at the next write
+if command -v strace >/dev/null 2>&1; then
+	printf 'three\n' >>"$ROOT/deploy/deploy.log"
+	EVMAINT_NOW="2026-11-26 03:00:00" strace -f -y -e trace=openat,rename,renameat,renameat2 \
+		-o "$T/strace" "$EVMAINT" -c "$T/evmaint.conf" -q rotate -f >/dev/null 2>&1 ||
+		fail "rotate under strace failed"
+	# -y: a call relative to the directory's fd shows it as FD<PATH>
+	grep -F "<$PROM>" "$T/strace" >"$T/prom-calls" || true
+	assert_grep 'O_CREAT' "$T/prom-calls" "strace saw no file created in the textfile directory: the check reads nothing"
+	assert_no_grep 'openat\(.*\.prom", [^)]*O_CREAT' "$T/prom-calls" \
+		"a file named *.prom created in the textfile directory (node_exporter reads it)"
+fi
+printf 'leftover' >"$PROM/.evmaint-tmp.evmaint.prom.tmp"
+at "2026-11-26 04:00:00" evm_run 0 archive
+assert_no_file "$PROM/.evmaint-tmp.evmaint.prom.tmp" "a crash's temporary metrics file was left"
+assert_eq "$(find "$PROM" -mindepth 1 | wc -l)" 1 "files in the textfile directory after a leftover"
+ok "metrics_file's temporary is not *.prom (node_exporter would read it); a leftover one is removed"
+
 # --- 4. a real node_exporter serves metrics_file from its textfile collector
 NE=/usr/bin/prometheus-node-exporter
 if [ ! -x "$NE" ]; then
