@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "evmaint.h"
+#include "esc.h"
 #include "history.h"
 #include "logtime.h"
 #include "report.h"
@@ -239,12 +240,14 @@ cat_prefixes(struct cat_log *v, size_t n)
 		for (k = 0; k < i; k++)
 			clash |= strcmp(p[k], p[i]) == 0;
 	}
-	for (i = 0; clash && i < n; i++) {
-		free(p[i]);
-		p[i] = xstrdup(hist_rel(v[i].h));
-	}
-	for (i = 0; i < n; i++)
+	/* names reach the terminal escaped: an ESC in one is no command */
+	for (i = 0; i < n; i++) {
+		char *raw = p[i];
+
+		p[i] = esc_human_dup(clash ? hist_rel(v[i].h) : raw);
+		free(raw);
 		v[i].prefix = p[i];
+	}
 	return p;
 }
 

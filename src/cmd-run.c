@@ -419,6 +419,7 @@ cmd_run_end(struct run *r, int rc, int sig, int exec_errno, double secs)
 {
 	struct sbuf	 b;
 	char		*cmd = esc_human_dup(r->argv[0]);
+	char		*rel = esc_human_dup(r->rl.rel);
 
 	sbuf_init(&b);
 	if (exec_errno != 0) {
@@ -441,14 +442,14 @@ cmd_run_end(struct run *r, int rc, int sig, int exec_errno, double secs)
 			sbuf_addf(&b, "ERROR cannot run %s: %s%s, exit %d (%s)",
 			    cmd, strerror(exec_errno), exec_errno == ENOENT &&
 			    strchr(r->argv[0], '/') == NULL ? " in PATH" : "",
-			    rc, r->rl.rel);
+			    rc, rel);
 		else if (sig != 0)
 			sbuf_addf(&b, "ERROR %s killed by signal %s after "
 			    "%.3fs (%s)", cmd, runlog_signame(sig), secs,
-			    r->rl.rel);
+			    rel);
 		else
 			sbuf_addf(&b, "ERROR %s exited %d after %.3fs (%s)",
-			    cmd, rc, secs, r->rl.rel);
+			    cmd, rc, secs, rel);
 		cmd_run_line(r, "", b.s, b.len);
 		if (runlog_append_at(r->rl.rootfd, "error.log", r->batch.s,
 		    r->batch.len, r->rl.mode, r->rl.uid, r->rl.gid) == -1)
@@ -458,6 +459,7 @@ cmd_run_end(struct run *r, int rc, int sig, int exec_errno, double secs)
 	}
 	sbuf_free(&b);
 	free(cmd);
+	free(rel);
 }
 
 /*

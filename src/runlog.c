@@ -29,24 +29,30 @@
 /*
  * Why a tag cannot be used, or NULL. It is stamped as "TAG[PID]:" and names
  * a directory and a file, so it holds no blank, control byte, '/', '[',
- * ']' or ':', and does not start with a dot.
+ * ']' or ':', and does not start with a dot; and, stamped raw on every
+ * line, it is UTF-8 text (what a terminal shows as it is).
  */
 const char *
 runlog_tag_bad(const char *tag)
 {
-	const unsigned char *p;
+	const unsigned char	*p;
+	size_t			 left = strlen(tag), n;
 
 	if (*tag == '\0')
 		return "is empty";
 	if (*tag == '.')
 		return "starts with '.'";
-	if (strlen(tag) > NAME_MAX - 4)
+	if (left > NAME_MAX - 4)
 		return "is too long";
-	for (p = (const unsigned char *)tag; *p != '\0'; p++)
+	for (p = (const unsigned char *)tag; left > 0; p += n, left -= n) {
+		n = esc_utf8_len(p, left);
+		if (n == 0 || (n == 2 && p[0] == 0xc2 && p[1] < 0xa0))
+			return "is not UTF-8 text (or holds a C1 control)";
 		if (*p <= 0x20 || *p == 0x7f || *p == '/' || *p == '[' ||
 		    *p == ']' || *p == ':')
 			return "holds a blank, a control byte, '/', '[', ']' "
 			    "or ':'";
+	}
 	return NULL;
 }
 

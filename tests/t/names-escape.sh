@@ -65,6 +65,17 @@ assert_clean "$T/out" "$T/err"
 assert_fgrep 'deploy/esc\x1b[31mred.log' "$T/out" "status does not list the ESC log escaped"
 ok "-v and status lines: escaped"
 
+# --- 2b. cat: the name before each line when several logs are merged
+# (exit 1: the newline log's generation is section 1's symlink, not read)
+at "2026-11-25 03:00:00" evm_run 1 cat "deploy/$ESC" "deploy/$NL" "deploy/$BAD" deploy/deploy.log
+assert_clean "$T/out" "$T/err"
+assert_fgrep 'deploy/new\x0aline.log.1: cannot open: a symlink' "$T/err"
+assert_fgrep 'esc\x1b[31mred: a line' "$T/out" "cat's prefix of the ESC log is not escaped"
+assert_fgrep 'new\x0aline: a line' "$T/out" "cat's prefix of the newline log is not escaped"
+assert_fgrep 'bad\xff: a line' "$T/out" "cat's prefix of the 0xff log is not escaped"
+assert_eq "$(grep -c -v ': a line$' "$T/out" || true)" 0 "a line of cat's output that is no whole 'NAME: LINE' (a newline in a name)"
+ok "cat's prefixes (the log's name before each merged line): escaped"
+
 # --- 3. a config value quoted in an error message
 t_setup
 printf 'rotate = 3\033[2J\n' >>"$T/evmaint.conf"

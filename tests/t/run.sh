@@ -200,10 +200,16 @@ assert_unchanged dry "$ROOT"
 ok "--pty: stdout a terminal, raw; stderr a pipe; -n: nothing run, nothing created"
 
 # --- 7. bad log paths are refused before anything runs
-for bad in ../x.log /tmp/x.log deploy/../x.log deploy/x.txt 'a b'; do
+# (a name stamped raw on every line is UTF-8 text, no C1 control)
+for bad in ../x.log /tmp/x.log deploy/../x.log deploy/x.txt 'a b' \
+	"$(printf 'q\376r')" "$(printf 'c1\302\233x')" "$(printf 'deploy/q\376r.log')"; do
 	evm_run 64 run --log "$bad" -- touch "$T/ran"
 	assert_no_file "$T/ran" "the command ran although --log '$bad' was refused"
 done
+cp "$(command -v touch)" "$T/$(printf 'q\376r')"
+evm_run 64 run -- "$T/$(printf 'q\376r')" "$T/ran"
+assert_no_file "$T/ran" "a command whose name is not UTF-8 ran with that name as its tag"
+assert_fgrep 'not UTF-8 text' "$T/err"
 printf 'bogus = 1\n' >"$T/bad.conf"
 evm_raw 78 -c "$T/bad.conf" run -- touch "$T/ran"
 assert_no_file "$T/ran" "the command ran with a bad configuration"
