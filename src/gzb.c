@@ -37,6 +37,7 @@
 #define GZB_OUTCAP	(GZB_HDRMAX + GZB_BLOCK + (GZB_BLOCK >> 4) + 1024)
 #define GZB_LEVELS	10		/* 1..9; 0 unused */
 #define GZB_PROBE	32768		/* see gzb_probe_loses */
+#define GZB_TINY	256		/* see gzb_tiny */
 #define GZB_OS_UNIX	3
 
 enum gzb_state {
@@ -293,6 +294,37 @@ gzb_thread(void *arg)
 
 #ifdef HAVE_LIBDEFLATE
 /* A whole gzip member: header, raw deflate, CRC-32 and length. */
+/*
+ * libdeflate stores a very short input as it is (its "passthrough", up to
+ * 55 bytes), where gzip codes it a few bytes shorter: a log of one line
+ * would come out larger than gzip -6 makes it. For such a block zlib (what
+ * gzip is) codes it too, and the shorter of the two is kept. Returns the
+ * length of the raw deflate now at out (z, libdeflate's, or zlib's).
+ */
+static size_t
+gzb_tiny(const struct gzb_blk *b, unsigned char *out, size_t z)
+{
+	unsigned char	buf[GZB_TINY + 64];
+	z_stream	zs;
+	size_t		zl = 0;
+
+	memset(&zs, 0, sizeof zs);
+	if (deflateInit2(&zs, b->level, Z_DEFLATED, -15, 8,
+	    Z_DEFAULT_STRATEGY) != Z_OK)
+		return z;
+	zs.next_in = (unsigned char *)b->in;
+	zs.avail_in = (uInt)b->inlen;
+	zs.next_out = buf;
+	zs.avail_out = sizeof buf;
+	if (deflate(&zs, Z_FINISH) == Z_STREAM_END)
+		zl = zs.total_out;
+	deflateEnd(&zs);
+	if (zl == 0 || zl >= z)
+		return z;
+	memcpy(out, buf, zl);
+	return zl;
+}
+
 static void
 gzb_compress(struct gzb_worker *w, struct gzb_blk *b)
 {
@@ -312,6 +344,8 @@ gzb_compress(struct gzb_worker *w, struct gzb_blk *b)
 		b->error = EIO;
 		return;
 	}
+	if (b->inlen <= GZB_TINY)
+		z = gzb_tiny(b, b->out + n, z);
 	n += z;
 	gzb_put32(b->out + n, libdeflate_crc32(0, b->in, b->inlen));
 	gzb_put32(b->out + n + 4, (uint32_t)b->inlen);
