@@ -389,6 +389,26 @@ cmd_run_pump(struct run *r)
 	return status;
 }
 
+/* Each ' in b from offset from on becomes \x27. */
+static void
+cmd_run_quote_escape(struct sbuf *b, size_t from)
+{
+	struct sbuf	t;
+	size_t		i;
+
+	if (memchr(b->s + from, '\'', b->len - from) == NULL)
+		return;
+	sbuf_init(&t);
+	for (i = from; i < b->len; i++)
+		if (b->s[i] == '\'')
+			sbuf_adds(&t, "\\x27");
+		else
+			sbuf_add(&t, b->s + i, 1);
+	b->len = from;
+	sbuf_add(b, t.s, t.len);
+	sbuf_free(&t);
+}
+
 /* "START deploy.sh --prod": the command line, escaped as a name is. */
 static void
 cmd_run_start_line(struct run *r)
@@ -400,12 +420,21 @@ cmd_run_start_line(struct run *r)
 	sbuf_init(&b);
 	sbuf_adds(&b, "START");
 	for (a = r->argv; *a != NULL; a++) {
-		/* quoted where the blanks would hide where it ends */
+		size_t from;
+
+		/*
+		 * Quoted where the blanks would hide where it ends; a quote
+		 * inside is \x27, as a control byte is, so that it cannot
+		 * end the quoting.
+		 */
 		q = **a == '\0' || strpbrk(*a, " \t'") != NULL;
 		sbuf_adds(&b, q ? " '" : " ");
+		from = b.len;
 		esc_human(&b, *a);
-		if (q)
+		if (q) {
+			cmd_run_quote_escape(&b, from);
 			sbuf_adds(&b, "'");
+		}
 	}
 	cmd_run_stamp(r);
 	cmd_run_line(r, "", b.s, b.len);
@@ -590,7 +619,13 @@ cmd_run_wait(struct run *r, int e, int *sig, double *secs)
 	    (double)(r->t1.tv_nsec - r->t0.tv_nsec) / 1e9;
 	if (e != 0) {
 		c = esc_human_dup(r->argv[0]);
-		fprintf(stderr, "evmaint: cannot run %s: %s\n", c, strerror(e));
+		/* an error as any (--json has it), but error.log gets only
+		   the ERROR line cmd_run_end writes for every failure */
+		report_errlog(r->ctx->rep, -1, 0, 0, 0);
+		report_error(r->ctx->rep, NULL, "cannot run %s: %s", c,
+		    strerror(e));
+		report_errlog(r->ctx->rep, r->rl.rootfd, r->ctx->cfg->mode,
+		    r->ctx->cfg->uid, r->ctx->cfg->gid);
 		free(c);
 		rc = e == ENOENT ? 127 : 126;
 		*sig = 0;

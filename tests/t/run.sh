@@ -46,6 +46,9 @@ assert_no_file "$ROOT/error.log.unused"
 if [ -f "$ROOT/error.log" ]; then
 	assert_no_grep 'deploy\[' "$ROOT/error.log" "a success is not an error"
 fi
+evm_run 0 run --log deploy -- true "it's" 'a b' '' "$(printf 'x\ny')"
+assert_fgrep "START true 'it\x27s' 'a b' '' x\x0ay" "$LOG" \
+	"START's arguments: a quote inside quoting as \\x27, a blank quoted, a newline as \\x0a"
 ok "line format: START, stdout, stderr marked, END exit=0 with ms"
 
 script newjob.sh 'echo one'
@@ -89,9 +92,16 @@ assert_grep "^$STAMP_RE deploy\[[0-9]+\]: ERROR $T/bin/three.sh exited 3 after [
 	"the failure in error.log"
 
 evm_run 127 run --log deploy -- no-such-command-evm
-assert_fgrep "no-such-command-evm" "$T/err" "the message for a command not found"
+assert_fgrep "evmaint: error: cannot run no-such-command-evm: No such file" "$T/err" "the message for a command not found"
 assert_grep "deploy\[[0-9]+\]: END exit=127 " "$LOG"
 assert_grep "deploy\[[0-9]+\]: ERROR cannot run no-such-command-evm: .*exit 127" "$ROOT/error.log"
+assert_eq "$(grep -c 'no-such-command-evm' "$ROOT/error.log")" 1 "error.log lines for one command not found"
+evm_run 127 --json run --log deploy -- no-such-command-evm
+python3 -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["exit"] == 127, d
+assert any("cannot run no-such-command-evm" in e["message"] for e in d["errors"]), d' "$T/out" ||
+	fail "--json run of a command not found: no error in \"errors\": $(cat "$T/out")"
 
 printf 'echo not run\n' >"$T/bin/noexec.sh"
 chmod 0644 "$T/bin/noexec.sh"
