@@ -5,10 +5,13 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "evmaint.h"
 #include "cmd.h"
+#include "json.h"
+#include "report.h"
 
 static int	cmd_help_exec(struct evm_ctx *, struct cmd_args *);
 
@@ -28,6 +31,20 @@ cmd_help_exec(struct evm_ctx *ctx, struct cmd_args *args)
 		    args->argv[0]);
 		cmd_usage(stderr, NULL);
 		return EVM_EXIT_USAGE;
+	}
+	if (ctx->json) {
+		/* the report's object, with the text in "usage" */
+		char	*text = NULL;
+		size_t	 len = 0;
+		FILE	*fp = open_memstream(&text, &len);
+
+		if (fp != NULL) {
+			cmd_usage(fp, c);
+			fclose(fp);
+			json_str(report_extra(ctx->rep), "usage", text);
+			free(text);
+		}
+		return EVM_EXIT_OK;
 	}
 	cmd_usage(stdout, c);
 	return EVM_EXIT_OK;

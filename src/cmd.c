@@ -20,6 +20,7 @@
 #include "evmaint.h"
 #include "cmd.h"
 #include "conf.h"
+#include "esc.h"
 #include "fsx.h"
 #include "lock.h"
 #include "report.h"
@@ -396,6 +397,47 @@ cmd_getopt(struct evm_ctx *ctx, int argc, char **argv, struct cmd_args *a)
 }
 
 /*
+ * --help (the usage of ctx->cmd, or of all) or --version; with --json as
+ * the one JSON object every command prints, the text in "usage" or
+ * "version".
+ */
+void
+cmd_help_version(const struct evm_ctx *ctx, bool help)
+{
+	struct sbuf	 b;
+	char		*text = NULL;
+	size_t		 len = 0;
+	FILE		*fp;
+
+	if (!ctx->json) {
+		if (help)
+			cmd_usage(stdout, ctx->cmd);
+		else
+			printf("evmaint %s\n", PACKAGE_VERSION);
+		return;
+	}
+	if ((fp = open_memstream(&text, &len)) == NULL)
+		return;
+	if (help)
+		cmd_usage(fp, ctx->cmd);
+	else
+		fprintf(fp, "%s", PACKAGE_VERSION);
+	fclose(fp);
+	sbuf_init(&b);
+	sbuf_adds(&b, "{\"command\":\"");
+	sbuf_adds(&b, help ? "help" : "version");
+	sbuf_adds(&b, "\",\"dry_run\":false,\"changed\":false,"
+	    "\"actions\":[],\"warnings\":[],\"errors\":[],\"exit\":0,\"");
+	sbuf_adds(&b, help ? "usage" : "version");
+	sbuf_adds(&b, "\":\"");
+	esc_json(&b, text != NULL ? text : "");
+	sbuf_adds(&b, "\"}\n");
+	fwrite(b.s, 1, b.len, stdout);
+	sbuf_free(&b);
+	free(text);
+}
+
+/*
  * Fills ctx from the command line. Returns 0 to go on, or the exit status
  * (64 for a usage error; -1 when --help or --version was handled).
  */
@@ -420,12 +462,8 @@ cmd_parse(struct evm_ctx *ctx, int argc, char **argv, struct cmd_args *a)
 		if ((rc = cmd_getopt(ctx, argc, argv, a)) != 0)
 			return rc;
 	}
-	if (a->help) {
-		cmd_usage(stdout, ctx->cmd);
-		return -1;
-	}
-	if (a->version) {
-		printf("evmaint %s\n", PACKAGE_VERSION);
+	if (a->help || a->version) {
+		cmd_help_version(ctx, a->help);
 		return -1;
 	}
 	a->argc = argc - optind;

@@ -96,6 +96,7 @@ extern const struct evm_cmd cmd_report_entry;
 
 /* cmd.c */
 void		 cmd_usage(FILE *, const struct evm_cmd *);
+void		 cmd_help_version(const struct evm_ctx *, bool);
 bool		 cmd_has(const struct evm_ctx *, const struct cmd_args *,
 		     const char *);
 const char	*cmd_get(const struct evm_ctx *, const struct cmd_args *,

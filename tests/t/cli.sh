@@ -128,7 +128,19 @@ for v in --version -V; do
 	fi
 	assert_empty "$T/err"
 done
-ok "--help/-h print the usage, --version/-V 'evmaint VERSION', exit 0"
+# with --json, one JSON object (the text in "usage" or "version"), nothing else
+for a in "--json --help" "--json help" "--json help rotate" "--json rotate --help" "--json -V" "--json --version"; do
+	# shellcheck disable=SC2086 # the words of $a, split on purpose
+	evm_raw 0 $a
+	json_check "$T/out"
+	assert_empty "$T/err" "$a wrote to stderr"
+	case $a in
+	*-V | *--version) assert_json "$T/out" 'd["command"] == "version" and d["version"] and d["exit"] == 0' ;;
+	*rotate*) assert_json "$T/out" '"usage: evmaint" in d["usage"] and "--force" in d["usage"] and d["errors"] == []' ;;
+	*) assert_json "$T/out" '"usage: evmaint" in d["usage"] and "check-config" in d["usage"]' ;;
+	esac
+done
+ok "--help/-h print the usage, --version/-V 'evmaint VERSION', exit 0; with --json as one JSON object"
 
 # --- 5. global options after the command
 evm_run 0 init --dry-run
