@@ -262,6 +262,58 @@ scan_mention_links(struct scan *s, struct report *rep)
 	}
 }
 
+/*
+ * Generations whose live log is gone (a script retired, its log deleted by
+ * hand) make a log of their own, without its file, as a configured log not
+ * created yet: so they are kept to `rotate` and archived beyond it, listed
+ * by status and held by snapshots, not passed over in silence for ever.
+ * Nothing creates the live file again (init creates configured logs only).
+ */
+static void
+scan_orphans(struct scan *s, size_t *cap)
+{
+	struct gen_name	 gn;
+	size_t		 i, k, known = s->nlogs, n;
+	char		*base, *rel;
+
+	for (i = 0; i < s->tree.ndirs; i++) {
+		struct tree_dir *d = s->tree.dirs[i];
+
+		for (k = 0; k < d->nents; k++) {
+			const char *name = d->ents[k].name;
+
+			if (d->ents[k].type == DT_DIR || fsx_is_tmp_name(name) ||
+			    !gen_parse(name, &gn))
+				continue;
+			base = xstrndup(name, gn.baselen);
+			rel = tree_join(d->rel, base);
+			/* the lookup sees the sorted logs only */
+			n = s->nlogs;
+			s->nlogs = known;
+			if (gen_is_log_name(base) && scan_find(s, rel) == NULL) {
+				s->nlogs = n;
+				scan_add(s, cap, rel)->dir = d;
+			} else
+				s->nlogs = n;
+			free(base);
+			free(rel);
+		}
+	}
+	if (s->nlogs == known)
+		return;
+	qsort(s->logs, s->nlogs, sizeof *s->logs, scan_log_cmp);
+	/* one log for all the generations of one */
+	for (i = k = 0; i < s->nlogs; i++) {
+		if (k > 0 && strcmp(s->logs[k - 1].rel, s->logs[i].rel) == 0) {
+			free(s->logs[i].rel);
+			free(s->logs[i].dirrel);
+			continue;
+		}
+		s->logs[k++] = s->logs[i];
+	}
+	s->nlogs = k;
+}
+
 int
 scan_tree(struct scan *s, const struct evm_config *cfg, struct report *rep)
 {
@@ -311,6 +363,7 @@ scan_tree(struct scan *s, const struct evm_config *cfg, struct report *rep)
 	}
 	if (s->nlogs > found)
 		qsort(s->logs, s->nlogs, sizeof *s->logs, scan_log_cmp);
+	scan_orphans(s, &cap);
 	/* no room left spare: 10,000 logs grow the array to 16,384 */
 	if (s->nlogs > 0)
 		s->logs = xreallocarray(s->logs, s->nlogs, sizeof *s->logs);

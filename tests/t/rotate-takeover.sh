@@ -232,4 +232,37 @@ dup=$(uniq -d "$T/all")
 rl_assert_accounted
 ok "the copies expiring on 6 later nights: 10 distinct member names across 7 archives"
 
+# --- 6. the generations of a log that is gone (its script retired, the live
+# file deleted, never listed in `logs`): a log without its file, kept to
+# `rotate` and archived beyond it like any, listed by status, held by a
+# snapshot; nothing creates the live file again
+t_setup "rotate = 2"
+at "2026-11-24 12:00:00" evm_run 0 init
+mkdir -m 0750 "$ROOT/retired"
+for k in 1 2 3 4 5; do
+	rl_write_to "$ROOT/retired/old.log.$k" retired/old.log "left$k" 2
+	gzip -n "$ROOT/retired/old.log.$k"
+	chmod 0640 "$ROOT/retired/old.log.$k.gz"
+	touch -d "2026-11-$((20 - k)) 10:00:00" "$ROOT/retired/old.log.$k.gz"
+done
+at "2026-11-25 02:00:00" evm_run 0 rotate
+assert_eq "$(rl_gens "$ROOT/retired" old.log | tr '\n' ' ')" "old.log.1.gz old.log.2.gz " \
+	"the retired log's generations after a night (rotate = 2)"
+assert_no_file "$ROOT/retired/old.log" "rotate created the retired log's live file"
+a=$(find "$ARCH" -name 'event-*' ! -name '*.sha256' -printf '%f\n')
+rl_list "$ARCH/$a" >"$T/members"
+assert_eq "$(grep -c '^retired/old\.log-2026111[5-7]\.gz$' "$T/members")" 3 \
+	"the 3 oldest generations archived under their mtime days"
+at "2026-11-25 03:00:00" evm_run 0 status
+assert_grep '^retired/old\.log +- +- +missing ' "$T/out" "status does not list the retired log"
+at "2026-11-25 04:00:00" evm_run 0 archive
+snapshot=$(find "$ARCH" -name 'event-*.tar.gz')
+tar -tzf "$snapshot" >"$T/snap"
+assert_grep '^retired/old\.log\.1\.gz$' "$T/snap" "the snapshot lacks the retired log's generation"
+rm -f "$snapshot" "$snapshot.sha256"
+at "2026-11-25 05:00:00" evm_run 0 init
+assert_no_file "$ROOT/retired/old.log" "init created the retired log's live file"
+rl_assert_accounted
+ok "generations whose live log is gone: kept to rotate, the rest archived, in status and the snapshot, the live file never recreated"
+
 exit 0
