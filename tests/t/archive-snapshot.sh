@@ -138,13 +138,15 @@ ok "archive_dir missing: exit 1 naming it, nothing created, the tree untouched"
 
 # --- 4. the lock: 75 at once while held; --wait waits and succeeds
 mkdir -m 0750 "$ARCH"
-hold_lock 3
+hold_lock 600
 snap arch -t "$ARCH"
 t0=$(now_s)
 evm_run 75 archive
-# EVM_LOCK_BOUND: make check-valgrind raises it (valgrind's start-up alone
-# takes most of a second); every other run asserts the contract's second.
-assert_lt "$(elapsed "$t0")" "${EVM_LOCK_BOUND:-1}" "archive facing a held lock must exit 75 within a second"
+# The holder holds for 600 s: exiting within EVM_LOCK_BOUND (default 5 s, a
+# margin for a loaded machine and sanitizer start-up; make check-valgrind
+# raises it) proves archive did not wait for it.
+assert_lt "$(elapsed "$t0")" "${EVM_LOCK_BOUND:-5}" \
+	"archive facing a held lock must exit 75 at once, without waiting for the holder"
 assert_unchanged arch -t "$ARCH"
 kill "$HOLDER_PID"
 wait "$HOLDER_PID" || true

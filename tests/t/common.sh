@@ -279,9 +279,14 @@ lock_is_free() {
 }
 
 # hold_lock SECONDS [FILE]: another process holds flock(1) on FILE (default
-# $STATE.lock) for SECONDS; returns once it is held. HOLDER_PID is its pid
-# (one process, so kill "$HOLDER_PID" releases the lock at once).
+# $STATE.lock) for SECONDS; returns once it is held and the holder has become
+# sleep(1) (the lock is taken just before the exec, and tests assert the
+# holder's name). HOLDER_PID is its pid (one process, so kill "$HOLDER_PID"
+# releases the lock at once).
 HOLDER_PID=
+holder_is_sleep() {
+	[ "$(cat "/proc/$HOLDER_PID/comm" 2>/dev/null)" = sleep ]
+}
 hold_lock() {
 	local secs=$1 file=${2:-$STATE.lock}
 	need flock
@@ -291,6 +296,7 @@ hold_lock() {
 		</dev/null >/dev/null 2>&1
 	HOLDER_PID=$BG_PID
 	wait_until 30 lock_is_held "$file" || fail "could not take the lock on $file with flock(1)"
+	wait_until 30 holder_is_sleep || fail "the lock holder (pid $HOLDER_PID) did not become sleep"
 }
 
 # ------------------------------------------------------------- assertions

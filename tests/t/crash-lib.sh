@@ -146,16 +146,21 @@ crash_kill_at() {
 # as a power cut would, then rerun; the rerun must leave what $T/ref lists.
 # 0 when the kill landed, 1 when the run had ended before. evmaint is this
 # shell's own child, so that wait returns only once it is gone and its lock
-# with it (through timeout(1), a dying grandchild could still hold it).
+# with it (through timeout(1), a dying grandchild could still hold it). The
+# kill landed only when the run died of it (status 137): kill also succeeds
+# on a run that has already ended but is not yet reaped.
 crash_kill_after() {
-	local when=$1 delay=$2 pid landed=1
+	local when=$1 delay=$2 pid rc=0 landed=1
 	crash_restore
 	EVMAINT_NOW="$when" "$EVMAINT" -c "$T/evmaint.conf" -q rotate \
 		>/dev/null 2>&1 </dev/null &
 	pid=$!
 	sleep "$delay"
-	kill -KILL "$pid" 2>/dev/null && landed=0
-	wait "$pid" 2>/dev/null || true
+	kill -KILL "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || rc=$?
+	if [ "$rc" = 137 ]; then
+		landed=0
+	fi
 	at "$when" evm_run 0 -q rotate
 	crash_listing >"$T/got"
 	assert_same "$T/got" "$T/ref" "killed after ${delay}s, then rerun"

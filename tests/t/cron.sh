@@ -120,7 +120,7 @@ as_cron() {
 assert_plain() {
 	if LC_ALL=C grep -q -P '[\x00-\x08\x0b-\x1f\x7f]' "$1"; then
 		fail "control characters (escape codes) in the job's output:
-$(od -c "$1" | head -20)"
+$(od -c "$1" | sed -n 1,20p)"
 	fi
 }
 

@@ -26,7 +26,7 @@ check_faulted() {
 	local what=$1 f
 	crash_lines | LC_ALL=C sort -u >"$T/lines.got"
 	if ! LC_ALL=C comm -23 "$T/lines.want" "$T/lines.got" | cmp -s - /dev/null; then
-		fail "$what: lines lost: $(LC_ALL=C comm -23 "$T/lines.want" "$T/lines.got" | head -3)"
+		fail "$what: lines lost: $(LC_ALL=C comm -23 "$T/lines.want" "$T/lines.got" | sed -n 1,3p)"
 	fi
 	for f in deploy/deploy.log backup/backup.log config_update/config_update.log error.log; do
 		assert_file "$ROOT/$f" "$what: live log missing"

@@ -70,7 +70,7 @@ mkfifo -m 0666 "$ROOT/backup/backup.log"
 chmod 0644 "$ROOT/config_update/config_update.log"
 ln "$ROOT/config_update/config_update.log" "$T/outside/hardlink"
 snap odd -t "$T/outside" "$ROOT/deploy" "$ROOT/backup" "$ROOT/config_update"
-EVM_TIMEOUT=10 evm_run 1 init
+EVM_TIMEOUT=${EVM_TIMEOUT:-10} evm_run 1 init
 assert_unchanged odd -t "$T/outside" "$ROOT/deploy" "$ROOT/backup" "$ROOT/config_update"
 assert_grep 'deploy/deploy\.log' "$T/err" "the symlinked log is not reported"
 assert_grep 'backup/backup\.log' "$T/err" "the fifo is not reported"
@@ -81,7 +81,7 @@ assert_errlog 'config_update/config_update\.log'
 ok "a symlink, a fifo and a hard link where logs should be: reported, left alone, no blocking"
 
 # --- 6. the same with --json, under a hard time limit (a fifo must not block)
-EVM_TIMEOUT=10 evm_run 1 --json init
+EVM_TIMEOUT=${EVM_TIMEOUT:-10} evm_run 1 --json init
 json_check "$T/out"
 for l in deploy/deploy.log backup/backup.log config_update/config_update.log; do
 	assert_json "$T/out" "any('$l' in s for s in S(d['errors']))" "$l is not in the JSON errors"
@@ -104,7 +104,7 @@ if mknod "$ROOT/dev.log" c 1 3 2>/dev/null; then
 	dev=1
 fi
 snap found -t "$T/outside"
-EVM_TIMEOUT=10 evm_run 1 init
+EVM_TIMEOUT=${EVM_TIMEOUT:-10} evm_run 1 init
 assert_unchanged found -t "$T/outside"
 assert_eq "$(readlink "$ROOT/newscript/newscript.log")" "$T/outside/evil.log" "the symlinked log was changed"
 assert_grep 'newscript/newscript\.log' "$T/err" "a symlink named *.log in the tree is not reported"

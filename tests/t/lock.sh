@@ -31,7 +31,11 @@ t0=$(now_s)
 evm_run 75 init
 took=$(elapsed "$t0")
 lock_is_held "$STATE.lock" || fail "the holder lost the lock before the check ended"
-assert_lt "$took" 1 "init facing a held lock must exit 75 within 1 second (took ${took}s)"
+# The holder holds for 600 s: exiting within EVM_LOCK_BOUND (default 5 s, a
+# margin for a loaded machine and sanitizer or valgrind start-up) proves init
+# did not wait for it.
+assert_lt "$took" "${EVM_LOCK_BOUND:-5}" \
+	"init facing a held lock must exit 75 at once, without waiting for the holder (took ${took}s)"
 assert_fgrep "$STATE.lock is held by another process (pid $HOLDER_PID, sleep)" "$T/err" \
 	"the message does not name the process holding the lock"
 assert_no_grep "pid $stale\b" "$T/err" "the message names the stale pid written in the lock file"
@@ -60,7 +64,7 @@ release_lock_in 1
 evm_run 0 --wait 5 init
 took=$(elapsed "$t0")
 assert_ge "$took" 1 "init --wait 5 returned before the holder let go (took ${took}s)"
-assert_lt "$took" 5 "init --wait 5 took longer than its wait (${took}s)"
+assert_lt "$took" 30 "init --wait 5 took far longer than its wait (${took}s)"
 assert_file "$ROOT/deploy/deploy.log"
 assert_file "$STATE.lock" "the lock file was removed"
 lock_is_free "$STATE.lock" || fail "the lock is still held after init ended"
@@ -72,7 +76,7 @@ t0=$(now_s)
 evm_run 75 --wait 1 init
 took=$(elapsed "$t0")
 assert_ge "$took" 0.9 "--wait 1 gave up too early (${took}s)"
-assert_lt "$took" 3 "--wait 1 waited far too long (${took}s)"
+assert_lt "$took" 10 "--wait 1 waited far too long (${took}s)"
 # the file still names the init of case 4, long gone
 evm_run 0 status
 assert_fgrep "lock $STATE.lock: held by pid $HOLDER_PID" "$T/out" "status does not name the holder"

@@ -125,8 +125,10 @@ fi
 
 # --- 5. runs made by evmaint run itself
 mkdir "$T/bin"
+# The job sleeps 10 ms so that its duration is above 0 however fast the
+# machine (durations are printed to the millisecond).
 # shellcheck disable=SC2016 # the script's own $1
-printf '#!/bin/sh\necho working\nexit "$1"\n' >"$T/bin/job.sh"
+printf '#!/bin/sh\necho working\nsleep 0.01\nexit "$1"\n' >"$T/bin/job.sh"
 chmod 0755 "$T/bin/job.sh"
 for st in 0 0 5; do
 	at "2026-11-22 10:00:00" evm_run "$st" run -- "$T/bin/job.sh" "$st"

@@ -93,7 +93,7 @@ fifo_was=$(stat_of "$ROOT/fifo.log")
 dev_was=$(stat_of "$ROOT/dev.log")
 link_was=$(stat_of "$ROOT/newscript")
 
-EVM_TIMEOUT=20 at "2026-11-25 02:00:00" evm_run 1 rotate
+EVM_TIMEOUT=${EVM_TIMEOUT:-20} at "2026-11-25 02:00:00" evm_run 1 rotate
 
 assert_unchanged out -t "$O"
 assert_unchanged dirs -t "$ROOT/deploy" "$ROOT/backup" "$ROOT/hard" "$ROOT/open"
@@ -142,7 +142,7 @@ ok "no file name reached a shell (no PWNED marker anywhere)"
 for n in "${NAMES[@]}"; do
 	printf 'second\n' >>"$ROOT/$n"
 done
-EVM_TIMEOUT=20 at "2026-11-26 02:00:00" evm_run 1 --json rotate
+EVM_TIMEOUT=${EVM_TIMEOUT:-20} at "2026-11-26 02:00:00" evm_run 1 --json rotate
 json_check "$T/out"
 assert_unchanged out -t "$O"
 assert_unchanged dirs -t "$ROOT/deploy" "$ROOT/backup" "$ROOT/hard" "$ROOT/open"
@@ -181,7 +181,7 @@ for p in "${TMPS[@]}"; do
 	stat_of "$ROOT/$p"
 done >"$T/tmps.before"
 snap out -t "$O"
-EVM_TIMEOUT=20 at "2026-11-25 02:00:00" evm_run 1 rotate
+EVM_TIMEOUT=${EVM_TIMEOUT:-20} at "2026-11-25 02:00:00" evm_run 1 rotate
 for p in "${TMPS[@]}"; do
 	assert_grep "$(printf '%s' "$p" | sed 's/[.]/\\./g'): " "$T/err" "$p is not reported"
 done
@@ -236,7 +236,7 @@ ln -s "$O/dir" "$ROOT/newscript"
 printf 'deploy line\n' >>"$ROOT/deploy/deploy.log"
 snap out -t "$O"
 RC=0
-EVMAINT_NOW="2026-11-25 02:00:00" timeout 20 "$EVMAINT" -c "$T/evmaint.conf" rotate >"$T/out" 2>"$T/err" || RC=$?
+EVMAINT_NOW="2026-11-25 02:00:00" timeout "${EVM_TIMEOUT:-20}" "$EVMAINT" -c "$T/evmaint.conf" rotate >"$T/out" 2>"$T/err" || RC=$?
 case $RC in
 0 | 1) ;;
 *) fail "rotate with a symlinked directory in the tree exited $RC: $(cat "$T/err")" ;;

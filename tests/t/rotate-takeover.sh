@@ -181,7 +181,7 @@ EOF
 	at "2026-11-25 02:00:00" evm_run 0 rotate
 	assert_empty "$T/err" "adopting real logrotate's generations wrote to stderr"
 	check_adopted "logrotate's own leftovers"
-	ok "a tree rotated 9 times by logrotate $(logrotate --version 2>&1 | head -1 | awk '{ print $2 }'): adopted, 7 kept, 3 archived by mtime day"
+	ok "a tree rotated 9 times by logrotate $(logrotate --version 2>&1 | sed -n 1p | awk '{ print $2 }'): adopted, 7 kept, 3 archived by mtime day"
 else
 	echo "note: logrotate is not installed: its real leftovers are not tried"
 fi

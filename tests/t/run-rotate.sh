@@ -12,16 +12,18 @@ need_root
 t_setup "rotate = 9"
 evm_run 0 init
 mkdir "$T/bin"
-# 20 bursts of 1,000 lines, 0.1 s apart; the last one waits until the test
-# has rotated three times, so that it lands in a new live log however slow
-# the machine (or the sanitizers) make the rotations.
+# 20 bursts of 1,000 lines, 0.1 s apart; bursts 7, 13 and 19 (6k+1) each
+# wait until the test has done rotation k (the flag file rotated.k), so that
+# every rotation finds lines in the live log and the bursts after it land in
+# the new live log, however slow the machine (or the sanitizers) make the
+# rotations.
 cat >"$T/bin/chatty.sh" <<SH
 #!/bin/sh
 i=0
 while [ \$i -lt 20 ]; do
-	if [ \$i = 19 ]; then
+	if [ \$i = 7 ] || [ \$i = 13 ] || [ \$i = 19 ]; then
 		n=0
-		while [ ! -e "$T/finish" ] && [ \$n -lt 600 ]; do
+		while [ ! -e "$T/rotated.\$(((i - 1) / 6))" ] && [ \$n -lt 600 ]; do
 			sleep 0.1
 			n=\$((n + 1))
 		done
@@ -49,8 +51,8 @@ for k in 1 2 3; do
 	wait_until 30 seen $((6 * k - 5)) || fail "burst $((6 * k - 5)) never came"
 	at "@$((base + 60 * k))" evm_run 0 rotate --force
 	assert_fgrep "deploy/deploy.log" "$T/out" "rotation $k rotated the log"
+	touch "$T/rotated.$k"
 done
-touch "$T/finish"
 rc=0
 wait "$pid" || rc=$?
 assert_eq "$rc" 0 "run's status"

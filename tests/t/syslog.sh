@@ -31,6 +31,8 @@ evm_run 0 init
 printf 'line one\nline two\n' >>"$ROOT/deploy/deploy.log"
 printf 'backup done\n' >>"$ROOT/backup/backup.log"
 mkfifo "$ROOT/pipe.log"
+# The listener stops at the datagram __END__, which the test sends once
+# evmaint is done: datagrams arrive in order, so it has read every message.
 cat >"$T/listen.py" <<'PY'
 import socket, sys
 s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
@@ -38,7 +40,10 @@ s.bind(sys.argv[1])
 open(sys.argv[2] + ".ready", "w").close()
 with open(sys.argv[2], "wb", buffering=0) as f:
     while True:
-        f.write(s.recv(65536).rstrip(b"\0\n") + b"\n")
+        d = s.recv(65536)
+        if d == b"__END__":
+            break
+        f.write(d.rstrip(b"\0\n") + b"\n")
 PY
 export EVMAINT T
 # shellcheck disable=SC2016 # expanded by the shell in the namespace
@@ -50,8 +55,8 @@ in_ns '
 	rc=0
 	"$EVMAINT" -c "$T/evmaint.conf" rotate >"$T/out" 2>"$T/err" </dev/null || rc=$?
 	echo "$rc" >"$T/rc"
-	sleep 0.3
-	kill "$lp"
+	python3 -c "import socket, sys; socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM).sendto(b\"__END__\", sys.argv[1])" /dev/log
+	wait "$lp"
 ' || fail "the namespace run failed"
 assert_eq "$(cat "$T/rc")" 1 "rotate with a fifo named *.log must exit 1"
 # <30> is daemon.info, <27> daemon.err (RFC 3164 priority = facility*8+level)

@@ -69,7 +69,7 @@ assert_eq "$rc" 0 "systemd-analyze verify failed:
 $(cat "$T/verify")
 exit status"
 assert_empty "$T/verify" "systemd-analyze verify complained"
-ok "systemd-analyze verify: evmaint.service and evmaint.timer clean ($(systemd-analyze --version | head -1))"
+ok "systemd-analyze verify: evmaint.service and evmaint.timer clean ($(systemd-analyze --version | sed -n 1p))"
 
 # It does look: a unit whose program is missing fails it.
 sed "s|^ExecStart=.*|ExecStart=$EVM_SBINDIR/no-such-evmaint rotate|" "$SERVICE" \

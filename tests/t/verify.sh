@@ -183,7 +183,7 @@ evm_run 0 verify
 ok "damage that a matching sidecar hides (a member's CRC, the outer gzip's CRC): exit 1 naming the archive"
 
 # --- 7. no lock: works while another instance holds it, creates no lock
-hold_lock 10
+hold_lock 600
 snap_all locked
 t0=$(now_s)
 evm_run 0 verify
