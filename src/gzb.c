@@ -58,6 +58,7 @@ struct gzb_blk {
 	uint32_t	 crc;		/* of in */
 	int		 level;
 	bool		 first;		/* carries the gzip header's name */
+	bool		 last;		/* zlib: ends the deflate stream */
 	const char	*name;
 	time_t		 mtime;
 	int		 error;
@@ -123,6 +124,7 @@ struct gzb_stream {
 	bool		  writebehind;
 	int		  error;	/* sticky */
 	bool		  finished;
+	bool		  ending;	/* gzb_finish submits the last block */
 };
 
 static void	*gzb_thread(void *);
@@ -396,8 +398,14 @@ gzb_compress(struct gzb_worker *w, struct gzb_blk *b)
 	}
 	w->zs.next_in = b->in;
 	w->zs.avail_in = (uInt)b->inlen;
-	rc = deflate(&w->zs, Z_SYNC_FLUSH);
-	if (rc != Z_OK || w->zs.avail_in != 0 || w->zs.avail_out == 0) {
+	/*
+	 * The last block ends the stream itself, as gzip's does: a sync
+	 * flush and an empty final block after it would cost 7 bytes, which
+	 * make a log of one line larger than gzip -6 makes it.
+	 */
+	rc = deflate(&w->zs, b->last ? Z_FINISH : Z_SYNC_FLUSH);
+	if (rc != (b->last ? Z_STREAM_END : Z_OK) || w->zs.avail_in != 0 ||
+	    w->zs.avail_out == 0) {
 		b->error = EIO;
 		return;
 	}
@@ -559,6 +567,7 @@ gzb_submit(struct gzb_stream *s)
 
 	s->fill = NULL;
 	b->first = s->nblocks == 0;
+	b->last = s->ending;
 	b->name = s->name;
 	b->mtime = s->mtime;
 #ifdef HAVE_LIBDEFLATE
@@ -721,23 +730,28 @@ gzb_finish(struct gzb_stream *s)
 	/* An empty stream is still one member: header and trailer. */
 	if (s->fill == NULL && s->nblocks == 0 && gzb_take(s) == -1)
 		return -1;
-	if (s->fill != NULL && (s->fill->inlen > 0 || s->nblocks == 0))
+	if (s->fill != NULL && (s->fill->inlen > 0 || s->nblocks == 0)) {
+		s->ending = true;
 		gzb_submit(s);
-	else if (s->fill != NULL) {
+	} else if (s->fill != NULL) {
 		gzb_release(s->e, s->fill);
 		s->fill = NULL;
 	}
 	gzb_flush(s, true);
 #ifndef HAVE_LIBDEFLATE
-	/* A final empty block, then the one member's CRC and length. */
+	/*
+	 * The one member's CRC and length, after a final empty block when
+	 * the last block was a full one, written before the end was known.
+	 */
 	t[0] = 0x03;
 	t[1] = 0x00;
 	gzb_put32(t + 2, s->crc);
 	gzb_put32(t + 6, (uint32_t)s->in);
-	if (s->error == 0 && fsx_write_all(s->fd, t, sizeof t) == -1)
+	if (s->error == 0 && fsx_write_all(s->fd, s->ending ? t + 2 : t,
+	    s->ending ? 8 : sizeof t) == -1)
 		s->error = errno != 0 ? errno : EIO;
 	if (s->error == 0)
-		s->out += sizeof t;
+		s->out += s->ending ? 8 : sizeof t;
 #endif
 	if (s->error != 0)
 		return gzb_fail(s);
