@@ -53,6 +53,15 @@ scan_add(struct scan *s, size_t *cap, const char *rel)
 	return l;
 }
 
+static void
+scan_log_untrusted(struct log *l)
+{
+	xasprintf(&l->refused, "its directory is %s: not touching it (%s)",
+	    l->dir->untrusted, strstr(l->dir->untrusted, "owned by") == NULL ?
+	    "evmaint init repairs the mode" :
+	    "evmaint takes over no directory someone else owns");
+}
+
 /* Fills in what the directory entry says about the log itself. */
 static void
 scan_log_stat(struct log *l)
@@ -66,6 +75,13 @@ scan_log_stat(struct log *l)
 		if (errno != ENOENT)
 			xasprintf(&l->refused, "cannot stat: %s",
 			    strerror(errno));
+		/*
+		 * Generations without their log (scan_orphans) in a directory
+		 * others may write are theirs to plant: left alone as a log
+		 * there is. (A listed log not created yet is init's to judge.)
+		 */
+		else if (!l->configured && l->dir->untrusted != NULL)
+			scan_log_untrusted(l);
 		return;
 	}
 	l->exists = true;
@@ -73,10 +89,7 @@ scan_log_stat(struct log *l)
 		xasprintf(&l->refused, "%s where a log should be: left alone",
 		    fsx_refusal(&l->st));
 	else if (l->dir->untrusted != NULL)
-		xasprintf(&l->refused, "its directory is %s: not touching it "
-		    "(%s)", l->dir->untrusted, strstr(l->dir->untrusted,
-		    "owned by") == NULL ? "evmaint init repairs the mode" :
-		    "evmaint takes over no directory someone else owns");
+		scan_log_untrusted(l);
 }
 
 void

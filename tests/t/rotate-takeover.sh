@@ -265,4 +265,23 @@ assert_no_file "$ROOT/retired/old.log" "init created the retired log's live file
 rl_assert_accounted
 ok "generations whose live log is gone: kept to rotate, the rest archived, in status and the snapshot, the live file never recreated"
 
+# --- 6b. but not in a directory others may write or own: generations
+# planted there are theirs, left alone and reported as a log there is
+mkdir -m 0777 "$ROOT/open"
+mkdir -m 0750 "$ROOT/theirs"
+chown nobody "$ROOT/theirs"
+for d in open theirs; do
+	for k in 1 2 3 4; do
+		printf 'planted %s\n' "$k" >"$ROOT/$d/x.log.$k"
+	done
+done
+snap st -t "$ROOT/open" "$ROOT/theirs"
+at "2026-11-26 02:00:00" evm_run 1 rotate
+assert_unchanged st -t "$ROOT/open" "$ROOT/theirs"
+assert_fgrep "open/x.log: its directory is writable by others" "$T/err"
+assert_fgrep "theirs/x.log: its directory is owned by nobody" "$T/err"
+assert_eq "$(find "$ARCH" -name 'event-20261126*' ! -name '*.sha256' -exec tar -tf {} \; | grep -c 'open/\|theirs/' || true)" 0 \
+	"a planted generation archived"
+ok "generations without their log in a directory others may write or own: left alone, reported (exit 1)"
+
 exit 0
