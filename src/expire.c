@@ -8,7 +8,10 @@
  */
 #include "config.h"
 
+#include <sys/stat.h>
+
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,7 +89,7 @@ ex_name_used(const struct ex_item *items, size_t n, const char *name)
 	return false;
 }
 
-/* Member names in archive_dir's nightly archives, sorted (ex_archived_load). */
+/* Member names of some logs in archive_dir's nightly archives, sorted. */
 struct ex_archived {
 	char	**names;
 	size_t	  n;
@@ -249,9 +252,18 @@ ex_archived_scan(struct rot_run *r, int arcfd, const char *day,
 		clock_tag(ents[i].stamp, true, d, sizeof d);
 		if (strcmp(d, day) < 0)
 			continue;
-		if ((fd = fsx_open_read(arcfd, ents[i].name, &st)) == -1) {
-			xasprintf(bad, "%s/%s: %s", dir, ents[i].name,
-			    strerror(errno));
+		/*
+		 * Its headers only, read: a second hard link (a backup made
+		 * with cp -al) does no harm here, unlike where it is written.
+		 */
+		if ((fd = openat(arcfd, ents[i].name, O_RDONLY | O_NOFOLLOW |
+		    O_NONBLOCK | O_CLOEXEC)) == -1 || fstat(fd, &st) == -1 ||
+		    !S_ISREG(st.st_mode)) {
+			xasprintf(bad, "%s/%s: %s", dir, ents[i].name, fd == -1 ||
+			    S_ISREG(st.st_mode) ? strerror(errno) :
+			    "not a regular file");
+			if (fd != -1)
+				close(fd);
 			rc = -1;
 			break;
 		}
@@ -346,8 +358,9 @@ ex_archived_free(struct ex_archived *a)
  * rotated that day and archived since. The clashing one gets its mtime's
  * time as well, as a later same-day one does, so that no two nightly
  * archives hold different data under one name. Only the archives stamped
- * on or after the oldest tag's day are read, their headers only. When
- * they cannot be, nothing is archived this run. Returns the items left.
+ * on or after the oldest such tag's (or mtime's) day are read, their
+ * headers only. When one cannot be, those generations stay in the tree
+ * this run; the others are archived. Returns the items left.
  */
 static size_t
 ex_unique_archived(struct rot_run *r, int arcfd, struct ex_item *items,
@@ -365,12 +378,16 @@ ex_unique_archived(struct rot_run *r, int arcfd, struct ex_item *items,
 	 * reads no archive.
 	 */
 	for (i = 0; i < n; i++) {
-		/* the name is REL-TAG[.gz] */
+		/* the name is REL-TAG[.gz]; a new one is from the mtime */
 		const char *t = items[i].name + strlen(items[i].log->rel) + 1;
 
-		if (items[i].mtime_day && (bn.n++ == 0 ||
-		    strncmp(t, day, 8) < 0))
-			snprintf(day, sizeof day, "%.8s", t);
+		if (!items[i].mtime_day)
+			continue;
+		clock_tag(items[i].gen->st.st_mtime, true, tag, sizeof tag);
+		if (strncmp(t, tag, 8) < 0)
+			snprintf(tag, sizeof tag, "%.8s", t);
+		if (bn.n++ == 0 || strcmp(tag, day) < 0)
+			memcpy(day, tag, sizeof day);
 	}
 	if (bn.n == 0)
 		return n;
@@ -397,16 +414,20 @@ ex_unique_archived(struct rot_run *r, int arcfd, struct ex_item *items,
 	}
 	if (rc == -1) {
 		char *ebad = esc_human_dup(bad);
+		size_t kept;
 
 		report_error(r->ctx->rep, NULL, "cannot read the archive %s: "
-		    "nothing is archived this run, since the names of "
-		    "tonight's generations may be in it", ebad);
+		    "generations whose day is their mtime's stay in the tree "
+		    "this run, since their names may be in it", ebad);
 		free(ebad);
 		free(bad);
 		ex_archived_free(&kc.a);
-		for (i = 0; i < n; i++)
-			free(items[i].name);
-		return 0;
+		for (i = kept = 0; i < n; i++)
+			if (items[i].mtime_day)
+				free(items[i].name);
+			else
+				items[kept++] = items[i];
+		return kept;
 	}
 	for (i = 0; i < n; i++) {
 		struct ex_naming nmg;

@@ -177,4 +177,37 @@ assert_grep ' deploy/deploy\.log-20261125_090000\.gz$' "$T/members" \
 rl_assert_accounted
 ok "state lost, and a generation restored: no member name in two nightly archives, every line once"
 
+# --- 6b. an archive that must be listed for that and cannot be read: only
+# the generations whose day is their mtime's wait (exit 1, the archive
+# named); the others are archived. A second hard link to an archive (a
+# backup made with cp -al) is read as any.
+t_setup "rotate = 1"
+at "2026-11-19 12:00:00" evm_run 0 init
+for d in 20 21; do
+	rl_write deploy/deploy.log "202611$d" 2
+	rl_write error.log "202611$d" 1
+	at "2026-11-$((d + 1)) 02:00:00" evm_run 0 rotate
+done
+mkdir -p "$T/linked"
+ln "$ARCH/event-20261122T020000.tar" "$T/linked/copy.tar"
+rl_write_to "$T/restored" deploy/deploy.log 20261120_restored 2
+gzip -n <"$T/restored" >"$ROOT/deploy/deploy.log.2.gz" # .3 once shifted
+touch -d "2026-11-21 09:00:00" "$ROOT/deploy/deploy.log.2.gz"
+rl_write deploy/deploy.log 20261122 2
+rl_write error.log 20261122 1
+head -c 4096 /dev/urandom >"$ARCH/event-20261121T120000.tar"
+at "2026-11-23 02:00:00" evm_run 1 rotate
+assert_fgrep "cannot read the archive $ARCH/event-20261121T120000.tar" "$T/err"
+assert_file "$ROOT/deploy/deploy.log.3.gz" "the restored generation left the tree although the archive it may clash with was unread"
+assert_no_file "$ROOT/error.log.2.gz" "error.log's expired generation waited for an archive it cannot clash with"
+rm -f "$ARCH/event-20261121T120000.tar"
+rl_write deploy/deploy.log 20261123 2
+at "2026-11-24 02:00:00" evm_run 0 rotate
+assert_no_file "$ROOT/deploy/deploy.log.3.gz" "the restored generation, once the archive is gone"
+rl_extract
+dup=$(rl_members | awk '{ print $2 }' | LC_ALL=C sort | uniq -d)
+[ -z "$dup" ] || fail "one member name in two nightly archives: $dup"
+rl_assert_accounted
+ok "an unreadable archive holds back only the generations whose names it may hold (exit 1, named); a hard-linked one is read"
+
 exit 0
