@@ -308,6 +308,13 @@ metrics_update(struct evm_ctx *ctx)
 		rc = fsx_publish_done(dfd, base, fd, tmp,
 		    fsx_write_all(fd, b.s, b.len), true);
 	free(tname);
+	/* the name an earlier version's crash may have left: node_exporter
+	   reads it */
+	if (rc == 0) {
+		tname = fsx_tmp_name(base);
+		(void)fsx_unlink_tmp(dfd, tname);
+		free(tname);
+	}
 	if (rc == -1)
 		report_warn(ctx->rep, path, "metrics_file not written: %s",
 		    strerror(errno));

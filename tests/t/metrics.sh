@@ -146,8 +146,10 @@ if command -v strace >/dev/null 2>&1; then
 		"a file named *.prom created in the textfile directory (node_exporter reads it)"
 fi
 printf 'leftover' >"$PROM/.evmaint-tmp.evmaint.prom.tmp"
+printf 'leftover' >"$PROM/.evmaint-tmp.evmaint.prom" # an earlier version's
 at "2026-11-26 04:00:00" evm_run 0 archive
 assert_no_file "$PROM/.evmaint-tmp.evmaint.prom.tmp" "a crash's temporary metrics file was left"
+assert_no_file "$PROM/.evmaint-tmp.evmaint.prom" "an earlier version's temporary metrics file (read by node_exporter) was left"
 assert_eq "$(find "$PROM" -mindepth 1 | wc -l)" 1 "files in the textfile directory after a leftover"
 ok "metrics_file's temporary is not *.prom (node_exporter would read it); a leftover one is removed"
 

@@ -777,7 +777,8 @@ static void
 test_payload_layout(void **state)
 {
 	struct fixture	*f = *state;
-	size_t		 sizes[] = { 0, 512 * 1024, 2 * BLOCK + 12345 };
+	size_t		 sizes[] = { 0, 512 * 1024, BLOCK, 2 * BLOCK,
+	    2 * BLOCK + 12345 };
 	int		 levels[] = { 1, 6, 9 };
 	size_t		 i, k, gzlen, reflen;
 	unsigned char	*data, *gz, *ref;
