@@ -165,24 +165,43 @@ scan_gen_add(struct log *l, const char *name, const struct gen_name *gn)
 		    "alone", fsx_refusal(&st));
 }
 
+/*
+ * The log entry k of d is a generation of (its rel, malloc'd), or NULL when
+ * it is none; *base, if asked for, gets the log's own name (malloc'd).
+ */
+static char *
+scan_gen_rel(const struct tree_dir *d, size_t k, struct gen_name *gn,
+    char **base)
+{
+	const char	*name = d->ents[k].name;
+	char		*b, *rel;
+
+	if (d->ents[k].type == DT_DIR || fsx_is_tmp_name(name) ||
+	    !gen_parse(name, gn))
+		return NULL;
+	b = xstrndup(name, gn->baselen);
+	rel = tree_join(d->rel, b);
+	if (base != NULL)
+		*base = b;
+	else
+		free(b);
+	return rel;
+}
+
 /* Attaches the generations found in one directory to their logs. */
 static void
 scan_dir_gens(struct scan *s, struct tree_dir *d, struct log *only)
 {
 	struct gen_name	 gn;
 	struct log	*l;
-	char		*rel, *base;
+	char		*rel;
 	size_t		 i;
 
 	for (i = 0; i < d->nents; i++) {
 		const char *name = d->ents[i].name;
 
-		if (d->ents[i].type == DT_DIR || fsx_is_tmp_name(name) ||
-		    !gen_parse(name, &gn))
+		if ((rel = scan_gen_rel(d, i, &gn, NULL)) == NULL)
 			continue;
-		base = xstrndup(name, gn.baselen);
-		rel = tree_join(d->rel, base);
-		free(base);
 		if (only != NULL)
 			l = strcmp(only->rel, rel) == 0 ? only : NULL;
 		else
@@ -293,13 +312,8 @@ scan_orphans(struct scan *s, size_t *cap)
 		struct tree_dir *d = s->tree.dirs[i];
 
 		for (k = 0; k < d->nents; k++) {
-			const char *name = d->ents[k].name;
-
-			if (d->ents[k].type == DT_DIR || fsx_is_tmp_name(name) ||
-			    !gen_parse(name, &gn))
+			if ((rel = scan_gen_rel(d, k, &gn, &base)) == NULL)
 				continue;
-			base = xstrndup(name, gn.baselen);
-			rel = tree_join(d->rel, base);
 			/* the lookup sees the sorted logs only */
 			n = s->nlogs;
 			s->nlogs = known;
