@@ -698,7 +698,7 @@ ref_gz(const unsigned char *data, size_t len, int level, const char *name,
 		assert_true(z > 0);
 		if (n <= 256) {
 			/* a short block: zlib's coding when it is shorter */
-			unsigned char	zb[256 + 64];
+			unsigned char	zb[256 + 64] = { 0 };
 			z_stream	zs;
 
 			memset(&zs, 0, sizeof zs);
