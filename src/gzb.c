@@ -297,6 +297,31 @@ gzb_thread(void *arg)
 #ifdef HAVE_LIBDEFLATE
 /* A whole gzip member: header, raw deflate, CRC-32 and length. */
 /*
+ * in as one raw deflate stream by zlib at level, what gzip writes in a
+ * member; 0 when it does not fit in cap (or zlib fails).
+ */
+static size_t
+gzb_zlib_raw(int level, const unsigned char *in, size_t inlen,
+    unsigned char *out, size_t cap)
+{
+	z_stream	zs;
+	size_t		zl = 0;
+
+	memset(&zs, 0, sizeof zs);
+	if (deflateInit2(&zs, level, Z_DEFLATED, -15, 8,
+	    Z_DEFAULT_STRATEGY) != Z_OK)
+		return 0;
+	zs.next_in = (unsigned char *)in;
+	zs.avail_in = (uInt)inlen;
+	zs.next_out = out;
+	zs.avail_out = (uInt)cap;
+	if (deflate(&zs, Z_FINISH) == Z_STREAM_END)
+		zl = zs.total_out;
+	deflateEnd(&zs);
+	return zl;
+}
+
+/*
  * libdeflate stores a very short input as it is (its "passthrough", up to
  * 55 bytes), where gzip codes it a few bytes shorter: a log of one line
  * would come out larger than gzip -6 makes it. For such a block zlib (what
@@ -307,20 +332,9 @@ static size_t
 gzb_tiny(const struct gzb_blk *b, unsigned char *out, size_t z)
 {
 	unsigned char	buf[GZB_TINY + 64];
-	z_stream	zs;
-	size_t		zl = 0;
+	size_t		zl;
 
-	memset(&zs, 0, sizeof zs);
-	if (deflateInit2(&zs, b->level, Z_DEFLATED, -15, 8,
-	    Z_DEFAULT_STRATEGY) != Z_OK)
-		return z;
-	zs.next_in = (unsigned char *)b->in;
-	zs.avail_in = (uInt)b->inlen;
-	zs.next_out = buf;
-	zs.avail_out = sizeof buf;
-	if (deflate(&zs, Z_FINISH) == Z_STREAM_END)
-		zl = zs.total_out;
-	deflateEnd(&zs);
+	zl = gzb_zlib_raw(b->level, b->in, b->inlen, buf, sizeof buf);
 	if (zl == 0 || zl >= z)
 		return z;
 	memcpy(out, buf, zl);
@@ -523,7 +537,6 @@ gzb_dict(struct gzb_stream *s, struct gzb_blk *b)
 static bool
 gzb_probe_loses(struct gzb *e, int level, const unsigned char *in)
 {
-	z_stream	 zs;
 	unsigned char	*out;
 	size_t		 cap = 2 * GZB_PROBE + 1024, ld = 0, zl = 0;
 
@@ -541,18 +554,9 @@ gzb_probe_loses(struct gzb *e, int level, const unsigned char *in)
 		ld = libdeflate_deflate_compress(e->probe_c, in, GZB_PROBE,
 		    out, cap);
 	pthread_mutex_unlock(&e->probe_mu);
-	memset(&zs, 0, sizeof zs);
 	/* raw deflate, as gzip's member holds it; no probe, no change */
-	if (ld != 0 && deflateInit2(&zs, level, Z_DEFLATED, -15, 8,
-	    Z_DEFAULT_STRATEGY) == Z_OK) {
-		zs.next_in = in;
-		zs.avail_in = GZB_PROBE;
-		zs.next_out = out;
-		zs.avail_out = (uInt)cap;
-		if (deflate(&zs, Z_FINISH) == Z_STREAM_END)
-			zl = zs.total_out;
-		deflateEnd(&zs);
-	}
+	if (ld != 0)
+		zl = gzb_zlib_raw(level, in, GZB_PROBE, out, cap);
 	free(out);
 	return zl != 0 && ld > zl;
 }
