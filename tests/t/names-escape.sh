@@ -76,6 +76,35 @@ assert_fgrep 'bad\xff: a line' "$T/out" "cat's prefix of the 0xff log is not esc
 assert_eq "$(grep -c -v ': a line$' "$T/out" || true)" 0 "a line of cat's output that is no whole 'NAME: LINE' (a newline in a name)"
 ok "cat's prefixes (the log's name before each merged line): escaped"
 
+# --- 2c. generations whose live log is gone (kept and archived as a log
+# without its file), under such names: reported escaped, archived whole
+t_setup "rotate = 2"
+evm_run 0 init
+mkdir -m 0750 "$ROOT/retired"
+for n in "$ESC" "$NL"; do
+	for k in 1 2 3 4; do
+		printf 'gone %s\n' "$k" | gzip -n >"$ROOT/retired/$n.$k.gz"
+		chmod 0640 "$ROOT/retired/$n.$k.gz"
+		touch -d "2026-11-$((20 - k)) 10:00:00" "$ROOT/retired/$n.$k.gz"
+	done
+done
+: >"$ROOT/error.log"
+at "2026-11-25 02:00:00" evm_run 0 -v rotate
+assert_clean "$T/out" "$T/err" "$ROOT/error.log"
+assert_fgrep 'retired/esc\x1b[31mred.log' "$T/out" "the ESC log without its file is not reported escaped"
+assert_fgrep 'retired/new\x0aline.log' "$T/out" "the newline log without its file is not reported escaped"
+assert_eq "$(find "$ROOT/retired" -name '*.gz' -printf x | wc -c)" 4 \
+	"generations left in the tree (2 logs, rotate = 2)"
+assert_eq "$(find "$ARCH" -name 'event-*' ! -name '*.sha256' -exec tar -tf {} \; | grep -c '^retired/')" 4 \
+	"members of the nightly archive (2 logs, 2 beyond rotate each)"
+at "2026-11-25 03:00:00" evm_run 0 status
+assert_clean "$T/out" "$T/err"
+assert_fgrep 'retired/esc\x1b[31mred.log' "$T/out" "status does not list the ESC log without its file escaped"
+assert_fgrep 'retired/new\x0aline.log' "$T/out" "status does not list the newline log without its file escaped"
+at "2026-11-25 03:00:00" evm_run 0 --json status
+json_check "$T/out"
+ok "generations of a gone log under ESC and newline names: archived, reported escaped"
+
 # --- 3. a config value quoted in an error message
 t_setup
 printf 'rotate = 3\033[2J\n' >>"$T/evmaint.conf"
