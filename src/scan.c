@@ -76,11 +76,11 @@ scan_log_stat(struct log *l)
 			xasprintf(&l->refused, "cannot stat: %s",
 			    strerror(errno));
 		/*
-		 * Generations without their log (scan_orphans) in a directory
-		 * others may write are theirs to plant: left alone as a log
-		 * there is. (A listed log not created yet is init's to judge.)
+		 * Its generations in a directory others may write or own are
+		 * theirs to plant, the live file theirs to delete: left alone
+		 * as a log there is, listed or not.
 		 */
-		else if (!l->configured && l->dir->untrusted != NULL)
+		else if (l->dir->untrusted != NULL)
 			scan_log_untrusted(l);
 		return;
 	}

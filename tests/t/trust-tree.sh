@@ -57,6 +57,41 @@ assert_unchanged sub -t "$ROOT/deploy"
 assert_file "$ROOT/backup/backup.log.1.gz" "the logs in the other directories were not rotated"
 ok "a tree directory owned by nobody: init neither chowns it nor repairs what is in it; rotate leaves it alone, rotates the rest, exit 1"
 
+# --- 2b. the same, with the listed log deleted by whoever may write there
+#         and generations planted beside it: still theirs, still left alone
+#         (a listed log that is missing is no licence to take the directory)
+t_setup
+evm_run 0 init
+printf 'b\n' >>"$ROOT/backup/backup.log"
+chown nobody:nogroup "$ROOT/deploy"
+chmod 0777 "$ROOT/config_update"
+for d in deploy config_update; do
+	rm -f "$ROOT/$d/$d.log"
+	for k in 1 2 3; do
+		printf 'planted %s\n' "$k" >"$ROOT/$d/$d.log.$k"
+	done
+	printf '2026-11-18T10:00:00+01:00 x[1]: FORGED\n' | gzip -n >"$ROOT/$d/$d.log-20261118.gz"
+	chown nobody:nogroup "$ROOT/$d"/*
+done
+snap planted -t "$ROOT/deploy" "$ROOT/config_update"
+at "2026-11-25 02:00:00" evm_run 1 rotate
+assert_fgrep "deploy/deploy.log: its directory is owned by nobody" "$T/err"
+assert_fgrep "config_update/config_update.log: its directory is writable by others (mode 0777)" "$T/err"
+assert_unchanged planted -t "$ROOT/deploy" "$ROOT/config_update"
+assert_file "$ROOT/backup/backup.log.1.gz" "the log in the trusted directory was not rotated"
+assert_eq "$(find "$ARCH" -name 'event-*' ! -name '*.sha256' -exec tar -tf {} \; | grep -c '^deploy/\|^config_update/' || true)" 0 \
+	"a planted generation was archived"
+at "2026-11-25 03:00:00" evm_run 1 archive
+assert_fgrep "deploy/deploy.log: its directory is owned by nobody" "$T/err"
+snapshot=$(find "$ARCH" -name 'event-*.tar.gz')
+assert_eq "$(tar -tzf "$snapshot" | grep -c '^deploy/\|^config_update/' || true)" 0 \
+	"the snapshot holds planted files"
+assert_unchanged planted -t "$ROOT/deploy" "$ROOT/config_update"
+evm_run 2 status --check
+assert_grep '^EVMAINT CRITICAL .*refused: deploy/deploy\.log its directory is owned by nobody' "$T/out" \
+	"status --check does not go CRITICAL on the refused directory"
+ok "a listed log deleted in a directory others own or may write, generations planted there: rotate and archive leave them alone, exit 1; status --check CRITICAL"
+
 # --- 3. a tree directory of root's, mode 0777: rotate reports it and leaves
 #        it alone; init repairs the mode and says so; then rotate works
 t_setup
