@@ -6,6 +6,7 @@
  */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -129,6 +130,39 @@ vf_collect_tree(struct vf_run *v, struct tree *t)
 	}
 }
 
+/*
+ * What is named as an archive but is none (a symlink, a FIFO, a directory):
+ * arc_list passes over it, as every reader must, but verify is asked about
+ * archive_dir and says it cannot vouch for it.
+ */
+static void
+vf_odd_archives(struct evm_ctx *ctx, int arcfd)
+{
+	struct dirent	*de;
+	struct stat	 st;
+	DIR		*d;
+	char		*show;
+	int		 fd;
+
+	if ((fd = fsx_open_dir(arcfd, ".")) == -1)
+		return;
+	if ((d = fdopendir(fd)) == NULL) {
+		fsx_close(fd);
+		return;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (!arc_parse_name(de->d_name, NULL, NULL, NULL) ||
+		    fsx_fstatat(arcfd, de->d_name, &st) == -1 ||
+		    S_ISREG(st.st_mode))
+			continue;
+		xasprintf(&show, "%s/%s", ctx->cfg->archive_dir, de->d_name);
+		report_error(ctx->rep, show, "named as an archive but %s: not "
+		    "checked", fsx_refusal(&st));
+		free(show);
+	}
+	closedir(d);
+}
+
 static void
 vf_collect_archives(struct evm_ctx *ctx, struct vf_run *v, int arcfd)
 {
@@ -148,6 +182,7 @@ vf_collect_archives(struct evm_ctx *ctx, struct vf_run *v, int arcfd)
 		free(show);
 	}
 	arc_list_free(e, n);
+	vf_odd_archives(ctx, arcfd);
 }
 
 static int

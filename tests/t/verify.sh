@@ -197,6 +197,17 @@ evm_run 0 verify
 assert_no_file "$T/var" "verify created the state directory or its lock"
 ok "verify runs while the lock is held (${took}s) and creates no lock file"
 
+# --- 8. what is named as an archive but is none (a symlink, a FIFO): not
+# followed, not opened (no hang), and reported: verify cannot vouch for it
+ln -s /etc/passwd "$ARCH/event-20261101T020000.tar"
+mkfifo "$ARCH/event-20261102T020000.tar.gz"
+evm_run 1 verify
+assert_fgrep "event-20261101T020000.tar: named as an archive but is a symlink: not checked" "$T/err"
+assert_fgrep "event-20261102T020000.tar.gz: named as an archive but is a fifo: not checked" "$T/err"
+rm -f "$ARCH/event-20261101T020000.tar" "$ARCH/event-20261102T020000.tar.gz"
+evm_run 0 verify
+ok "a symlink and a FIFO named as archives: reported, not followed, exit 1"
+
 # --- progress on a TTY only (script(1) gives it one)
 assert_no_grep 'verified .* of .*files' "$T/err" "progress printed without a TTY"
 need script
