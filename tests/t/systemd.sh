@@ -92,6 +92,14 @@ assert_unit "$SERVICE" NoNewPrivileges '^(yes|true)$'
 for p in /srv/service/event /srv/service/backups/logs_archives /var/lib/evmaint; do
 	assert_unit "$SERVICE" ReadWritePaths "(^| )-$p( |$)"
 done
+# the metrics_file that README and evmaint(8) suggest is one the service may
+# write: behind ProtectSystem=strict another is a warning every night, and
+# stale metrics that no alert sees
+for doc in "$srcdir/README.md" "$srcdir/man/evmaint.8"; do
+	m=$(sed -n 's/^metrics_file = \(\/.*\)$/\1/p' "$doc")
+	[ -n "$m" ] || fail "no metrics_file example in $doc"
+	assert_unit "$SERVICE" ReadWritePaths "(^| )-${m%/*}( |$)"
+done
 assert_unit "$SERVICE" RestrictAddressFamilies '(^| )AF_UNIX( |$)' # syslog
 assert_no_grep '^\[Install\]' "$SERVICE" "the service is started by the timer, never enabled itself"
 assert_unit "$TIMER" OnCalendar '^daily$'
