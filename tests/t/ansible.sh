@@ -18,7 +18,7 @@ PLAYBOOK=$SRC/ansible/evmaint.yml
 assert_file "$PLAYBOOK" "the ansible playbook is missing"
 
 t_setup
-mkdir -p "$T/etc" "$T/home" "$T/tmp"
+mkdir -p "$T/etc" "$T/home" "$T/tmp" "$T/prom"
 CONF=$T/etc/evmaint.conf
 
 # The play's settings: this build's program (installed by nobody), this
@@ -33,7 +33,10 @@ cat >"$T/vars.json" <<EOF
   "evmaint_archive_dir": "$ARCH",
   "evmaint_state_file": "$STATE",
   "evmaint_sections": {"deploy/deploy.log": {"rotate": 30}},
-  "evmaint_timer": false
+  "evmaint_metrics_file": "$T/prom/evmaint.prom",
+  "evmaint_timer": false,
+  "evmaint_systemd_dropin": true,
+  "evmaint_systemd_dropin_dir": "$T/etc/evmaint.service.d"
 }
 EOF
 # ansible's own files (its temporary directories, a config that ignores
@@ -124,7 +127,7 @@ assert_dir "$(dirname "$STATE")"
 : >"$T/empty.conf"
 globals() {
 	"$EVMAINT" -c "$1" check-config | sed -e 1d -e '/^\[/,$d' -e '/^$/d' |
-		grep -v -E '^(root|archive_dir|state_file) = '
+		grep -v -E '^(root|archive_dir|state_file|metrics_file) = '
 }
 globals "$T/empty.conf" >"$T/builtin"
 globals "$CONF" >"$T/role"
@@ -132,8 +135,14 @@ assert_same "$T/builtin" "$T/role" "the role's defaults differ from evmaint's"
 while IFS=' ' read -r key _; do
 	assert_grep "^$key = " "$CONF" "the role does not write the key $key"
 done <"$T/builtin"
+# the sandboxed service may write every path of this config, not only the
+# defaults its unit opens
+DROPIN=$T/etc/evmaint.service.d/ansible-paths.conf
+assert_file "$DROPIN"
+assert_grep "^ReadWritePaths=-$ROOT -$ARCH -$(dirname "$STATE") -$T/prom\$" "$DROPIN" \
+	"the drop-in does not open the configured paths to the service"
 FIRST_RECAP=$RECAP
-ok "first run: $RECAP; config installed, tree built"
+ok "first run: $RECAP; config installed, tree built, the service's paths opened"
 
 # --- 3. the second run: nothing to do
 # (The lock file beside the state is left out: it holds the last holder's
