@@ -40,6 +40,8 @@ static int	rec_rebase_log(struct rot_run *, struct jr_log *, char **);
 static int	rec_validate(struct rot_run *, const struct journal *, int *,
 		    char **);
 static int	rec_rebase(struct rot_run *, struct journal *, char **);
+static bool	rec_inodes_fit(int, const struct jr_log *, size_t);
+static void	rec_rebase_restored(struct rot_run *, struct journal *);
 static int	rec_reject(struct rot_run *, const char *);
 static bool	rec_root_elsewhere(struct rot_run *, const struct journal *);
 
@@ -281,6 +283,73 @@ rec_rebase(struct rot_run *r, struct journal *j, char **why)
 	return 0;
 }
 
+/*
+ * Whether the names where the copy shows a log's files (rec_progress) hold
+ * the inodes the journal gave them: no, where the tree was restored into
+ * its own root (tar or rsync from a backup: the root keeps its inode, every
+ * file gets a new one, and freed inode numbers come back under other
+ * names). A name that is gone (compressed or archived since) says nothing.
+ */
+static bool
+rec_inodes_fit(int dirfd, const struct jr_log *jl, size_t k)
+{
+	const struct jr_step	*s = jl->steps;
+	struct stat		 st;
+	const char		*name;
+	size_t			 m = jl->nsteps, i;
+
+	for (i = 0; i + 1 < m; i++) {
+		if (i + 2 < m)
+			name = i < k ? s[i].b : s[i].a;
+		else
+			name = k + 2 <= m ? s[i].a : k + 1 == m ? s[i].b :
+			    s[m - 1].b;
+		if (rec_stat(dirfd, name, &st) && (st.st_dev != s[i].dev ||
+		    st.st_ino != s[i].ino))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * A tree restored into its own root is replayed by the names it shows, as
+ * a copy is: each log whose names fit a point of the rotation but whose
+ * inodes do not gets the inodes now there (without this, a replay by the
+ * old inode numbers fails, or follows a number reused by another file);
+ * each archived source the inode of the file by its name, whose content is
+ * checked against the archive before removal anyway. A log whose names fit
+ * no point is left to the replay's own checks.
+ */
+static void
+rec_rebase_restored(struct rot_run *r, struct journal *j)
+{
+	struct tree_dir	*d;
+	struct stat	 st;
+	char		*why = NULL;
+	size_t		 i, k;
+
+	for (i = 0; i < j->nlogs; i++) {
+		struct jr_log *jl = &j->logs[i];
+
+		if (jl->nsteps < 2 || (d = rec_dir(r, jl->rel)) == NULL)
+			continue;
+		if (rec_progress(d->fd, jl, &k, &why) == 0 &&
+		    !rec_inodes_fit(d->fd, jl, k))
+			(void)rec_rebase_log(r, jl, &why);
+		free(why);
+		why = NULL;
+	}
+	for (i = 0; i < j->nmembers; i++) {
+		struct jr_member *jm = &j->members[i];
+
+		if ((d = tree_dir_get(&r->scan.tree, jm->dirrel)) != NULL &&
+		    rec_stat(d->fd, jm->file, &st)) {
+			jm->dev = st.st_dev;
+			jm->ino = st.st_ino;
+		}
+	}
+}
+
 static void
 rec_rescan(struct rot_run *r)
 {
@@ -361,6 +430,8 @@ rec_load(struct rot_run *r, struct journal *j, int *published)
 		journal_free(j);
 		return -1;
 	}
+	if (rc == 0 && !moved)
+		rec_rebase_restored(r, j);
 	if (rc == -1 || (moved && rec_rebase(r, j, &err) == -1)) {
 		rec_reject(r, err);
 		free(err);

@@ -179,7 +179,17 @@ rot_report_outcome(struct rot_run *r, const struct jr_log *jl,
 		    "meanwhile; %s", s->kind == JR_RENAME ? "rename" :
 		    "exchange", s->a, s->b, recovering ? "leaving the rest of "
 		    "the interrupted rotation undone" : "rotation stopped");
-	else
+	/*
+	 * A replay never renames over a name: one taken since (a tree
+	 * restored from a backup) stays taken, and retrying every night
+	 * would leave the journal, and every rotation, stuck behind it.
+	 */
+	else if (recovering && o->err == EEXIST) {
+		report_error(r->ctx->rep, jl->rel, "rename %s -> %s: %s "
+		    "exists; leaving the rest of the interrupted rotation "
+		    "undone", s->a, s->b, s->b);
+		return 0;
+	} else
 		report_error(r->ctx->rep, jl->rel, "%s %s -> %s: %s",
 		    s->kind == JR_RENAME ? "rename" : "exchange", s->a, s->b,
 		    strerror(o->err));

@@ -41,8 +41,23 @@ copy_back() {
 	[ "$old" != "$new" ] || fail "the copy kept the root's inode ($old)"
 }
 
+# restore_in_place: the tree's files restored from a backup into its root
+# (tar or rsync): the root keeps its inode, every file gets a new one, and
+# the freed inodes may come back under other names.
+restore_in_place() {
+	local old new
+	old=$(stat -c %i "$ROOT")
+	tar -C "$ROOT" -cpf "$T/backup.tar" .
+	find "$ROOT" -mindepth 1 -delete
+	tar -C "$ROOT" -xpf "$T/backup.tar"
+	rm -f "$T/backup.tar"
+	new=$(stat -c %i "$ROOT")
+	[ "$old" = "$new" ] || fail "the restore changed the root's inode ($old, $new)"
+}
+
 replayed=0
 asides=0
+restored=0
 for sc in renameat2 unlinkat; do
 	n=1
 	while :; do
@@ -52,7 +67,14 @@ for sc in renameat2 unlinkat; do
 		what="killed before $sc call $n"
 		n=$((n + 1))
 		[ -f "$STATE.journal" ] || continue
-		copy_back
+		# every other crash: restored in place instead of copied
+		if [ $((n % 2)) = 0 ]; then
+			restore_in_place
+			restored=$((restored + 1))
+			what="$what, restored in place"
+		else
+			copy_back
+		fi
 		EVMAINT_NOW=$CRASH_NOW evm_run_any rotate
 		assert_no_grep "run 'evmaint" "$T/err" "$what: advice"
 		case $RC in
@@ -78,7 +100,8 @@ for sc in renameat2 unlinkat; do
 	done
 done
 [ "$replayed" -ge 5 ] || fail "only $replayed copied trees replayed ($asides set aside)"
-ok "$replayed copied trees with a pending journal replayed as if never copied, $asides set aside; none stuck, no line lost"
+[ "$restored" -ge 3 ] || fail "only $restored trees restored in place"
+ok "$replayed copied or restored trees ($restored restored in place, the root's inode kept) with a pending journal replayed as if never copied, $asides set aside; none stuck, no line lost"
 
 # A copy whose names fit no point of the rotation (a file where the shift
 # has not put one yet): set aside, exit 1 once, then all is well.
@@ -99,6 +122,23 @@ crash_lines | LC_ALL=C sort >"$T/lines.got"
 LC_ALL=C comm -23 "$T/lines.want" "$T/lines.got" >"$T/lines.lost"
 [ ! -s "$T/lines.lost" ] || fail "copy set aside: $(wc -l <"$T/lines.lost") lines lost"
 ok "a copy that fits no point of the rotation: set aside once, the next run rotates, no line lost"
+
+# A name the replay must rename onto, taken since the crash (the tree not
+# copied): the replay never renames over it, so retrying cannot succeed.
+# That log's rotation is left undone (exit 1 once), the journal goes, and
+# the next night runs; no line is lost.
+crash_kill_before "$CRASH_NOW" renameat2 1 || true
+assert_grep '^ren deploy.log.2.gz deploy.log.3.gz ' "$STATE.journal"
+zcat "$ROOT/deploy/deploy.log.2.gz" | gzip -n >"$ROOT/deploy/deploy.log.3.gz"
+at "$CRASH_NOW" evm_run 1 rotate
+assert_fgrep "rename deploy.log.2.gz -> deploy.log.3.gz: deploy.log.3.gz exists; leaving the rest of the interrupted rotation undone" "$T/err"
+assert_no_file "$STATE.journal"
+at "2026-11-04 02:00:00" evm_run_any rotate
+{ [ "$RC" != 75 ] && [ ! -f "$STATE.journal" ]; } || fail "the night after: exit $RC, journal $(ls "$STATE".journal* 2>&1)"
+crash_lines | LC_ALL=C sort >"$T/lines.got"
+LC_ALL=C comm -23 "$T/lines.want" "$T/lines.got" >"$T/lines.lost"
+[ ! -s "$T/lines.lost" ] || fail "a name taken: $(wc -l <"$T/lines.lost") lines lost"
+ok "a name taken since the crash: that log's replay stops once (exit 1), the journal goes, the next night runs; no line lost"
 
 # The tree copied to a path of its own while the original stays: the
 # journal's tree is still there, and running on it finishes the journal.
