@@ -336,14 +336,21 @@ tree_read_ents(struct tree_dir *d)
 	int		 dfd, err;
 	size_t		 i, n = 0, cap = 0;
 
-	/* fdopendir takes over the fd it is given: hand it a duplicate. */
+	/*
+	 * fdopendir takes over the fd it is given: hand it a duplicate,
+	 * from the start. Not rewinddir: it cannot tell that its lseek
+	 * failed, and readdir would then read on from the end (or wherever
+	 * the last read of this directory left the shared offset): an
+	 * empty listing, and the directory's logs passed over in silence.
+	 */
 	if ((dfd = fcntl(d->fd, F_DUPFD_CLOEXEC, 0)) == -1)
 		return -1;
-	if ((dp = fdopendir(dfd)) == NULL) {
+	if (lseek(dfd, 0, SEEK_SET) == -1 || (dp = fdopendir(dfd)) == NULL) {
+		err = errno;
 		close(dfd);
+		errno = err;
 		return -1;
 	}
-	rewinddir(dp);
 	while ((errno = 0, de = readdir(dp)) != NULL) {
 		if (strcmp(de->d_name, ".") == 0 ||
 		    strcmp(de->d_name, "..") == 0)

@@ -84,7 +84,7 @@ total=0
 for spec in write:ENOSPC write:EIO fsync:EIO fsync:ENOSPC syncfs:EIO \
 	renameat2:EIO renameat2:ENOSPC renameat:EIO openat:ENOSPC openat:EIO \
 	unlinkat:EIO read:EIO pread64:EIO fchmod:EIO fchown:EIO utimensat:EIO \
-	getdents64:EIO newfstatat:EIO mkdirat:ENOSPC ftruncate:EIO; do
+	getdents64:EIO newfstatat:EIO mkdirat:ENOSPC ftruncate:EIO lseek:EIO; do
 	sc=${spec%%:*}
 	e=${spec#*:}
 	base=$(startup_calls "$sc")
