@@ -10,8 +10,10 @@
  */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -218,6 +220,80 @@ run_journal_save(struct rot_run *r)
  * Removes temporary files an interrupted run left in the tree. Only after
  * the journal was replayed: a prepared file it names is still needed then.
  */
+/*
+ * Whether NAME, in the state directory, is the temporary file of a script
+ * record (STATE.run.TAG, written by `run`, which takes no lock, under a
+ * name of its process's: .evmaint-tmp.[K.]STATE.run.TAG.PID) whose process
+ * is gone. Every other temporary file there is rewritten under the lock and
+ * replaces a leftover of its own name; these never would.
+ */
+static bool
+run_record_tmp_left(const char *name, const char *state_name)
+{
+	const char	*p = name + sizeof EVM_TMP_PREFIX - 1, *dot;
+	char		*end;
+	size_t		 n = strlen(state_name);
+	long		 pid;
+
+	if (!fsx_is_tmp_name(name))
+		return false;
+	while (*p >= '0' && *p <= '9')		/* fsx_create_tmp's K. */
+		p++;
+	if (p == name + sizeof EVM_TMP_PREFIX - 1 || *p != '.')
+		p = name + sizeof EVM_TMP_PREFIX - 1;
+	else
+		p++;
+	if (strncmp(p, state_name, n) != 0 || strncmp(p + n, ".run.", 5) != 0)
+		return false;
+	if ((dot = strrchr(p + n + 5, '.')) == NULL)
+		return true;		/* no process's: an older version's */
+	errno = 0;
+	pid = strtol(dot + 1, &end, 10);
+	if (*end != '\0' || end == dot + 1 || pid <= 0 || errno != 0)
+		return true;
+	return kill((pid_t)pid, 0) == -1 && errno == ESRCH;
+}
+
+/* The script records' temporary files that `run`s killed meanwhile left. */
+static void
+run_cleanup_state_tmp(struct rot_run *r)
+{
+	struct dirent	*de;
+	struct stat	 st;
+	DIR		*dp;
+	const char	*sf = r->ctx->cfg->state_file, *sl;
+	char		*show;
+	int		 fd;
+
+	sl = strrchr(sf, '/') != NULL ? strrchr(sf, '/') + 1 : sf;
+	if (r->statedir < 0 || (fd = fsx_open_dir(r->statedir, ".")) == -1)
+		return;
+	if ((dp = fdopendir(fd)) == NULL) {
+		fsx_close(fd);
+		return;
+	}
+	while ((de = readdir(dp)) != NULL) {
+		if (!run_record_tmp_left(de->d_name, r->state_name) ||
+		    fsx_fstatat(r->statedir, de->d_name, &st) == -1)
+			continue;
+		xasprintf(&show, "%.*s%s", (int)(sl - sf), sf, de->d_name);
+		if (fsx_refusal(&st) != NULL || st.st_uid != geteuid())
+			report_error(r->ctx->rep, show, "has evmaint's "
+			    "temporary-file prefix but is not a regular file "
+			    "of evmaint's: left alone");
+		else if (r->ctx->dry_run ||
+		    fsx_unlink(r->statedir, de->d_name) == 0)
+			report_action(r->ctx->rep, "remove", show,
+			    (int64_t)st.st_size, -1, "leftover of an "
+			    "interrupted run");
+		else
+			report_error(r->ctx->rep, show, "cannot remove "
+			    "leftover: %s", strerror(errno));
+		free(show);
+	}
+	closedir(dp);
+}
+
 void
 run_cleanup_tmp(struct rot_run *r)
 {
@@ -267,6 +343,7 @@ run_cleanup_tmp(struct rot_run *r)
 		}
 	}
 	run_sync_dirs(r);
+	run_cleanup_state_tmp(r);
 }
 
 /*

@@ -292,6 +292,31 @@ runlog_publish(int dfd, const char *name, const char *buf, size_t len,
 }
 
 /*
+ * Writes BUF (whole lines) at the end of the log open in fd, in one write.
+ * Its first line starts a line: a log that does not end in a newline (a
+ * write torn by a full disk, someone's unfinished line) gets one first, or
+ * the stamp that report and cat read would be glued to the middle of a
+ * line, and that run lost to them.
+ */
+static int
+runlog_write_line_start(int fd, const struct stat *st, const char *buf,
+    size_t len)
+{
+	char	 last, *nl;
+	int	 rc;
+
+	if (st->st_size == 0 || pread(fd, &last, 1, st->st_size - 1) != 1 ||
+	    last == '\n')
+		return fsx_write_all(fd, buf, len);
+	nl = xmalloc(len + 1);
+	nl[0] = '\n';
+	memcpy(nl + 1, buf, len);
+	rc = fsx_write_all(fd, nl, len + 1);
+	free(nl);
+	return rc;
+}
+
+/*
  * Appends BUF (whole lines) to NAME in dirfd with one write, then closes
  * it, so that after a rotation the next append lands in the new live log.
  * A missing file is created holding BUF, at its final mode and owner; a
@@ -331,7 +356,7 @@ runlog_append_at(int dirfd, const char *name, const char *buf, size_t len,
 		errno = EMLINK;
 		return -1;
 	}
-	rc = fsx_write_all(fd, buf, len);
+	rc = runlog_write_line_start(fd, &st, buf, len);
 	saved = errno;
 	if (close(fd) == -1 && rc == 0)
 		return -1;

@@ -240,4 +240,45 @@ evm_run 1 run --log open/open.log -- touch "$T/ran"
 assert_no_file "$T/ran"
 ok "a bad config (78); --log outside the tree, with '..', not .log, through a symlink, or in a world-writable directory: refused, nothing run"
 
+# --- 8. a log that does not end in a newline (a write torn by a full disk):
+# run's lines start on a line of their own, and report counts the run
+D='[s for s in d["scripts"] if s["script"] == "deploy"][0]'
+evm_run 0 --json report deploy
+runs=$(json_get "$T/out" "${D}['runs']")
+printf 'a torn line' >>"$LOG"
+evm_run 0 run --log deploy -- echo after-the-torn-line
+assert_grep '^a torn line$' "$LOG" "the torn line is not ended before run's lines"
+assert_grep "^$STAMP_RE deploy\[[0-9]+\]: START echo after-the-torn-line\$" "$LOG" \
+	"run's START line does not begin a line"
+evm_run 0 --json report deploy
+assert_json "$T/out" "${D}['runs'] == $runs + 1" "report does not count deploy's run after the torn line"
+ok "a log ending in a torn line: run's lines begin a line of their own, report counts the run"
+
+# --- 9. the temporary file of a script record whose run was killed (run
+# takes no lock: each writes under a name of its process's): removed by the
+# next rotate once that process is gone, never while it lives
+rm -rf "${ROOT:?}/evil" "$ROOT/sl" "$ROOT/open" # section 7's, refused by rotate
+SDIR=$(dirname "$STATE")
+SB=$(basename "$STATE")
+sleep 600 &
+alive=$!
+true &
+wait $!
+dead=$!
+for n in "run.deploy.$dead" "run.deploy.$alive" "run.deploy" "1.$SB.run.deploy.$dead"; do
+	case $n in 1.*) f=$SDIR/.evmaint-tmp.$n ;; *) f=$SDIR/.evmaint-tmp.$SB.$n ;; esac
+	printf 'evmaint-run 1 deploy deploy/deploy.log 1 0.1 0 1\n' >"$f"
+done
+at "2026-11-25 02:00:00" evm_run 0 rotate
+assert_no_file "$SDIR/.evmaint-tmp.$SB.run.deploy.$dead" "a dead run's record temporary left"
+assert_no_file "$SDIR/.evmaint-tmp.$SB.run.deploy" "an older version's record temporary left"
+assert_no_file "$SDIR/.evmaint-tmp.1.$SB.run.deploy.$dead" "a dead run's second-choice temporary left"
+assert_file "$SDIR/.evmaint-tmp.$SB.run.deploy.$alive" "a live run's record temporary removed"
+assert_fgrep "$SDIR/.evmaint-tmp.$SB.run.deploy.$dead" "$T/out" "the removal is not reported"
+kill "$alive"
+wait "$alive" 2>/dev/null || true
+at "2026-11-26 02:00:00" evm_run 0 rotate
+assert_no_file "$SDIR/.evmaint-tmp.$SB.run.deploy.$alive" "the record temporary left once its run is gone"
+ok "script records' temporaries of runs killed: removed by rotate once their process is gone, kept while it lives"
+
 exit 0
