@@ -906,6 +906,36 @@ conf_parse_line(struct conf_parse *p, struct evm_config *cfg, char *s)
 		*seen = p->line;
 }
 
+/*
+ * A section names a log: a file named *.log, or one listed in `logs`. Any
+ * other name ([deploy] for deploy/deploy.log) would apply to nothing, and
+ * the settings the operator wrote there would be passed over in silence.
+ */
+static void
+conf_check_sections(const struct evm_config *cfg, const char *name,
+    struct conf_errors *errs)
+{
+	const char	*path, *base;
+	size_t		 i, k;
+
+	for (i = 0; i < cfg->nsections; i++) {
+		path = cfg->sections[i].path;
+		base = strrchr(path, '/') != NULL ? strrchr(path, '/') + 1 :
+		    path;
+		if (gen_is_log_name(base))
+			continue;
+		for (k = 0; k < cfg->nlogs; k++)
+			if (strcmp(cfg->logs[k], path) == 0)
+				break;
+		if (k < cfg->nlogs)
+			continue;
+		conf_err(errs, name, cfg->sections[i].line, "section [%s] "
+		    "names no log: a log is a file named *.log or one listed "
+		    "in 'logs' (a section is like [deploy/deploy.log]; global "
+		    "settings come before the first section)", path);
+	}
+}
+
 static int
 conf_parse_text(struct evm_config *cfg, const char *text, size_t len,
     const char *name, struct conf_errors *errs)
@@ -934,6 +964,7 @@ conf_parse_text(struct evm_config *cfg, const char *text, size_t len,
 		free(line);
 		s = nl ? nl + 1 : end;
 	}
+	conf_check_sections(cfg, name, errs);
 	return errs->n > before ? -1 : 0;
 }
 

@@ -32,6 +32,20 @@ assert_fgrep "'a.log' is listed twice" "$T/err"
 assert_eq "$(grep -c 'error' "$T/err")" 1 "one message for the one line at fault"
 ok "logs: every generation-shaped and repeated entry named in one message"
 
+# --- 2b. a section that names no log (its settings would apply to nothing):
+# refused at its line; one naming a listed non-.log file is fine
+t_setup
+printf '[deploy]\nrotate = 30\n[deploy/deploy.log]\nrotate = 3\n' >>"$T/evmaint.conf"
+evm_run 78 check-config
+n=$(grep -n '^\[deploy\]$' "$T/evmaint.conf" | cut -d: -f1)
+assert_fgrep "$T/evmaint.conf:$n: section [deploy] names no log" "$T/err"
+assert_eq "$(grep -c 'error' "$T/err")" 1 "[deploy/deploy.log] refused too"
+t_setup
+conf_add "logs = notes.txt deploy/deploy.log"
+printf '[notes.txt]\nrotate = 2\n' >>"$T/evmaint.conf"
+evm_run 0 check-config
+ok "a section naming no log: refused at its line (78); one naming a listed file: accepted"
+
 # --- 3. an archive_dir that cannot be written: named
 t_setup "rotate = 1"
 at "2026-11-01 12:00:00" evm_run 0 init
