@@ -177,18 +177,19 @@ ex_collect(struct rot_run *r, size_t *np)
 		for (k = 0; k < l->ngens; k++) {
 			struct gen *g = &l->gens[k];
 			char *name;
-			bool pair, mtime_day;
+			bool mtime_day;
 
 			/*
 			 * A generation is a slot, not a file: a plain copy and
-			 * its .gz (an interrupted compression) count once, and
-			 * such a pair waits for the next run to settle it.
+			 * its .gz count once. This run settled such a pair
+			 * first (cz_resolve_dups) where one copy held all the
+			 * data; one still here holds two different sets of
+			 * lines, and both are archived (as NAME-DAY and
+			 * NAME-DAY.gz), or it would stay beyond rotate for ever.
 			 */
-			pair = (k > 0 && run_same_slot(g, &l->gens[k - 1])) ||
-			    (k + 1 < l->ngens && run_same_slot(g, &l->gens[k + 1]));
 			if (k > 0 && !run_same_slot(g, &l->gens[k - 1]))
 				slot++;
-			if (slot < (size_t)l->opts->rotate || pair ||
+			if (slot < (size_t)l->opts->rotate ||
 			    g->refused != NULL || ex_in_use(r, l, g))
 				continue;
 			mtime_day = ex_tag(r, l, g, false, tag, sizeof tag);

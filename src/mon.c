@@ -28,6 +28,7 @@
 #include "lock.h"
 #include "mon.h"
 #include "report.h"
+#include "run.h"
 #include "tree.h"
 #include "xmalloc.h"
 
@@ -500,12 +501,26 @@ mon_judge_log(struct mon *m, const struct log *l)
 {
 	const struct evm_config	*cfg = m->ctx->cfg;
 	const struct state_log	*sl;
-	size_t			 k, drift = 0;
+	size_t			 k, drift = 0, slots = 0;
 	char			*rel, when[40];
 
 	if (l->refused != NULL)
 		mon_item(m, MON_CRITICAL, "refused", l->rel, "%s", l->refused);
 	for (k = 0; k < l->ngens; k++) {
+		/*
+		 * A plain copy and a .gz of one generation: an interrupted
+		 * compression (the next rotate keeps the copy that holds the
+		 * data) or two files that differ, which rotate reports every
+		 * night until both are archived. One slot, named here.
+		 */
+		if (k > 0 && run_same_slot(&l->gens[k], &l->gens[k - 1])) {
+			rel = tree_join(l->dirrel, l->gens[k - 1].name);
+			mon_item(m, MON_WARNING, "pair", rel, "and %s: one "
+			    "generation twice, plain and compressed",
+			    l->gens[k].name);
+			free(rel);
+		} else
+			slots++;
 		if (l->gens[k].refused != NULL) {
 			rel = tree_join(l->dirrel, l->gens[k].name);
 			mon_item(m, MON_CRITICAL, "refused", rel, "%s",
@@ -522,9 +537,9 @@ mon_judge_log(struct mon *m, const struct log *l)
 		mon_item(m, MON_WARNING, "drift", l->rel, "%zu generation%s with "
 		    "another mode or owner", drift, drift == 1 ? "" : "s");
 	/* archive_dir usable: more than kept, as logrotate's left them */
-	if (l->ngens > (size_t)l->opts->rotate)
+	if (slots > (size_t)l->opts->rotate)
 		mon_item(m, MON_WARNING, "backlog", l->rel, "%zu generations, "
-		    "rotate %d: %s", l->ngens, l->opts->rotate, m->arc_ok &&
+		    "rotate %d: %s", slots, l->opts->rotate, m->arc_ok &&
 		    m->arc_writable ? "the next rotate archives the oldest" :
 		    "waiting for archive_dir");
 	mon_judge_gap(m, l);

@@ -284,4 +284,38 @@ assert_eq "$(find "$ARCH" -name 'event-20261126*' ! -name '*.sha256' -exec tar -
 	"a planted generation archived"
 ok "generations without their log in a directory others may write or own: left alone, reported (exit 1)"
 
+# --- 7. a pair left from logrotate's time: deploy.log.1 and deploy.log.1.gz
+# holding different lines (not an interrupted compression, which the next
+# run settles). Reported every night while kept, named by status --check,
+# never counted as two generations; beyond rotate both are archived, as
+# NAME-DAY and NAME-DAY.gz, and the tree converges. No line lost.
+t_setup "rotate = 2"
+at "2026-11-24 12:00:00" evm_run 0 init
+rl_write_to "$ROOT/deploy/deploy.log.1" deploy/deploy.log plain 3
+rl_write_to "$T/other" deploy/deploy.log other 2
+gzip -n -c "$T/other" >"$ROOT/deploy/deploy.log.1.gz"
+chmod 0640 "$ROOT/deploy/deploy.log.1" "$ROOT/deploy/deploy.log.1.gz"
+touch -d "2026-11-23 23:10:00" "$ROOT/deploy/deploy.log.1" "$ROOT/deploy/deploy.log.1.gz"
+rcs=
+for d in 25 26 27 28; do
+	rl_write deploy/deploy.log "202611$d" 2
+	RC=0
+	EVMAINT_NOW="2026-11-$d 02:00:00" evm rotate >"$T/out" 2>"$T/err" </dev/null || RC=$?
+	rcs="$rcs $RC"
+	if [ "$d" = 25 ]; then
+		assert_fgrep "deploy/deploy.log.1: and deploy.log.1.gz hold different data" "$T/err"
+		at "2026-11-25 03:00:00" evm_run 2 status --check
+		assert_fgrep "pair: deploy/deploy.log.2 and deploy.log.2.gz: one generation twice" "$T/out" \
+			"status --check does not name the pair"
+		assert_no_grep 'backlog' "$T/out" "the pair counted as two generations"
+	fi
+done
+[ "${rcs##* }" = 0 ] || fail "the tree did not converge: rotate exits$rcs"
+assert_eq "$(names deploy/deploy.log)" "deploy.log.1.gz deploy.log.2.gz" "generations in the end"
+rl_extract
+assert_eq "$(rl_members | awk '$2 ~ /^deploy\/deploy\.log-20261123(\.gz)?$/' | wc -l)" 2 \
+	"both copies archived under the day of their mtime"
+rl_assert_accounted
+ok "a plain and a .gz copy of one generation holding different lines: reported (exits$rcs), named by status, both archived beyond rotate; no line lost"
+
 exit 0
