@@ -526,6 +526,18 @@ cmd_status_exec(struct evm_ctx *ctx, struct cmd_args *args)
 		fputs(b.s, stdout);
 		sbuf_free(&b);
 		rc = EVM_EXIT_OK;
+		/*
+		 * A user who may not read what the metrics come from (not
+		 * root, not in the configured group) gets hardly a sample:
+		 * said on stderr, exit 1, or a collector's script publishes
+		 * an empty file every time in silence. As root, a finding
+		 * is a sample, not a failure of the command.
+		 */
+		if (geteuid() != 0 && report_failed(quiet)) {
+			fputs("evmaint: status --prometheus: ", stderr);
+			(void)check_print(&m, stderr);
+			rc = EVM_EXIT_FAIL;
+		}
 	}
 	mon_free(&m);
 	report_free(quiet);

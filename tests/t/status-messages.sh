@@ -28,9 +28,15 @@ for c in rotate status; do
 	assert_grep "Permission denied" "$T/err" "$c as nobody: the error itself"
 	assert_grep "must run as root \(sudo evmaint $c\)" "$T/err" "$c as nobody does not say to run as root"
 done
+# the probes as nobody: their output still parses, and what hides the
+# findings is said (a collector's script would publish near-empty metrics)
+t_run 1 setpriv --reuid=nobody --regid=nogroup --clear-groups "$EVMAINT" -c "$T/evmaint.conf" status --prometheus
+assert_grep '^evmaint_check_status [0-3]$' "$T/out" "status --prometheus as nobody: no check status sample"
+assert_grep '^evmaint: status --prometheus: EVMAINT (CRITICAL|UNKNOWN) - ' "$T/err" \
+	"status --prometheus as nobody does not say what it could not read"
 evm_run 0 check-config
 assert_no_grep "must run as root" "$T/err" "check-config as root"
-ok "rotate and status as nobody: 'must run as root (sudo evmaint ...)'"
+ok "rotate and status as nobody: 'must run as root (sudo evmaint ...)'; status --prometheus says what it cannot read (exit 1)"
 
 # --- 3. -v init on a tree in order; -f before the command
 evm_run 0 -v init
