@@ -397,6 +397,7 @@ tree_dir_reread(struct tree_dir *d)
 	if (d->untrusted == NULL)
 		xasprintf((char **)&d->untrusted, "unreadable (%s)",
 		    strerror(errno));
+	d->unreadable = true;
 	return -1;
 }
 
@@ -420,6 +421,9 @@ tree_dir_trust(const struct tree *t, struct tree_dir *d)
 {
 	const char *bad;
 
+	/* what was not seen cannot be judged by a mode repaired since */
+	if (d->unreadable)
+		return;
 	free((char *)d->untrusted);
 	d->untrusted = NULL;
 	if (fsx_fstat(d->fd, &d->st) == -1)
@@ -494,6 +498,7 @@ tree_walk(struct tree *t, struct tree_dir *d, struct report *rep)
 		free((char *)d->untrusted);
 		xasprintf((char **)&d->untrusted, "unreadable (%s)",
 		    strerror(errno));
+		d->unreadable = true;
 		return;
 	}
 	for (i = 0; i < d->nents; i++) {

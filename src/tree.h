@@ -33,6 +33,7 @@ struct tree_dir {
 	struct tree_dir	*parent;	/* NULL for root */
 	const char	*untrusted;	/* why we must not change things here */
 	bool		 touched;	/* names changed: fsync before relying */
+	bool		 unreadable;	/* its listing failed: untrusted all run */
 	struct tree_ent	*ents;		/* sorted by name */
 	size_t		 nents;
 };

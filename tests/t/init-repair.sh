@@ -103,4 +103,28 @@ assert_grep 'config_update/config_update\.log' "$T/out"
 assert_no_tmp "$T"
 ok "init recreates a deleted log and a deleted directory"
 
+# --- 6. root that cannot be listed (an I/O error): init says nothing in it
+# is touched, and touches nothing in it, though it repairs root's own mode
+if command -v strace >/dev/null 2>&1; then
+	t_setup
+	evm_run 0 init
+	chmod 0644 "$ROOT/error.log" "$ROOT/deploy/deploy.log"
+	chmod 0755 "$ROOT"
+	rc=0
+	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" strace -f -y -P "$ROOT" -o "$T/trace" \
+		-e trace=getdents64 -e inject=getdents64:error=EIO:when=1 \
+		"$EVMAINT" -c "$T/evmaint.conf" init >"$T/out" 2>"$T/err" </dev/null || rc=$?
+	assert_eq "$rc" 1 "init with its root unreadable"
+	assert_grep "$ROOT.*INJECTED" "$T/trace" "the fault did not hit the root's listing"
+	assert_fgrep "cannot read directory: Input/output error; nothing in it is touched this run" "$T/err"
+	assert_mode "$ROOT/error.log" 0644 "a log in the unread root was repaired"
+	assert_mode "$ROOT/deploy/deploy.log" 0644 "a log below the unread root was repaired"
+	evm_run 0 init
+	assert_mode "$ROOT/error.log" 0640
+	assert_mode "$ROOT/deploy/deploy.log" 0640
+	ok "root unreadable: init exits 1 and touches nothing in it, as it says; the next init repairs"
+else
+	echo "note: no strace: the unreadable-root case is not run"
+fi
+
 exit 0
