@@ -11,9 +11,12 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "evmaint.h"
@@ -40,7 +43,7 @@ static int	rec_rebase_log(struct rot_run *, struct jr_log *, char **);
 static int	rec_validate(struct rot_run *, const struct journal *, int *,
 		    char **);
 static int	rec_rebase(struct rot_run *, struct journal *, char **);
-static bool	rec_inodes_fit(int, const struct jr_log *, size_t);
+static bool	rec_reused(int, const struct jr_log *, const struct timespec *);
 static void	rec_rebase_restored(struct rot_run *, struct journal *);
 static int	rec_reject(struct rot_run *, const char *);
 static bool	rec_root_elsewhere(struct rot_run *, const struct journal *);
@@ -284,57 +287,74 @@ rec_rebase(struct rot_run *r, struct journal *j, char **why)
 }
 
 /*
- * Whether the names where the copy shows a log's files (rec_progress) hold
- * the inodes the journal gave them: no, where the tree was restored into
- * its own root (tar or rsync from a backup: the root keeps its inode, every
- * file gets a new one, and freed inode numbers come back under other
- * names). A name that is gone (compressed or archived since) says nothing.
+ * Whether one of a log's names holds an inode number the journal gives its
+ * steps, but in a file born after the journal was written (all the files
+ * the journal names existed before it): the number was freed and reused,
+ * as restoring a tree from a backup into its root does, in an order that
+ * may hand it to another of the log's names. Without birth times (a file
+ * system that keeps none) nothing is seen here.
  */
 static bool
-rec_inodes_fit(int dirfd, const struct jr_log *jl, size_t k)
+rec_reused(int dirfd, const struct jr_log *jl, const struct timespec *jt)
 {
-	const struct jr_step	*s = jl->steps;
-	struct stat		 st;
-	const char		*name;
-	size_t			 m = jl->nsteps, i;
+	struct statx	 stx;
+	const char	*names[2];
+	size_t		 i, k;
 
-	for (i = 0; i + 1 < m; i++) {
-		if (i + 2 < m)
-			name = i < k ? s[i].b : s[i].a;
-		else
-			name = k + 2 <= m ? s[i].a : k + 1 == m ? s[i].b :
-			    s[m - 1].b;
-		if (rec_stat(dirfd, name, &st) && (st.st_dev != s[i].dev ||
-		    st.st_ino != s[i].ino))
-			return false;
+	for (i = 0; i < jl->nsteps; i++) {
+		const struct jr_step *s = &jl->steps[i];
+
+		names[0] = s->a;
+		names[1] = s->b;
+		for (k = 0; k < 2; k++) {
+			if (statx(dirfd, names[k], AT_SYMLINK_NOFOLLOW,
+			    STATX_INO | STATX_BTIME, &stx) == -1 ||
+			    !(stx.stx_mask & STATX_BTIME) ||
+			    stx.stx_ino != s->ino ||
+			    makedev(stx.stx_dev_major, stx.stx_dev_minor) !=
+			    s->dev)
+				continue;
+			if (stx.stx_btime.tv_sec > jt->tv_sec ||
+			    (stx.stx_btime.tv_sec == jt->tv_sec &&
+			    stx.stx_btime.tv_nsec > (uint32_t)jt->tv_nsec))
+				return true;
+		}
 	}
-	return true;
+	return false;
 }
 
 /*
  * A tree restored into its own root is replayed by the names it shows, as
- * a copy is: each log whose names fit a point of the rotation but whose
- * inodes do not gets the inodes now there (without this, a replay by the
- * old inode numbers fails, or follows a number reused by another file);
- * each archived source the inode of the file by its name, whose content is
- * checked against the archive before removal anyway. A log whose names fit
- * no point is left to the replay's own checks.
+ * a copy is: each log whose steps its journaled inodes no longer account
+ * for (rot_inodes_explain), or account for only through numbers reused
+ * since (rec_reused), and whose names fit a point of the rotation, gets
+ * the inodes now there. After a crash of this tree itself the inodes
+ * account for every step, and the replay stays theirs alone: names can
+ * read like another point (an empty generation beside a live log written
+ * since). Each archived source gets the inode of
+ * the file by its name, whose content is checked against the archive
+ * before removal anyway. A log whose names fit no point is left to the
+ * replay's own checks.
  */
 static void
 rec_rebase_restored(struct rot_run *r, struct journal *j)
 {
 	struct tree_dir	*d;
-	struct stat	 st;
+	struct stat	 st, jst;
 	char		*why = NULL;
 	size_t		 i, k;
 
+	/* the journal's last write: after every file it names was made */
+	if (fsx_fstatat(r->statedir, r->journal_name, &jst) == -1)
+		jst.st_mtim = (struct timespec){ INT64_MAX, 0 };
 	for (i = 0; i < j->nlogs; i++) {
 		struct jr_log *jl = &j->logs[i];
 
 		if (jl->nsteps < 2 || (d = rec_dir(r, jl->rel)) == NULL)
 			continue;
-		if (rec_progress(d->fd, jl, &k, &why) == 0 &&
-		    !rec_inodes_fit(d->fd, jl, k))
+		if ((!rot_inodes_explain(d->fd, j, jl) ||
+		    rec_reused(d->fd, jl, &jst.st_mtim)) &&
+		    rec_progress(d->fd, jl, &k, &why) == 0)
 			(void)rec_rebase_log(r, jl, &why);
 		free(why);
 		why = NULL;
@@ -446,6 +466,7 @@ static int
 rec_replay_logs(struct rot_run *r, const struct journal *j)
 {
 	struct report	*rep = r->ctx->rep;
+	struct state_log *sl;
 	struct log	*l;
 	char		 when[40];
 	size_t		 i;
@@ -464,6 +485,19 @@ rec_replay_logs(struct rot_run *r, const struct journal *j)
 		if (rc == -1) {
 			failed++;
 			continue;
+		}
+		/*
+		 * Left undone part way: the generations that moved no longer
+		 * sit where the record's tags say, and a tag names a member
+		 * in the nightly archives. Dropped, each is named by its mtime
+		 * at next sight, checked against the archives as adopted ones
+		 * are.
+		 */
+		if (rc == 0 && (sl = state_get(&r->state, jl->rel, false)) !=
+		    NULL) {
+			free(sl->gens);
+			sl->gens = NULL;
+			sl->ngens = 0;
 		}
 		if (rc == 1) {
 			rot_apply_state(r, jl);

@@ -110,6 +110,26 @@ rot_step_done(int dirfd, const struct journal *j, const struct jr_log *jl,
 }
 
 /*
+ * Whether the inodes the journal gave a log's steps account for every one
+ * of them: each shows itself done (or a later one does), or its source
+ * still holds its inode. So it is after any crash of the tree the journal
+ * was written for; not in a tree restored from a backup, whose files have
+ * new inodes (some numbers, freed, may come back under other names).
+ */
+bool
+rot_inodes_explain(int dirfd, const struct journal *j,
+    const struct jr_log *jl)
+{
+	size_t i;
+
+	for (i = 0; i < jl->nsteps; i++)
+		if (!rot_holds(dirfd, jl->steps[i].a, jl->steps[i].dev,
+		    jl->steps[i].ino) && !rot_step_done(dirfd, j, jl, i))
+			return false;
+	return true;
+}
+
+/*
  * One journal step. 1: done (now or before), 0: neither name holds the
  * inode any more (the step cannot be finished), -1: the rename failed.
  */
@@ -185,9 +205,10 @@ rot_report_outcome(struct rot_run *r, const struct jr_log *jl,
 	 * would leave the journal, and every rotation, stuck behind it.
 	 */
 	else if (recovering && o->err == EEXIST) {
-		report_error(r->ctx->rep, jl->rel, "rename %s -> %s: %s "
-		    "exists; leaving the rest of the interrupted rotation "
-		    "undone", s->a, s->b, s->b);
+		report_error(r->ctx->rep, jl->rel, "%s %s -> %s: %s exists; "
+		    "leaving the rest of the interrupted rotation undone",
+		    s->kind == JR_RENAME ? "rename" : "exchange", s->a, s->b,
+		    s->b);
 		return 0;
 	} else
 		report_error(r->ctx->rep, jl->rel, "%s %s -> %s: %s",

@@ -18,5 +18,6 @@ int	rot_rotate(struct rot_run *);
 int	rot_replay(struct rot_run *, struct tree_dir *, const struct journal *,
 	    const struct jr_log *, bool);
 void	rot_apply_state(struct rot_run *, const struct jr_log *);
+bool	rot_inodes_explain(int, const struct journal *, const struct jr_log *);
 
 #endif

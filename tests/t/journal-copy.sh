@@ -152,4 +152,46 @@ at "$CRASH_NOW" evm_run 0 -q --root "$ROOT" rotate
 crash_listing >"$T/got"
 assert_same "$T/got" "$T/ref" "the advice followed"
 ok "a journal of a tree still at another path: the advice names it, and following it works"
+
+# A crash of the tree itself (not copied) whose names read like another
+# point of the rotation: an empty log rotated (notifempty off) leaves an
+# empty generation beside a live log that a script writes to after the
+# crash. The replay goes by the journal's inodes, which account for every
+# step: a line written after the crash stays in the live log when the
+# exchange was done before it, and goes with the generation when not.
+t_setup "notifempty = no" "dateext = yes" "delaycompress = yes" "logs = app/app.log"
+at "2026-11-01 02:00:00" evm_run 0 -q init
+echo "day1 line" >>"$ROOT/app/app.log"
+at "2026-11-01 02:00:00" evm_run 0 -q rotate
+cp -a "$T/srv" "$T/srv.0"
+cp -a "$T/var" "$T/var.0"
+checked=0
+for n in 1 2 3 4 5 6; do
+	rm -rf "${T:?}/srv" "${T:?}/var"
+	cp -a "$T/srv.0" "$T/srv"
+	cp -a "$T/var.0" "$T/var"
+	rc=0
+	{ ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
+		EVMAINT_NOW="2026-11-02 02:00:00" strace -f -o /dev/null \
+		-e inject=renameat2:signal=SIGKILL:when="$n" \
+		"$EVMAINT" -c "$T/evmaint.conf" -q rotate >/dev/null 2>&1 </dev/null; } 2>/dev/null || rc=$?
+	[ "$rc" = 137 ] || break
+	[ -f "$STATE.journal" ] || continue
+	prep=$(awk '$1 == "xchg" { print $5 }' "$STATE.journal")
+	swapped=no
+	[ "$(stat -c %i "$ROOT/app/app.log")" != "$prep" ] || swapped=yes
+	echo "after the crash" >>"$ROOT/app/app.log"
+	at "2026-11-02 03:00:00" evm_run 0 -q rotate
+	if [ "$swapped" = yes ]; then
+		assert_grep '^after the crash$' "$ROOT/app/app.log" \
+			"killed before renameat2 $n, after the exchange: the line written since left the live log"
+	else
+		assert_no_grep '^after the crash$' "$ROOT/app/app.log" \
+			"killed before renameat2 $n, before the exchange: the line written since stayed in the live log"
+	fi
+	checked=$((checked + 1))
+done
+[ "$checked" -ge 2 ] || fail "only $checked crashes left a journal"
+ok "$checked crashes of a tree whose empty generation reads like an earlier point: replayed by the journal's inodes"
+
 exit 0
