@@ -72,22 +72,11 @@ fail:
 	return -1;
 }
 
-/*
- * Opens a log to append to it. Readable too where the mode allows, so that
- * the writer can see whether the log ends in a newline; write-only where
- * only writing is allowed (a group given -w-).
- */
 int
 fsx_open_append(int dirfd, const char *name)
 {
 	int fd;
 
-	do
-		fd = openat(dirfd, name,
-		    O_RDWR | O_APPEND | O_NONBLOCK | FSX_OPEN_FLAGS);
-	while (fd == -1 && errno == EINTR);
-	if (fd != -1 || errno != EACCES)
-		return fd;
 	do
 		fd = openat(dirfd, name,
 		    O_WRONLY | O_APPEND | O_NONBLOCK | FSX_OPEN_FLAGS);

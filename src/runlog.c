@@ -299,14 +299,28 @@ runlog_publish(int dfd, const char *name, const char *buf, size_t len,
  * line, and that run lost to them.
  */
 static int
-runlog_write_line_start(int fd, const struct stat *st, const char *buf,
-    size_t len)
+runlog_write_line_start(int dirfd, const char *name, int fd,
+    const struct stat *st, const char *buf, size_t len)
 {
-	char	 last, *nl;
-	int	 rc;
+	struct stat	 rst;
+	char		 last = '\n', *nl;
+	int		 rfd, rc;
 
-	if (st->st_size == 0 || pread(fd, &last, 1, st->st_size - 1) != 1 ||
-	    last == '\n')
+	/*
+	 * The last byte is read through a second, read-only descriptor (fd
+	 * is write-only: a FIFO opened for reading and writing would not
+	 * fail), checked to be the same file. Where the mode allows no
+	 * reading, lines are written as they are.
+	 */
+	if (st->st_size > 0 && (rfd = openat(dirfd, name, O_RDONLY |
+	    O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY)) != -1) {
+		if (fstat(rfd, &rst) == 0 && rst.st_dev == st->st_dev &&
+		    rst.st_ino == st->st_ino && rst.st_size > 0 &&
+		    pread(rfd, &last, 1, rst.st_size - 1) != 1)
+			last = '\n';
+		close(rfd);
+	}
+	if (last == '\n')
 		return fsx_write_all(fd, buf, len);
 	nl = xmalloc(len + 1);
 	nl[0] = '\n';
@@ -356,7 +370,7 @@ runlog_append_at(int dirfd, const char *name, const char *buf, size_t len,
 		errno = EMLINK;
 		return -1;
 	}
-	rc = runlog_write_line_start(fd, &st, buf, len);
+	rc = runlog_write_line_start(dirfd, name, fd, &st, buf, len);
 	saved = errno;
 	if (close(fd) == -1 && rc == 0)
 		return -1;
