@@ -117,17 +117,6 @@ cmd_run_signals(void)
 		sigaction(cmd_run_sigs[i], &sa, &cmd_run_old[cmd_run_sigs[i]]);
 }
 
-/* Cron may start us with fd 0, 1 or 2 closed: a pipe must not land there. */
-static void
-cmd_run_std_fds(void)
-{
-	int fd;
-
-	for (fd = 0; fd <= 2; fd++)
-		if (fcntl(fd, F_GETFD) == -1 && errno == EBADF)
-			(void)open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY);
-}
-
 /*
  * In the child: execve along PATH as execvp does, but a file that is not
  * an executable format is not handed to /bin/sh. Returns the errno to tell.
@@ -681,7 +670,7 @@ cmd_run_exec(struct evm_ctx *ctx, struct cmd_args *args)
 	}
 
 	/* Step 2: the command, its signals passed on. */
-	cmd_run_std_fds();
+	/* fds 0-2 that cron left closed are /dev/null already (main) */
 	cmd_run_signals();
 	if ((e = cmd_run_spawn(&r)) == -1) {
 		report_error(ctx->rep, NULL, "cannot start a process: %s",

@@ -5,13 +5,17 @@
  */
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "evmaint.h"
 #include "check.h"
@@ -26,6 +30,40 @@ main_codec_fail(void *rep, const char *msg)
 	report_error(rep, NULL, "%s", msg);
 	/* what was said before it, which _exit would not flush */
 	(void)fflush(stdout);
+}
+
+/*
+ * Descriptors 0-2 that are closed (a careless caller) are held open on
+ * /dev/null: else the first file opened would take one, and the messages
+ * meant for stderr would be written into it (the lock file, a log).
+ */
+static void
+main_std_fds(void)
+{
+	int fd;
+
+	for (fd = 0; fd <= 2; fd++)
+		if (fcntl(fd, F_GETFD) == -1 && errno == EBADF)
+			(void)open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY);
+}
+
+/*
+ * The tree is walked with one open descriptor a directory, for the whole
+ * run (every path relative to a directory fd, never a path string): a
+ * tree of more than about a thousand directories needs more than the soft
+ * limit of 1024 that systemd and most shells give. The hard limit is the
+ * administrator's; the soft one is ours to raise to it (as systemd advises
+ * a program that needs more to do, for itself only).
+ */
+static void
+main_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+	}
 }
 
 /*
@@ -57,6 +95,7 @@ main(int argc, char **argv)
 	 * Step 1: the command line. A lost reader of our stdout is not fatal;
 	 * the time zone is loaded now, not lazily in the middle of a run.
 	 */
+	main_std_fds();
 	signal(SIGPIPE, SIG_IGN);
 	tzset();
 	/*
@@ -74,6 +113,9 @@ main(int argc, char **argv)
 			    "error)");
 		return rc == -1 ? EVM_EXIT_OK : rc;
 	}
+	/* not for run: its command would inherit the raised limit */
+	if (strcmp(ctx.cmd->name, "run") != 0)
+		main_nofile();
 
 	/* Step 2: reporting, then the configuration (errors exit 78). */
 	ctx.now = clock_now();

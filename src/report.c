@@ -15,6 +15,7 @@
 #include <string.h>
 #include <syslog.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -38,6 +39,7 @@ struct report {
 	bool		 syslog_none;	/* nobody listens: do not try */
 	bool		 silent;	/* collect only: no stderr, no syslog */
 	bool		 denied;	/* an error came from EACCES/EPERM */
+	bool		 output_failed;	/* its writer told it already */
 	struct report_tally tally;
 
 	int		 errlog_dirfd;	/* root, once the tree is open */
@@ -337,6 +339,40 @@ report_quiet(const struct report *r)
 	return r->verbosity < 0;
 }
 
+/*
+ * Whether everything printed on stdout got there: a full disk under
+ * `status --prometheus > file` must not leave half a file and exit 0.
+ * stdout is line-buffered, so a failure happened in an earlier write and
+ * only the error flag remains. A pipe whose reader left (head, q in less)
+ * is no error: on a pipe or a socket that is the only way writes fail.
+ */
+static void
+report_output_check(struct report *r, int *status)
+{
+	struct stat	st;
+	int		err = 0;
+
+	if (fflush(stdout) == EOF)
+		err = errno;
+	if (err == 0 && !ferror(stdout))
+		return;
+	if (err == EPIPE || (err == 0 && fstat(STDOUT_FILENO, &st) == 0 &&
+	    (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode))))
+		return;
+	if (!r->output_failed)
+		fprintf(stderr, "evmaint: error: writing the output%s%s\n",
+		    err != 0 ? ": " : "", err != 0 ? strerror(err) : "");
+	if (*status == EVM_EXIT_OK)
+		*status = EVM_EXIT_FAIL;
+}
+
+/* A command that told of its failed output itself (cat). */
+void
+report_output_failed(struct report *r)
+{
+	r->output_failed = true;
+}
+
 /* Prints the JSON object if asked; returns the exit status to use. */
 int
 report_finish(struct report *r, int status)
@@ -366,8 +402,7 @@ report_finish(struct report *r, int status)
 		fputs(out.s, stdout);
 		sbuf_free(&out);
 	}
-	if (fflush(stdout) == EOF && errno != EPIPE && status == EVM_EXIT_OK)
-		status = EVM_EXIT_FAIL;
+	report_output_check(r, &status);
 	return status;
 }
 

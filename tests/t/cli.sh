@@ -183,4 +183,51 @@ t_run 0 env -i PATH=/usr/bin:/bin HOME=/root "$EVMAINT" -c "$T/evmaint.conf" ini
 assert_file "$ROOT/deploy/deploy.log"
 ok "no escape sequences without a TTY; works in cron's bare environment"
 
+# --- 8. output that cannot be written (a full disk under `status
+# --prometheus > file`): said, exit 1, never a half file and exit 0; a pipe
+# whose reader left early is no error
+t_setup
+evm_run 0 init
+for args in "status" "status --prometheus" "check-config" "--json status" "help"; do
+	rc=0
+	# shellcheck disable=SC2086 # the arguments split on purpose
+	evm $args >/dev/full 2>"$T/err" || rc=$?
+	assert_eq "$rc" 1 "'evmaint $args > /dev/full': exit status"
+	assert_fgrep "evmaint: error: writing the output" "$T/err" "'evmaint $args > /dev/full'"
+done
+rc=0
+evm status 2>"$T/err" | true || rc=$?
+assert_no_grep 'writing the output' "$T/err" "a reader leaving the pipe counted as an error"
+ok "stdout that cannot be written: 'writing the output', exit 1; a reader leaving a pipe: no error"
+
+# --- 9. fds 0-2 closed by the caller: messages never land in a file
+# evmaint opens (the lock file took fd 2 and held the errors)
+t_setup
+evm_run 0 init
+rm -rf "${ARCH:?}"
+seq 5 >>"$ROOT/deploy/deploy.log"
+rc=0
+EVMAINT_NOW="2026-11-25 02:00:00" "$EVMAINT" -c "$T/evmaint.conf" rotate <&- >&- 2>&- || rc=$?
+assert_eq "$rc" 1 "rotate with fds 0-2 closed and archive_dir missing"
+assert_no_grep 'evmaint' "$STATE.lock" "a message was written into the lock file"
+for f in "$ROOT/deploy/deploy.log" "$ROOT/error.log"; do
+	assert_no_grep '^evmaint: ' "$f" "a message for stderr was written into $f"
+done
+ok "fds 0-2 closed: no message lands in the lock file or a log"
+
+# --- 10. a tree of more directories than the soft fd limit (systemd and
+# shells give 1024; the walk holds one descriptor a directory): rotated
+t_setup
+evm_run 0 init
+for i in $(seq 1 150); do
+	mkdir -m 0750 "$ROOT/d$i"
+	echo "a line" >"$ROOT/d$i/d$i.log"
+	chmod 0640 "$ROOT/d$i/d$i.log"
+done
+rc=0
+(ulimit -Sn 64 && EVMAINT_NOW="2026-11-25 02:00:00" "$EVMAINT" -c "$T/evmaint.conf" -q rotate) >"$T/out" 2>"$T/err" || rc=$?
+assert_eq "$rc" 0 "rotate of 150 directories under a soft limit of 64 fds: $(head -3 "$T/err")"
+assert_file "$ROOT/d150/d150.log.1.gz"
+ok "150 directories under a soft fd limit of 64: the soft limit raised to the hard one, all rotated"
+
 exit 0
