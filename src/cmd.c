@@ -541,6 +541,20 @@ cmd_load_config(struct evm_ctx *ctx)
 	for (i = 0; i < errs.n; i++)
 		report_error(ctx->rep, NULL, "%s", errs.msg[i]);
 	conf_errors_free(&errs);
+	if (rc == 0) {
+		/* an error where the config is checked, else a warning */
+		bool strict = strcmp(ctx->cmd->name, "check-config") == 0;
+
+		conf_check_sections(ctx->cfg, &errs);
+		for (i = 0; i < errs.n; i++)
+			if (strict)
+				report_error(ctx->rep, NULL, "%s", errs.msg[i]);
+			else
+				report_warn(ctx->rep, NULL, "%s", errs.msg[i]);
+		if (strict && errs.n > 0)
+			rc = -1;
+		conf_errors_free(&errs);
+	}
 	return rc == 0 ? 0 : EVM_EXIT_CONFIG;
 }
 

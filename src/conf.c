@@ -910,11 +910,13 @@ conf_parse_line(struct conf_parse *p, struct evm_config *cfg, char *s)
  * A section names a log: a file named *.log, or one listed in `logs`. Any
  * other name ([deploy] for deploy/deploy.log) would apply to nothing, and
  * the settings the operator wrote there would be passed over in silence.
+ * One message each in errs (check-config's errors, every other command's
+ * warnings: a config that ran before this check must not stop the nights).
  */
-static void
-conf_check_sections(const struct evm_config *cfg, const char *name,
-    struct conf_errors *errs)
+void
+conf_check_sections(const struct evm_config *cfg, struct conf_errors *errs)
 {
+	const char	*name = cfg->file != NULL ? cfg->file : "";
 	const char	*path, *base;
 	size_t		 i, k;
 
@@ -964,7 +966,6 @@ conf_parse_text(struct evm_config *cfg, const char *text, size_t len,
 		free(line);
 		s = nl ? nl + 1 : end;
 	}
-	conf_check_sections(cfg, name, errs);
 	return errs->n > before ? -1 : 0;
 }
 

@@ -136,6 +136,8 @@ char			*conf_value_str(const struct evm_config *,
 			    const struct evm_logopts *, enum conf_id, bool);
 void			 conf_errors_free(struct conf_errors *);
 const char		*conf_check_relpath(const char *);
+void			 conf_check_sections(const struct evm_config *,
+			    struct conf_errors *);
 char			*conf_mode_str(mode_t);
 
 #endif

@@ -40,11 +40,17 @@ evm_run 78 check-config
 n=$(grep -n '^\[deploy\]$' "$T/evmaint.conf" | cut -d: -f1)
 assert_fgrep "$T/evmaint.conf:$n: section [deploy] names no log" "$T/err"
 assert_eq "$(grep -c 'error' "$T/err")" 1 "[deploy/deploy.log] refused too"
+# a config that ran before this rule keeps the nights running: a warning
+evm_run 0 init
+echo "a line" >>"$ROOT/deploy/deploy.log"
+at "2026-11-25 02:00:00" evm_run 0 rotate
+assert_fgrep "warning: $T/evmaint.conf:$n: section [deploy] names no log" "$T/err"
+assert_file "$ROOT/deploy/deploy.log.1.gz" "rotate did not go on past the warning"
 t_setup
 conf_add "logs = notes.txt deploy/deploy.log"
 printf '[notes.txt]\nrotate = 2\n' >>"$T/evmaint.conf"
 evm_run 0 check-config
-ok "a section naming no log: refused at its line (78); one naming a listed file: accepted"
+ok "a section naming no log: check-config refuses it at its line (78), rotate warns and goes on; one naming a listed file: accepted"
 
 # --- 3. an archive_dir that cannot be written: named
 t_setup "rotate = 1"
