@@ -530,10 +530,11 @@ cmd_status_exec(struct evm_ctx *ctx, struct cmd_args *args)
 		 * A user who may not read what the metrics come from (not
 		 * root, not in the configured group) gets hardly a sample:
 		 * said on stderr, exit 1, or a collector's script publishes
-		 * an empty file every time in silence. As root, a finding
-		 * is a sample, not a failure of the command.
+		 * an empty file every time in silence. Any other finding
+		 * (root missing, say) is a sample, not a failure of the
+		 * command: the metrics must still be published.
 		 */
-		if (geteuid() != 0 && report_failed(quiet)) {
+		if (geteuid() != 0 && report_denied(quiet)) {
 			fputs("evmaint: status --prometheus: ", stderr);
 			(void)check_print(&m, stderr);
 			rc = EVM_EXIT_FAIL;

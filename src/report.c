@@ -327,6 +327,13 @@ report_failed(const struct report *r)
 	return r->nerrors > 0;
 }
 
+/* Whether an error came from a permission refused (EACCES, EPERM). */
+bool
+report_denied(const struct report *r)
+{
+	return r->denied;
+}
+
 bool
 report_json(const struct report *r)
 {
