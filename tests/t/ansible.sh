@@ -139,7 +139,7 @@ done <"$T/builtin"
 # defaults its unit opens
 DROPIN=$T/etc/evmaint.service.d/ansible-paths.conf
 assert_file "$DROPIN"
-assert_grep "^ReadWritePaths=-$ROOT -$ARCH -$(dirname "$STATE") -$T/prom\$" "$DROPIN" \
+assert_grep "^ReadWritePaths=\"-$ROOT\" \"-$ARCH\" \"-$(dirname "$STATE")\" \"-$T/prom\"\$" "$DROPIN" \
 	"the drop-in does not open the configured paths to the service"
 FIRST_RECAP=$RECAP
 ok "first run: $RECAP; config installed, tree built, the service's paths opened"
