@@ -44,7 +44,8 @@ static int	rec_validate(struct rot_run *, const struct journal *, int *,
 		    char **);
 static int	rec_rebase(struct rot_run *, struct journal *, char **);
 static bool	rec_reused(int, const struct jr_log *, const struct timespec *);
-static void	rec_rebase_restored(struct rot_run *, struct journal *);
+static int	rec_rebase_restored(struct rot_run *, struct journal *,
+		    char **);
 static int	rec_reject(struct rot_run *, const char *);
 static bool	rec_root_elsewhere(struct rot_run *, const struct journal *);
 
@@ -336,14 +337,15 @@ rec_reused(int dirfd, const struct jr_log *jl, const struct timespec *jt)
  * before removal anyway. A log whose names fit no point is left to the
  * replay's own checks.
  */
-static void
-rec_rebase_restored(struct rot_run *r, struct journal *j)
+static int
+rec_rebase_restored(struct rot_run *r, struct journal *j, char **why)
 {
 	struct tree_dir	*d;
 	struct stat	 st, jst;
-	char		*why = NULL;
 	size_t		 i, k;
+	bool		 reused;
 
+	*why = NULL;
 	/* the journal's last write: after every file it names was made */
 	if (fsx_fstatat(r->statedir, r->journal_name, &jst) == -1)
 		jst.st_mtim = (struct timespec){ INT64_MAX, 0 };
@@ -352,12 +354,25 @@ rec_rebase_restored(struct rot_run *r, struct journal *j)
 
 		if (jl->nsteps < 2 || (d = rec_dir(r, jl->rel)) == NULL)
 			continue;
-		if ((!rot_inodes_explain(d->fd, j, jl) ||
-		    rec_reused(d->fd, jl, &jst.st_mtim)) &&
-		    rec_progress(d->fd, jl, &k, &why) == 0)
-			(void)rec_rebase_log(r, jl, &why);
-		free(why);
-		why = NULL;
+		reused = rec_reused(d->fd, jl, &jst.st_mtim);
+		if (!reused && rot_inodes_explain(d->fd, j, jl))
+			continue;
+		if (rec_progress(d->fd, jl, &k, why) == 0) {
+			if (rec_rebase_log(r, jl, why) == -1)
+				return -1;
+			continue;
+		}
+		/*
+		 * Restored, and its names fit no point: replayed by inode
+		 * numbers that others now hold it could move the wrong
+		 * files. Set aside, as such a copy is. (Without reuse, a
+		 * log whose file moved after a crash is the replay's to
+		 * leave undone, alone.)
+		 */
+		if (reused)
+			return -1;
+		free(*why);
+		*why = NULL;
 	}
 	for (i = 0; i < j->nmembers; i++) {
 		struct jr_member *jm = &j->members[i];
@@ -368,6 +383,7 @@ rec_rebase_restored(struct rot_run *r, struct journal *j)
 			jm->ino = st.st_ino;
 		}
 	}
+	return 0;
 }
 
 static void
@@ -450,9 +466,8 @@ rec_load(struct rot_run *r, struct journal *j, int *published)
 		journal_free(j);
 		return -1;
 	}
-	if (rc == 0 && !moved)
-		rec_rebase_restored(r, j);
-	if (rc == -1 || (moved && rec_rebase(r, j, &err) == -1)) {
+	if (rc == -1 || (moved ? rec_rebase(r, j, &err) :
+	    rec_rebase_restored(r, j, &err)) == -1) {
 		rec_reject(r, err);
 		free(err);
 		journal_free(j);
