@@ -332,10 +332,9 @@ rec_reused(int dirfd, const struct jr_log *jl, const struct timespec *jt)
  * the inodes now there. After a crash of this tree itself the inodes
  * account for every step, and the replay stays theirs alone: names can
  * read like another point (an empty generation beside a live log written
- * since). Each archived source gets the inode of
- * the file by its name, whose content is checked against the archive
- * before removal anyway. A log whose names fit no point is left to the
- * replay's own checks.
+ * since). Each archived source gets the inode of the file by its name,
+ * whose content is checked against the archive before removal anyway.
+ * -1 and *why when a restored log's names fit no point: set aside.
  */
 static int
 rec_rebase_restored(struct rot_run *r, struct journal *j, char **why)
