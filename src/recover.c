@@ -251,6 +251,28 @@ rec_rebase_log(struct rot_run *r, struct jr_log *jl, char **why)
 }
 
 /*
+ * Each archived source gets the inode of the file now by its name: its
+ * content is checked against the archive before it is removed anyway.
+ */
+static void
+rec_rebase_members(struct rot_run *r, struct journal *j)
+{
+	struct tree_dir	*d;
+	struct stat	 st;
+	size_t		 i;
+
+	for (i = 0; i < j->nmembers; i++) {
+		struct jr_member *jm = &j->members[i];
+
+		if ((d = tree_dir_get(&r->scan.tree, jm->dirrel)) != NULL &&
+		    rec_stat(d->fd, jm->file, &st)) {
+			jm->dev = st.st_dev;
+			jm->ino = st.st_ino;
+		}
+	}
+}
+
+/*
  * The tree was copied or restored to its path: the journal's names fit it
  * but its inodes do not. Each step gets the inode of the file that now
  * stands where the copy shows that step to be (done or to do), and each
@@ -261,7 +283,6 @@ rec_rebase_log(struct rot_run *r, struct jr_log *jl, char **why)
 static int
 rec_rebase(struct rot_run *r, struct journal *j, char **why)
 {
-	struct tree_dir	*d;
 	struct stat	 st;
 	size_t		 i;
 
@@ -269,15 +290,7 @@ rec_rebase(struct rot_run *r, struct journal *j, char **why)
 	for (i = 0; i < j->nlogs; i++)
 		if (rec_rebase_log(r, &j->logs[i], why) == -1)
 			return -1;
-	for (i = 0; i < j->nmembers; i++) {
-		struct jr_member *jm = &j->members[i];
-
-		if ((d = tree_dir_get(&r->scan.tree, jm->dirrel)) != NULL &&
-		    rec_stat(d->fd, jm->file, &st)) {
-			jm->dev = st.st_dev;
-			jm->ino = st.st_ino;
-		}
-	}
+	rec_rebase_members(r, j);
 	if (fsx_fstat(r->scan.tree.rootfd, &st) == -1) {
 		xasprintf(why, "%s: %s", r->scan.tree.root, strerror(errno));
 		return -1;
@@ -340,7 +353,7 @@ static int
 rec_rebase_restored(struct rot_run *r, struct journal *j, char **why)
 {
 	struct tree_dir	*d;
-	struct stat	 st, jst;
+	struct stat	 jst;
 	size_t		 i, k;
 	bool		 reused;
 
@@ -373,15 +386,7 @@ rec_rebase_restored(struct rot_run *r, struct journal *j, char **why)
 		free(*why);
 		*why = NULL;
 	}
-	for (i = 0; i < j->nmembers; i++) {
-		struct jr_member *jm = &j->members[i];
-
-		if ((d = tree_dir_get(&r->scan.tree, jm->dirrel)) != NULL &&
-		    rec_stat(d->fd, jm->file, &st)) {
-			jm->dev = st.st_dev;
-			jm->ino = st.st_ino;
-		}
-	}
+	rec_rebase_members(r, j);
 	return 0;
 }
 
