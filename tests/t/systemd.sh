@@ -95,7 +95,7 @@ done
 # the metrics_file that README and evmaint(8) suggest is one the service may
 # write: behind ProtectSystem=strict another is a warning every night, and
 # stale metrics that no alert sees
-for doc in "$srcdir/README.md" "$srcdir/man/evmaint.8"; do
+for doc in "$TESTDIR/../../README.md" "$TESTDIR/../../man/evmaint.8"; do
 	m=$(sed -n 's/^metrics_file = \(\/.*\)$/\1/p' "$doc")
 	[ -n "$m" ] || fail "no metrics_file example in $doc"
 	assert_unit "$SERVICE" ReadWritePaths "(^| )-${m%/*}( |$)"
