@@ -350,9 +350,9 @@ cmd_cat_exec(struct evm_ctx *ctx, struct cmd_args *args)
 	if (out.failed && out.err != EPIPE) {
 		report_error(ctx->rep, NULL, "writing the output: %s",
 		    strerror(out.err));
-		report_output_failed(ctx->rep);
 		rc = EVM_EXIT_FAIL;
 	}
+	report_output_told(ctx->rep);
 	for (i = 0; i < k; i++) {
 		if (hist_errors(v[i].h) > 0)
 			rc = EVM_EXIT_FAIL;

@@ -39,7 +39,7 @@ struct report {
 	bool		 syslog_none;	/* nobody listens: do not try */
 	bool		 silent;	/* collect only: no stderr, no syslog */
 	bool		 denied;	/* an error came from EACCES/EPERM */
-	bool		 output_failed;	/* its writer told it already */
+	bool		 output_told;	/* the command judged its output */
 	struct report_tally tally;
 
 	int		 errlog_dirfd;	/* root, once the tree is open */
@@ -359,6 +359,8 @@ report_output_check(struct report *r, int *status)
 	struct stat	st;
 	int		err = 0;
 
+	if (r->output_told)
+		return;
 	if (fflush(stdout) == EOF)
 		err = errno;
 	if (err == 0 && !ferror(stdout))
@@ -366,18 +368,20 @@ report_output_check(struct report *r, int *status)
 	if (err == EPIPE || (err == 0 && fstat(STDOUT_FILENO, &st) == 0 &&
 	    (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode))))
 		return;
-	if (!r->output_failed)
-		fprintf(stderr, "evmaint: error: writing the output%s%s\n",
-		    err != 0 ? ": " : "", err != 0 ? strerror(err) : "");
+	fprintf(stderr, "evmaint: error: writing the output%s%s\n",
+	    err != 0 ? ": " : "", err != 0 ? strerror(err) : "");
 	if (*status == EVM_EXIT_OK)
 		*status = EVM_EXIT_FAIL;
 }
 
-/* A command that told of its failed output itself (cat). */
+/*
+ * A command that judged its output itself (cat: a pager that quit early is
+ * no error, and its stdout is closed by the end).
+ */
 void
-report_output_failed(struct report *r)
+report_output_told(struct report *r)
 {
-	r->output_failed = true;
+	r->output_told = true;
 }
 
 /* Prints the JSON object if asked; returns the exit status to use. */

@@ -69,7 +69,7 @@ bool		 report_failed(const struct report *);
 bool		 report_json(const struct report *);
 bool		 report_quiet(const struct report *);
 int		 report_finish(struct report *, int);
-void		 report_output_failed(struct report *);
+void		 report_output_told(struct report *);
 bool		 report_denied(const struct report *);
 void		 report_size(char *, size_t, int64_t);
 void		 report_tally(struct report *, struct report_tally *);

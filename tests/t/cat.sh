@@ -182,6 +182,13 @@ LESS=S PAGER=env tty_cat cat deploy >"$T/tty"
 assert_grep "^LESS=S$" "$T/tty"
 PAGER="sed s/^/PAGED:/" evm_run 0 cat --since 2026-11-07T14:31 deploy
 assert_no_grep "PAGED" "$T/out"
+# a pager quit before reading all (q in less): no error, exit 0
+printf '#!/bin/sh\nexec 0<&-\nsleep 0.5\n' >"$T/quitpager"
+chmod 0755 "$T/quitpager"
+PAGER="$T/quitpager" script -qec "$EVMAINT -c $T/evmaint.conf cat deploy; echo \"exit \$?\"" /dev/null </dev/null |
+	tr -d '\r' >"$T/tty"
+assert_grep '^exit 0$' "$T/tty" "cat through a pager that quit early"
+assert_no_grep 'writing the output' "$T/tty" "a pager that quit early counted as an error"
 ok "pager: \$PAGER on a terminal, LESS=FRX unless set, --no-pager, never when piped"
 
 # --- 7. output: a reader that stops early is no error, a full disk is
