@@ -5,7 +5,6 @@
  */
 #include "config.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -153,59 +152,58 @@ arc_entry_cmp(const void *pa, const void *pb)
 	return strcmp(a->name, b->name);
 }
 
+struct arc_lister {
+	int			 dirfd;
+	struct arc_entry	*v;
+	size_t			 n;
+};
+
+static int
+arc_list_one(void *arg, const char *name)
+{
+	struct arc_lister	*a = arg;
+	struct arc_entry	*x;
+	struct stat		 st;
+	char			*side;
+	time_t			 t;
+	int			 seq;
+	bool			 gz;
+
+	if (!arc_parse_name(name, &t, &seq, &gz) ||
+	    fsx_fstatat(a->dirfd, name, &st) == -1 || !S_ISREG(st.st_mode))
+		return 0;
+	a->v = xgrowarray(a->v, a->n + 1, sizeof *a->v);
+	x = &a->v[a->n++];
+	x->name = xstrdup(name);
+	x->stamp = t;
+	x->seq = seq;
+	x->gzip = gz;
+	x->st = st;
+	xasprintf(&side, "%s" ARC_SIDECAR, name);
+	x->has_sidecar = fsx_fstatat(a->dirfd, side, &st) == 0 &&
+	    S_ISREG(st.st_mode);
+	free(side);
+	return 0;
+}
+
 int
 arc_list(int dirfd, struct arc_entry **entries, size_t *nentries)
 {
-	struct arc_entry	*v = NULL, *x;
-	struct dirent		*de;
-	struct stat		 st;
-	DIR			*d;
-	char			*side;
-	size_t			 n = 0;
-	int			 fd;
+	struct arc_lister a = { dirfd, NULL, 0 };
 
 	*entries = NULL;
 	*nentries = 0;
-	if ((fd = fsx_open_dir(dirfd, ".")) == -1)
-		return -1;
-	if ((d = fdopendir(fd)) == NULL) {
-		fsx_close(fd);
-		return -1;
-	}
-	while ((errno = 0, de = readdir(d)) != NULL) {
-		time_t	t;
-		int	seq;
-		bool	gz;
-
-		if (!arc_parse_name(de->d_name, &t, &seq, &gz) ||
-		    fsx_fstatat(dirfd, de->d_name, &st) == -1 ||
-		    !S_ISREG(st.st_mode))
-			continue;
-		v = xgrowarray(v, n + 1, sizeof *v);
-		x = &v[n++];
-		x->name = xstrdup(de->d_name);
-		x->stamp = t;
-		x->seq = seq;
-		x->gzip = gz;
-		x->st = st;
-		xasprintf(&side, "%s" ARC_SIDECAR, de->d_name);
-		x->has_sidecar = fsx_fstatat(dirfd, side, &st) == 0 &&
-		    S_ISREG(st.st_mode);
-		free(side);
-	}
-	if (errno != 0) {
+	if (fsx_dir_each(dirfd, arc_list_one, &a) == -1) {
 		int saved = errno;
 
-		closedir(d);
-		arc_list_free(v, n);
+		arc_list_free(a.v, a.n);
 		errno = saved;
 		return -1;
 	}
-	closedir(d);
-	if (n > 0)
-		qsort(v, n, sizeof *v, arc_entry_cmp);
-	*entries = v;
-	*nentries = n;
+	if (a.n > 0)
+		qsort(a.v, a.n, sizeof *a.v, arc_entry_cmp);
+	*entries = a.v;
+	*nentries = a.n;
 	return 0;
 }
 
@@ -224,54 +222,59 @@ arc_list_free(struct arc_entry *v, size_t n)
  * sidecar published just before a crash kept its archive from following.
  * Only to be called while no arc_write runs on this directory.
  */
+struct arc_cleaner {
+	int		 dirfd;
+	const char	*dirpath;
+	bool		 dry_run;
+	bool		 removed;
+	struct report	*rep;
+};
+
+static int
+arc_cleanup_one(void *arg, const char *name)
+{
+	struct arc_cleaner	*c = arg;
+	struct stat		 st;
+	char			*arc, *path;
+	bool			 orphan;
+
+	if (!fsx_is_tmp_name(name)) {
+		if (strncmp(name, ARC_PREFIX, sizeof ARC_PREFIX - 1) != 0 ||
+		    !arc_has_suffix(name, ARC_SIDECAR))
+			return 0;
+		arc = xstrndup(name, strlen(name) - (sizeof ARC_SIDECAR - 1));
+		orphan = fsx_fstatat(c->dirfd, arc, &st) == -1 &&
+		    errno == ENOENT;
+		free(arc);
+		if (!orphan)
+			return 0;
+	}
+	if (fsx_fstatat(c->dirfd, name, &st) == -1)
+		return 0;
+	xasprintf(&path, "%s/%s", c->dirpath, name);
+	if (fsx_refusal(&st) != NULL)
+		report_error(c->rep, path, "has evmaint's name for a leftover "
+		    "but %s: left alone", fsx_refusal(&st));
+	else if (!c->dry_run && fsx_unlink(c->dirfd, name) == -1)
+		report_error(c->rep, path, "cannot remove: %s",
+		    strerror(errno));
+	else {
+		report_action(c->rep, "remove", path, -1, -1,
+		    "leftover of an interrupted run");
+		c->removed = true;
+	}
+	free(path);
+	return 0;
+}
+
 void
 arc_cleanup(int dirfd, const char *dirpath, bool dry_run, struct report *rep)
 {
-	struct dirent	*de;
-	struct stat	 st;
-	DIR		*d;
-	char		*arc, *path;
-	bool		 orphan, removed = false;
-	int		 fd;
+	struct arc_cleaner c = { dirfd, dirpath, dry_run, false, rep };
 
-	if ((fd = fsx_open_dir(dirfd, ".")) == -1 ||
-	    (d = fdopendir(fd)) == NULL) {
+	if (fsx_dir_each(dirfd, arc_cleanup_one, &c) == -1)
 		report_error(rep, dirpath, "cannot list: %s", strerror(errno));
-		fsx_close(fd);
-		return;
-	}
-	while ((de = readdir(d)) != NULL) {
-		if (!fsx_is_tmp_name(de->d_name)) {
-			if (strncmp(de->d_name, ARC_PREFIX,
-			    sizeof ARC_PREFIX - 1) != 0 ||
-			    !arc_has_suffix(de->d_name, ARC_SIDECAR))
-				continue;
-			arc = xstrndup(de->d_name, strlen(de->d_name) -
-			    (sizeof ARC_SIDECAR - 1));
-			orphan = fsx_fstatat(dirfd, arc, &st) == -1 &&
-			    errno == ENOENT;
-			free(arc);
-			if (!orphan)
-				continue;
-		}
-		if (fsx_fstatat(dirfd, de->d_name, &st) == -1)
-			continue;
-		xasprintf(&path, "%s/%s", dirpath, de->d_name);
-		if (fsx_refusal(&st) != NULL)
-			report_error(rep, path, "has evmaint's name for a "
-			    "leftover but %s: left alone", fsx_refusal(&st));
-		else if (!dry_run && fsx_unlink(dirfd, de->d_name) == -1)
-			report_error(rep, path, "cannot remove: %s",
-			    strerror(errno));
-		else {
-			report_action(rep, "remove", path, -1, -1,
-			    "leftover of an interrupted run");
-			removed = true;
-		}
-		free(path);
-	}
-	closedir(d);
-	if (removed && !dry_run)
+	if (c.removed && !dry_run)
 		(void)fsx_fsync(dirfd);
 }
 

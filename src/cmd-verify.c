@@ -6,7 +6,6 @@
  */
 #include "config.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -135,32 +134,36 @@ vf_collect_tree(struct vf_run *v, struct tree *t)
  * arc_list passes over it, as every reader must, but verify is asked about
  * archive_dir and says it cannot vouch for it.
  */
+struct vf_odd {
+	struct evm_ctx	*ctx;
+	int		 arcfd;
+};
+
+static int
+vf_odd_one(void *arg, const char *name)
+{
+	struct vf_odd	*o = arg;
+	struct stat	 st;
+	char		*show;
+
+	if (!arc_parse_name(name, NULL, NULL, NULL) ||
+	    fsx_fstatat(o->arcfd, name, &st) == -1 || S_ISREG(st.st_mode))
+		return 0;
+	xasprintf(&show, "%s/%s", o->ctx->cfg->archive_dir, name);
+	report_error(o->ctx->rep, show, "named as an archive but %s: not "
+	    "checked", fsx_refusal(&st));
+	free(show);
+	return 0;
+}
+
 static void
 vf_odd_archives(struct evm_ctx *ctx, int arcfd)
 {
-	struct dirent	*de;
-	struct stat	 st;
-	DIR		*d;
-	char		*show;
-	int		 fd;
+	struct vf_odd o = { ctx, arcfd };
 
-	if ((fd = fsx_open_dir(arcfd, ".")) == -1)
-		return;
-	if ((d = fdopendir(fd)) == NULL) {
-		fsx_close(fd);
-		return;
-	}
-	while ((de = readdir(d)) != NULL) {
-		if (!arc_parse_name(de->d_name, NULL, NULL, NULL) ||
-		    fsx_fstatat(arcfd, de->d_name, &st) == -1 ||
-		    S_ISREG(st.st_mode))
-			continue;
-		xasprintf(&show, "%s/%s", ctx->cfg->archive_dir, de->d_name);
-		report_error(ctx->rep, show, "named as an archive but %s: not "
-		    "checked", fsx_refusal(&st));
-		free(show);
-	}
-	closedir(d);
+	if (fsx_dir_each(arcfd, vf_odd_one, &o) == -1)
+		report_error(ctx->rep, ctx->cfg->archive_dir, "cannot list: %s",
+		    strerror(errno));
 }
 
 static void

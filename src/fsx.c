@@ -6,6 +6,7 @@
  */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -35,6 +36,47 @@ fsx_open_dir(int dirfd, const char *name)
 		    O_RDONLY | O_DIRECTORY | FSX_OPEN_FLAGS);
 	while (fd == -1 && errno == EINTR);
 	return fd;
+}
+
+/*
+ * Calls fn(arg, name) for each entry of the directory dirfd but "." and
+ * "..", through a descriptor of its own (dirfd's offset stays). fn returns
+ * 0 to go on, or a positive value that stops the walk and is returned.
+ * -1 with errno when the directory cannot be listed, also part way: a
+ * listing cut short by EIO is an error, never a shorter listing, or the
+ * names it did not reach would be passed over in silence.
+ */
+int
+fsx_dir_each(int dirfd, int (*fn)(void *, const char *), void *arg)
+{
+	struct dirent	*de;
+	DIR		*d;
+	int		 fd, rc = 0, saved;
+
+	if ((fd = fsx_open_dir(dirfd, ".")) == -1)
+		return -1;
+	if ((d = fdopendir(fd)) == NULL) {
+		saved = errno;
+		fsx_close(fd);
+		errno = saved;
+		return -1;
+	}
+	for (;;) {
+		errno = 0;
+		if ((de = readdir(d)) == NULL) {
+			rc = errno != 0 ? -1 : 0;
+			break;
+		}
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0)
+			continue;
+		if ((rc = fn(arg, de->d_name)) != 0)
+			break;
+	}
+	saved = errno;
+	closedir(d);
+	errno = saved;
+	return rc;
 }
 
 /*

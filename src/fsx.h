@@ -13,6 +13,7 @@
 #include <sys/types.h>
 
 int	 fsx_open_dir(int, const char *);
+int	 fsx_dir_each(int, int (*)(void *, const char *), void *);
 int	 fsx_open_read(int, const char *, struct stat *);
 int	 fsx_open_append(int, const char *);
 int	 fsx_create(int, const char *, mode_t, uid_t, gid_t);

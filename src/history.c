@@ -6,7 +6,6 @@
  */
 #include "config.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -294,40 +293,46 @@ hist_state_add(struct hist_state *s, const char *name, const struct stat *st)
 	s->n++;
 }
 
+struct hist_lister {
+	struct hist		*h;
+	struct hist_state	*s;
+};
+
+static int
+hist_state_one(void *arg, const char *name)
+{
+	struct hist_lister	*hl = arg;
+	struct gen_name		 gn;
+	struct stat		 st;
+
+	if (hist_is_ours(hl->h, name, &gn) &&
+	    fsx_fstatat(hl->h->dirfd, name, &st) == 0)
+		hist_state_add(hl->s, name, &st);
+	return 0;
+}
+
 static int
 hist_state_take(struct hist *h, struct hist_state *s)
 {
+	struct hist_lister	 hl = { h, s };
 	struct arc_entry	*e;
-	struct gen_name		 gn;
-	struct dirent		*de;
 	struct stat		 st;
 	size_t			 n, i;
-	DIR			*d;
-	int			 fd;
+	int			 saved;
 
 	memset(s, 0, sizeof *s);
 	if (h->dirfd >= 0) {
 		if (fsx_fstat(h->dirfd, &st) == -1)
 			return -1;
 		s->dirm = st.st_mtim;
-		if ((fd = fsx_open_dir(h->dirfd, ".")) == -1)
-			return -1;
-		if ((d = fdopendir(fd)) == NULL) {
-			close(fd);
-			return -1;
-		}
-		while ((de = readdir(d)) != NULL)
-			if (hist_is_ours(h, de->d_name, &gn) &&
-			    fsx_fstatat(h->dirfd, de->d_name, &st) == 0)
-				hist_state_add(s, de->d_name, &st);
-		closedir(d);
+		if (fsx_dir_each(h->dirfd, hist_state_one, &hl) == -1)
+			goto fail;
 	}
 	if (h->arcdirfd >= 0) {
-		if (fsx_fstat(h->arcdirfd, &st) == -1)
-			return -1;
+		if (fsx_fstat(h->arcdirfd, &st) == -1 ||
+		    arc_list(h->arcdirfd, &e, &n) == -1)
+			goto fail;
 		s->arcm = st.st_mtim;
-		if (arc_list(h->arcdirfd, &e, &n) == -1)
-			return -1;
 		for (i = 0; i < n; i++) {
 			char *k;
 
@@ -345,6 +350,11 @@ hist_state_take(struct hist *h, struct hist_state *s)
 	if (s->n > 1)
 		qsort(s->v, s->n, sizeof *s->v, hist_ent_cmp);
 	return 0;
+fail:
+	saved = errno;
+	hist_state_free(s);
+	errno = saved;
+	return -1;
 }
 
 static bool

@@ -226,11 +226,18 @@ lr_read_dir(struct lr_ctx *c, const char *dir, size_t def)
 		c->main_failed |= strcmp(dir, c->mainconf) == 0;
 		return 1;
 	}
-	while ((de = readdir(d)) != NULL) {
+	while ((errno = 0, de = readdir(d)) != NULL) {
 		if (!lr_taboo_ok(c, de->d_name))
 			continue;
 		names = lr_grow(names, n, sizeof *names);
 		names[n++] = xstrdup(de->d_name);
+	}
+	if (errno != 0) {
+		/* what it would read is not known: as a directory unread */
+		lr_note(c, dir, 0, "logrotate cannot read it: %s",
+		    strerror(errno));
+		c->main_failed |= strcmp(dir, c->mainconf) == 0;
+		result = 1;
 	}
 	closedir(d);
 	if (n > 1)

@@ -12,7 +12,6 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <dirent.h>
 #include <string.h>
 #include <sys/statvfs.h>
 #include <sys/sysmacros.h>
@@ -199,34 +198,48 @@ mon_strp_cmp(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+struct mon_lister {
+	struct mon	*m;
+	const char	*dir;
+	int		 dirlen;
+	const char	*prefix;
+	size_t		 len;
+};
+
+static int
+mon_rejected_one(void *arg, const char *name)
+{
+	struct mon_lister	*ml = arg;
+	struct mon		*m = ml->m;
+
+	if (strncmp(name, ml->prefix, ml->len) == 0) {
+		m->rejected = xreallocarray(m->rejected, m->nrejected + 1,
+		    sizeof *m->rejected);
+		xasprintf(&m->rejected[m->nrejected++], "%.*s%s", ml->dirlen,
+		    ml->dir, name);
+	}
+	return 0;
+}
+
 /* DIR is the state directory's path with its slash, as the names show. */
 static void
 mon_rejected(struct mon *m, int dfd, const char *dir, int dirlen,
     const char *name)
 {
-	struct dirent	*de;
-	DIR		*d;
-	size_t		 len;
-	char		*prefix;
-	int		 fd;
+	struct mon_lister	 ml = { m, dir, dirlen, NULL, 0 };
+	char			*prefix, *show;
 
 	xasprintf(&prefix, "%s.rejected-", name);
-	len = strlen(prefix);
-	if ((fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1 ||
-	    (d = fdopendir(fd)) == NULL) {
-		if (fd != -1)
-			close(fd);
-		free(prefix);
-		return;
+	ml.prefix = prefix;
+	ml.len = strlen(prefix);
+	if (fsx_dir_each(dfd, mon_rejected_one, &ml) == -1) {
+		/* a journal set aside there would go unreported */
+		show = dirlen == 0 ? xstrdup(".") : xstrndup(dir,
+		    dirlen > 1 ? (size_t)dirlen - 1 : 1);
+		mon_item(m, MON_UNKNOWN, "state", show, "cannot be listed: %s",
+		    strerror(errno));
+		free(show);
 	}
-	while ((de = readdir(d)) != NULL)
-		if (strncmp(de->d_name, prefix, len) == 0) {
-			m->rejected = xreallocarray(m->rejected,
-			    m->nrejected + 1, sizeof *m->rejected);
-			xasprintf(&m->rejected[m->nrejected++], "%.*s%s",
-			    dirlen, dir, de->d_name);
-		}
-	closedir(d);
 	free(prefix);
 	if (m->nrejected > 1)
 		qsort(m->rejected, m->nrejected, sizeof *m->rejected,

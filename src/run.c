@@ -10,7 +10,6 @@
  */
 #include "config.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -254,44 +253,53 @@ run_record_tmp_left(const char *name, const char *state_name)
 	return kill((pid_t)pid, 0) == -1 && errno == ESRCH;
 }
 
+struct run_tmp_sweep {
+	struct rot_run	*r;
+	const char	*sf;		/* the state file's path */
+	const char	*sl;		/* its name, inside sf */
+};
+
+static int
+run_cleanup_state_tmp_one(void *arg, const char *name)
+{
+	struct run_tmp_sweep	*w = arg;
+	struct rot_run		*r = w->r;
+	struct stat		 st;
+	char			*show;
+
+	if (!run_record_tmp_left(name, r->state_name) ||
+	    fsx_fstatat(r->statedir, name, &st) == -1)
+		return 0;
+	xasprintf(&show, "%.*s%s", (int)(w->sl - w->sf), w->sf, name);
+	if (fsx_refusal(&st) != NULL || st.st_uid != geteuid())
+		report_error(r->ctx->rep, show, "has evmaint's temporary-file "
+		    "prefix but is not a regular file of evmaint's: left "
+		    "alone");
+	else if (r->ctx->dry_run || fsx_unlink(r->statedir, name) == 0)
+		report_action(r->ctx->rep, "remove", show, (int64_t)st.st_size,
+		    -1, "leftover of an interrupted run");
+	else
+		report_error(r->ctx->rep, show, "cannot remove leftover: %s",
+		    strerror(errno));
+	free(show);
+	return 0;
+}
+
 /* The script records' temporary files that `run`s killed meanwhile left. */
 static void
 run_cleanup_state_tmp(struct rot_run *r)
 {
-	struct dirent	*de;
-	struct stat	 st;
-	DIR		*dp;
-	const char	*sf = r->ctx->cfg->state_file, *sl;
-	char		*show;
-	int		 fd;
+	struct run_tmp_sweep	 w = { r, r->ctx->cfg->state_file, NULL };
+	char			*dir;
 
-	sl = strrchr(sf, '/') != NULL ? strrchr(sf, '/') + 1 : sf;
-	if (r->statedir < 0 || (fd = fsx_open_dir(r->statedir, ".")) == -1)
+	w.sl = strrchr(w.sf, '/') != NULL ? strrchr(w.sf, '/') + 1 : w.sf;
+	if (r->statedir < 0 ||
+	    fsx_dir_each(r->statedir, run_cleanup_state_tmp_one, &w) == 0)
 		return;
-	if ((dp = fdopendir(fd)) == NULL) {
-		fsx_close(fd);
-		return;
-	}
-	while ((de = readdir(dp)) != NULL) {
-		if (!run_record_tmp_left(de->d_name, r->state_name) ||
-		    fsx_fstatat(r->statedir, de->d_name, &st) == -1)
-			continue;
-		xasprintf(&show, "%.*s%s", (int)(sl - sf), sf, de->d_name);
-		if (fsx_refusal(&st) != NULL || st.st_uid != geteuid())
-			report_error(r->ctx->rep, show, "has evmaint's "
-			    "temporary-file prefix but is not a regular file "
-			    "of evmaint's: left alone");
-		else if (r->ctx->dry_run ||
-		    fsx_unlink(r->statedir, de->d_name) == 0)
-			report_action(r->ctx->rep, "remove", show,
-			    (int64_t)st.st_size, -1, "leftover of an "
-			    "interrupted run");
-		else
-			report_error(r->ctx->rep, show, "cannot remove "
-			    "leftover: %s", strerror(errno));
-		free(show);
-	}
-	closedir(dp);
+	dir = w.sl == w.sf ? xstrdup(".") : xstrndup(w.sf,
+	    w.sl - w.sf > 1 ? (size_t)(w.sl - w.sf) - 1 : 1);
+	report_error(r->ctx->rep, dir, "cannot list: %s", strerror(errno));
+	free(dir);
 }
 
 void

@@ -7,7 +7,6 @@
  */
 #include "config.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -243,22 +242,41 @@ scripts_rebuild(const struct evm_config *cfg, struct script_runs *sr,
 	scripts_free(&starts);
 }
 
+struct scripts_lister {
+	struct script_runs	*sr;
+	int			 dfd;
+	const char		*prefix;
+	size_t			 plen;
+};
+
+static int
+scripts_load_one(void *arg, const char *name)
+{
+	struct scripts_lister	*sl = arg;
+	struct script_run	 r;
+
+	if (strncmp(name, sl->prefix, sl->plen) != 0 ||
+	    scripts_read(sl->dfd, name, &r) != 0)
+		return 0;
+	sl->sr->v = xgrowarray(sl->sr->v, sl->sr->n + 1, sizeof *sl->sr->v);
+	sl->sr->v[sl->sr->n++] = r;
+	return 0;
+}
+
 /*
  * The last run of every script that ever ran with `run`: from the index,
  * or, when there is none, from the live logs. 0 (possibly none), or -1 when
- * the state directory cannot be read.
+ * the state directory cannot be read (also part way: a listing cut short
+ * would pass scripts over, or rebuild the index from the logs for none).
  */
 int
 scripts_load(const struct evm_config *cfg, struct script_runs *sr,
     struct report *rep)
 {
-	struct script_run	 r;
-	struct dirent		*de;
+	struct scripts_lister	 sl;
 	const char		*base;
 	char			*why, *prefix;
-	DIR			*dp;
-	int			 dfd, fd;
-	size_t			 plen;
+	int			 dfd, rc;
 
 	sr->v = NULL;
 	sr->n = 0;
@@ -272,25 +290,17 @@ scripts_load(const struct evm_config *cfg, struct script_runs *sr,
 	free(why);
 	if (dfd >= 0) {
 		prefix = scripts_prefix(base);
-		plen = strlen(prefix);
-		if ((fd = fcntl(dfd, F_DUPFD_CLOEXEC, 0)) == -1 ||
-		    (dp = fdopendir(fd)) == NULL) {
-			if (fd >= 0)
-				close(fd);
-			close(dfd);
-			free(prefix);
-			return -1;
-		}
-		while ((de = readdir(dp)) != NULL) {
-			if (strncmp(de->d_name, prefix, plen) != 0 ||
-			    scripts_read(dfd, de->d_name, &r) != 0)
-				continue;
-			sr->v = xgrowarray(sr->v, sr->n + 1, sizeof *sr->v);
-			sr->v[sr->n++] = r;
-		}
-		closedir(dp);
+		sl.sr = sr;
+		sl.dfd = dfd;
+		sl.prefix = prefix;
+		sl.plen = strlen(prefix);
+		rc = fsx_dir_each(dfd, scripts_load_one, &sl);
 		close(dfd);
 		free(prefix);
+		if (rc == -1) {
+			scripts_free(sr);
+			return -1;
+		}
 	}
 	if (sr->n == 0)
 		scripts_rebuild(cfg, sr, rep);
