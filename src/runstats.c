@@ -12,7 +12,10 @@
 #include "runstats.h"
 #include "xmalloc.h"
 
-/* More STARTs than this without an END are runs that never ended. */
+/*
+ * Runs of a tag held open for their last END: the oldest of more is over
+ * (final if it has an END, else it never ended).
+ */
 #define RS_OPEN_MAX	64
 
 static int	rs_cmp_tag(const void *, const void *);
@@ -97,7 +100,7 @@ rs_commit(struct runstats *rs, struct rs_script *s, const struct rs_open *o)
 	}
 }
 
-/* The runs of s that have their END: final once another run starts. */
+/* The runs of s that have their END: final at the end of the input. */
 static void
 rs_commit_ended(struct runstats *rs, struct rs_script *s)
 {
@@ -131,8 +134,15 @@ rs_start(struct runstats *rs, struct rs_script *s, const struct runlog_line *l)
 	 */
 	if (rs_find(s, l->pid) != NULL)
 		return;
-	rs_commit_ended(rs, s);
-	if (s->nopen == RS_OPEN_MAX) {	/* the oldest never ended */
+	/*
+	 * Another run's START does not make the runs that have an END final:
+	 * runs of one tag overlap, and the END seen may be the script's own,
+	 * with run's still to come. The oldest is taken as over only once
+	 * RS_OPEN_MAX later runs have started.
+	 */
+	if (s->nopen == RS_OPEN_MAX) {
+		if (s->open[0].has_end)
+			rs_commit(rs, s, &s->open[0]);
 		memmove(s->open, s->open + 1, (RS_OPEN_MAX - 1) *
 		    sizeof *s->open);
 		s->nopen--;
@@ -144,7 +154,7 @@ rs_start(struct runstats *rs, struct rs_script *s, const struct runlog_line *l)
 /*
  * One line of a log, in time order; lines run did not write are ignored.
  * A script may print a line that looks like an END itself; run writes its
- * END last, so the last END of a pid before the tag's next START counts.
+ * END last, so the last END of a pid counts (rs_start says until when).
  * An END without its START (a script that does not use run, or a START
  * that left the tree) is not a run.
  */

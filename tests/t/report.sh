@@ -139,4 +139,24 @@ assert_json "$T/out" "${J}['script'] == 'job' and ${J}['runs'] == 3 and ${J}['fa
 	"the runs evmaint run wrote"
 assert_json "$T/out" "${J}['last_run'] == '2026-11-22T10:00:00+01:00' and 0 < ${J}['duration_max_seconds'] < 30" "their time and duration"
 ok "runs written by evmaint run are reported"
+# --- 6. two runs of one tag overlapping, the first printing a line that
+# looks like an END before its own: the second's START does not make that
+# line the first run's result (run writes its END last)
+{
+	echo "2026-11-22T09:00:00+01:00 ovl[2001]: START /opt/scripts/ovl.sh"
+	echo "2026-11-22T09:00:00+01:00 ovl[2001]: END exit=99 duration=1.000s"
+	echo "2026-11-22T09:00:01+01:00 ovl[2002]: START /opt/scripts/ovl.sh"
+	echo "2026-11-22T09:00:02+01:00 ovl[2001]: done"
+	echo "2026-11-22T09:00:02+01:00 ovl[2001]: END exit=0 duration=2.000s"
+	echo "2026-11-22T09:00:03+01:00 ovl[2003]: START /opt/scripts/ovl.sh"
+	echo "2026-11-22T09:00:04+01:00 ovl[2002]: END exit=0 duration=3.000s"
+	echo "2026-11-22T09:00:05+01:00 ovl[2003]: END exit=4 duration=2.000s"
+} >>"$LOG"
+at "2026-11-22 12:00:00" evm_run 0 --json report ovl
+J='d["scripts"][0]'
+assert_json "$T/out" "${J}['script'] == 'ovl' and ${J}['runs'] == 3 and ${J}['failures'] == 1 and ${J}['last_exit_status'] == 4" \
+	"overlapping runs: a script's own END line taken for its run's"
+assert_json "$T/out" "${J}['duration_max_seconds'] == 3 and ${J}['duration_total_seconds'] == 7" \
+	"overlapping runs' durations"
+ok "overlapping runs of one tag: each counted by its own last END"
 exit 0
