@@ -213,19 +213,28 @@ cmd_run_line(struct run *r, const char *marker, const char *p, size_t n)
 
 /*
  * Appends the batch to the log. If the log cannot be written, the lines go
- * to our stderr instead, so they are not lost, and the reason is said once.
+ * to our stderr instead, so they are not lost, and the reason is said once:
+ * those the log did not take, from the start of the line a full disk tore
+ * (the lines before it are in the log, and are not given twice).
  */
 static void
 cmd_run_flush(struct run *r)
 {
+	const char	*from;
+	size_t		 done;
+
 	if (r->batch.len == 0)
 		return;
-	if (runlog_append(&r->rl, r->batch.s, r->batch.len) == -1) {
+	if (runlog_append(&r->rl, r->batch.s, r->batch.len, &done) == -1) {
 		if (!r->write_failed)
 			report_warn(r->ctx->rep, r->rl.rel, "cannot append: %s; "
 			    "the lines go to stderr", strerror(errno));
 		r->write_failed = true;
-		(void)fsx_write_all(STDERR_FILENO, r->batch.s, r->batch.len);
+		from = r->batch.s + done;
+		while (from > r->batch.s && from[-1] != '\n')
+			from--;
+		(void)fsx_write_all(STDERR_FILENO, from,
+		    r->batch.len - (size_t)(from - r->batch.s));
 	}
 	r->batch.len = 0;
 }
@@ -470,7 +479,7 @@ cmd_run_end(struct run *r, int rc, int sig, int exec_errno, double secs)
 			    cmd, rc, secs, rel);
 		cmd_run_line(r, "", b.s, b.len);
 		if (runlog_append_at(r->rl.rootfd, "error.log", r->batch.s,
-		    r->batch.len, r->rl.mode, r->rl.uid, r->rl.gid) == -1)
+		    r->batch.len, r->rl.mode, r->rl.uid, r->rl.gid, NULL) == -1)
 			report_warn(r->ctx->rep, "error.log", "cannot append: %s",
 			    strerror(errno));
 		r->batch.len = 0;

@@ -213,9 +213,22 @@ fsx_pread(int fd, void *buf, size_t len, off_t off)
 int
 fsx_write_all(int fd, const void *buf, size_t len)
 {
+	size_t done;
+
+	return fsx_write_done(fd, buf, len, &done);
+}
+
+/*
+ * fsx_write_all that says in *done how many bytes were written, also when
+ * it fails: a caller that gives the rest elsewhere gives only the rest.
+ */
+int
+fsx_write_done(int fd, const void *buf, size_t len, size_t *done)
+{
 	const char	*p = buf;
 	ssize_t		 n;
 
+	*done = 0;
 	while (len > 0) {
 		n = write(fd, p, len);
 		if (n == -1) {
@@ -229,6 +242,7 @@ fsx_write_all(int fd, const void *buf, size_t len)
 		}
 		p += n;
 		len -= (size_t)n;
+		*done += (size_t)n;
 	}
 	return 0;
 }

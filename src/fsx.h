@@ -26,6 +26,7 @@ int	 fsx_futimens(int, const struct timespec *);
 ssize_t	 fsx_read(int, void *, size_t);
 ssize_t	 fsx_pread(int, void *, size_t, off_t);
 int	 fsx_write_all(int, const void *, size_t);
+int	 fsx_write_done(int, const void *, size_t, size_t *);
 int	 fsx_fsync(int);
 int	 fsx_syncfs(int);
 int	 fsx_rename_noreplace(int, const char *, int, const char *);

@@ -296,14 +296,15 @@ runlog_publish(int dfd, const char *name, const char *buf, size_t len,
  * Its first line starts a line: a log that does not end in a newline (a
  * write torn by a full disk, someone's unfinished line) gets one first, or
  * the stamp that report and cat read would be glued to the middle of a
- * line, and that run lost to them.
+ * line, and that run lost to them. *done: how much of BUF is in the log.
  */
 static int
 runlog_write_line_start(int dirfd, const char *name, int fd,
-    const struct stat *st, const char *buf, size_t len)
+    const struct stat *st, const char *buf, size_t len, size_t *done)
 {
 	struct stat	 rst;
 	char		 last = '\n', *nl;
+	size_t		 n;
 	int		 rfd, rc;
 
 	/*
@@ -321,11 +322,12 @@ runlog_write_line_start(int dirfd, const char *name, int fd,
 		close(rfd);
 	}
 	if (last == '\n')
-		return fsx_write_all(fd, buf, len);
+		return fsx_write_done(fd, buf, len, done);
 	nl = xmalloc(len + 1);
 	nl[0] = '\n';
 	memcpy(nl + 1, buf, len);
-	rc = fsx_write_all(fd, nl, len + 1);
+	rc = fsx_write_done(fd, nl, len + 1, &n);
+	*done = n > 0 ? n - 1 : 0;
 	free(nl);
 	return rc;
 }
@@ -334,15 +336,21 @@ runlog_write_line_start(int dirfd, const char *name, int fd,
  * Appends BUF (whole lines) to NAME in dirfd with one write, then closes
  * it, so that after a rotation the next append lands in the new live log.
  * A missing file is created holding BUF, at its final mode and owner; a
- * symlink, hard link or non-regular file is never written through.
+ * symlink, hard link or non-regular file is never written through. When it
+ * fails, *done (if not NULL) says how much of BUF is in the log all the
+ * same: a full disk may take the first lines of a write.
  */
 int
 runlog_append_at(int dirfd, const char *name, const char *buf, size_t len,
-    mode_t mode, uid_t uid, gid_t gid)
+    mode_t mode, uid_t uid, gid_t gid, size_t *done)
 {
 	struct stat	st;
+	size_t		n = 0;
 	int		fd, rc, saved, tries;
 
+	if (done == NULL)
+		done = &n;
+	*done = 0;
 	/*
 	 * Another writer may create the log meanwhile (EEXIST: append to
 	 * it), or a rotation remove our temporary file (ENOENT: again).
@@ -352,8 +360,10 @@ runlog_append_at(int dirfd, const char *name, const char *buf, size_t len,
 		    errno != ENOENT)
 			break;
 		if (runlog_publish(dirfd, name, buf, len, mode, uid, gid,
-		    false) == 0)
+		    false) == 0) {
+			*done = len;
 			return 0;
+		}
 		if (errno != EEXIST && errno != ENOENT)
 			return -1;
 	}
@@ -370,19 +380,22 @@ runlog_append_at(int dirfd, const char *name, const char *buf, size_t len,
 		errno = EMLINK;
 		return -1;
 	}
-	rc = runlog_write_line_start(dirfd, name, fd, &st, buf, len);
+	rc = runlog_write_line_start(dirfd, name, fd, &st, buf, len, done);
 	saved = errno;
-	if (close(fd) == -1 && rc == 0)
+	if (close(fd) == -1 && rc == 0) {
+		*done = 0;	/* NFS: what was written may not be there */
 		return -1;
+	}
 	errno = saved;
 	return rc;
 }
 
 int
-runlog_append(const struct runlog *rl, const char *buf, size_t len)
+runlog_append(const struct runlog *rl, const char *buf, size_t len,
+    size_t *done)
 {
 	return runlog_append_at(rl->dirfd, rl->name, buf, len, rl->mode,
-	    rl->uid, rl->gid);
+	    rl->uid, rl->gid, done);
 }
 
 /* "TERM" for SIGTERM; "SIG42" for one without a name. */

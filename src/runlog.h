@@ -52,9 +52,9 @@ int	runlog_resolve(const struct evm_config *, const char *, const char *,
 int	runlog_open(struct runlog *, const struct evm_config *, const char *,
 	    const char *, struct report *, char **);
 void	runlog_close(struct runlog *);
-int	runlog_append(const struct runlog *, const char *, size_t);
+int	runlog_append(const struct runlog *, const char *, size_t, size_t *);
 int	runlog_append_at(int, const char *, const char *, size_t, mode_t,
-	    uid_t, gid_t);
+	    uid_t, gid_t, size_t *);
 int	runlog_publish(int, const char *, const char *, size_t, mode_t, uid_t,
 	    gid_t, bool);
 const char *runlog_tag_bad(const char *);

@@ -281,4 +281,30 @@ at "2026-11-26 02:00:00" evm_run 0 rotate
 assert_no_file "$SDIR/.evmaint-tmp.$SB.run.deploy.$alive" "the record temporary left once its run is gone"
 ok "script records' temporaries of runs killed: removed by rotate once their process is gone, kept while it lives"
 
+# --- 10. a full disk part way through a batch: the lines the log took are
+# not given again on stderr; the rest are, from the start of the torn line,
+# so every line is whole once in the log or on stderr (a 64 KiB tmpfs)
+mkdir "$ROOT/full"
+chmod 0750 "$ROOT/full"
+if mount -t tmpfs -o size=64k,mode=0750 tmpfs "$ROOT/full" 2>"$T/mount.err"; then
+	# shellcheck disable=SC2016 # the inner shell's
+	evm_run 0 run --log full/full.log -- sh -c \
+		'i=0; while [ $i -lt 3000 ]; do echo "line $i padding padding padding"; i=$((i+1)); done'
+	assert_fgrep "full/full.log: cannot append: No space left on device; the lines go to stderr" "$T/err"
+	assert_fgrep "line 2999 padding padding padding" "$T/err"
+	{
+		grep -a -o 'line [0-9]* padding padding padding$' "$ROOT/full/full.log"
+		grep -a -o 'line [0-9]* padding padding padding$' "$T/err"
+	} | LC_ALL=C sort >"$T/whole"
+	[ "$(wc -l <"$T/whole")" -eq 3000 ] && [ "$(uniq <"$T/whole" | wc -l)" -eq 3000 ] ||
+		fail "not every line whole once in the log or on stderr: $(wc -l <"$T/whole") lines, $(uniq -d "$T/whole" | head -3)"
+	grep -q 'line [0-9]* padding padding padding$' "$ROOT/full/full.log" ||
+		fail "the log took no line before the disk was full: the test proves nothing"
+	umount "$ROOT/full"
+	ok "a full disk part way: every line whole once, in the log or on stderr"
+else
+	echo "note: the full disk not tried: mount -t tmpfs failed: $(cat "$T/mount.err")"
+fi
+rmdir "$ROOT/full"
+
 exit 0
