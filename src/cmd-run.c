@@ -168,7 +168,9 @@ cmd_run_child_main(struct run *r, int outw, int errw, int report)
 
 	memset(&dfl, 0, sizeof dfl);
 	dfl.sa_handler = SIG_DFL;
-	sigaction(SIGPIPE, &dfl, NULL);	/* main ignores it; scripts expect it */
+	/* main ignores these; scripts expect them */
+	sigaction(SIGPIPE, &dfl, NULL);
+	sigaction(SIGXFSZ, &dfl, NULL);
 	for (i = 0; i < sizeof cmd_run_sigs / sizeof *cmd_run_sigs; i++)
 		sigaction(cmd_run_sigs[i], &cmd_run_old[cmd_run_sigs[i]], NULL);
 	sigemptyset(&none);

@@ -92,11 +92,14 @@ main(int argc, char **argv)
 	int		rc;
 
 	/*
-	 * Step 1: the command line. A lost reader of our stdout is not fatal;
-	 * the time zone is loaded now, not lazily in the middle of a run.
+	 * Step 1: the command line. A lost reader of our stdout is not fatal,
+	 * nor a file-size limit (ulimit -f: a write past it fails with EFBIG,
+	 * an error like ENOSPC, where SIGXFSZ would kill us mid-step); the
+	 * time zone is loaded now, not lazily in the middle of a run.
 	 */
 	main_std_fds();
 	signal(SIGPIPE, SIG_IGN);
+	signal(SIGXFSZ, SIG_IGN);
 	tzset();
 	/*
 	 * The compression blocks and the readers' buffers (1-4 MiB each) are

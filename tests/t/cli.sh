@@ -235,4 +235,37 @@ assert_eq "$rc" 0 "rotate of 150 directories under a soft limit of 64 fds: $(hea
 assert_file "$ROOT/d150/d150.log.1.gz"
 ok "150 directories under a soft fd limit of 64: the soft limit raised to the hard one, all rotated"
 
+# --- 11. a file-size limit (ulimit -f, limits.conf's fsize): a write past
+# it is an error evmaint handles (EFBIG), not SIGXFSZ killing it mid-step.
+# run gives the lines the log cannot take on stderr and still writes its
+# END there; rotate keeps the generation whole and the next run compresses
+# it. The command run starts gets the signal's default back.
+t_setup
+evm_run 0 init
+rc=0
+# shellcheck disable=SC2016 # the inner shell's
+prlimit --fsize=12288 -- "$EVMAINT" -c "$T/evmaint.conf" run --log deploy -- sh -c \
+	'i=0; while [ $i -lt 250 ]; do echo "line $i padding padding"; i=$((i+1)); done' \
+	>"$T/out" 2>"$T/err" </dev/null || rc=$?
+assert_eq "$rc" 0 "run past a file-size limit: $(head -3 "$T/err")"
+assert_fgrep "deploy/deploy.log: cannot append: File too large; the lines go to stderr" "$T/err"
+assert_grep 'deploy\[[0-9]+\]: line 249 padding padding$' "$T/err"
+assert_grep 'deploy\[[0-9]+\]: END exit=0 duration=' "$T/err"
+rc=0
+prlimit --fsize=12288 -- "$EVMAINT" -c "$T/evmaint.conf" run -- sh -c \
+	'exec head -c 20000 /dev/zero >"$1"' sh "$T/big" >"$T/out" 2>"$T/err" </dev/null || rc=$?
+assert_eq "$rc" $((128 + 25)) "the command run starts does not get SIGXFSZ back"
+assert_grep 'END signal=XFSZ' "$ROOT/sh/sh.log"
+head -c 300000 /dev/urandom | base64 >"$ROOT/deploy/deploy.log"
+rc=0
+EVMAINT_NOW="2026-11-25 02:00:00" prlimit --fsize=100000 -- "$EVMAINT" -c "$T/evmaint.conf" rotate \
+	>"$T/out" 2>"$T/err" </dev/null || rc=$?
+assert_eq "$rc" 1 "rotate past a file-size limit"
+assert_fgrep "deploy/deploy.log.1: not compressed (compress: File too large)" "$T/err"
+assert_file "$ROOT/deploy/deploy.log.1"
+at "2026-11-25 02:00:00" evm_run 0 rotate --force
+assert_file "$ROOT/deploy/deploy.log.1.gz"
+assert_no_file "$ROOT/deploy/deploy.log.1"
+ok "a file-size limit: EFBIG handled as an error by run and rotate, SIGXFSZ back to its default for the command"
+
 exit 0
