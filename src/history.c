@@ -34,6 +34,12 @@
  * timestamps' order: reading stops this far past --until.
  */
 #define HIST_SLACK	120
+/*
+ * And only once this many timed lines in a row are: a line whose clock was
+ * wrong (a year ahead) must not end the history before lines that follow
+ * it inside the window.
+ */
+#define HIST_PAST_RUN	4
 /* Attempts at a state that holds still while every source is opened. */
 #define HIST_TRIES	200
 
@@ -118,6 +124,8 @@ struct hist {
 	time_t			 rec_time;
 	bool			 rec_timed;
 	bool			 rec_in;	/* the current record is wanted */
+	unsigned		 past;		/* timed lines in a row past the
+						   window's end + HIST_SLACK */
 };
 
 static void	hist_state_free(struct hist_state *);
@@ -1163,7 +1171,9 @@ hist_next(struct hist *h, struct hist_line *ln)
 			h->rec_time = t;
 			h->rec_timed = true;
 			h->rec_in = lt_window_has(&h->win, t);
-			if (h->win.has_until && t > h->win.until + HIST_SLACK) {
+			if (!h->win.has_until || t <= h->win.until + HIST_SLACK)
+				h->past = 0;
+			else if (++h->past == HIST_PAST_RUN) {
 				/* what follows, here and in later sources, is
 				   later still */
 				hist_src_close(h, s);

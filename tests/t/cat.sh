@@ -309,4 +309,23 @@ evm_run 0 cat deploy error
 sed -n 's/^deploy: //p' "$T/out" >"$T/got"
 assert_same "$T/got" "$T/expect" "merged, the long line whole and prefixed once"
 ok "plain generations in .tar.gz nightly archives, dated generations, a long line"
+# --- 10. a line whose clock was wrong (a year ahead) before lines inside
+# the window: --until does not end the history at it (cat and report)
+t_setup
+evm_run 0 init
+cat >"$ROOT/deploy/deploy.log" <<'EOF2'
+2026-11-01T10:00:00+01:00 deploy[1]: START /opt/scripts/deploy.sh a
+2026-11-01T10:00:01+01:00 deploy[1]: END exit=0 duration=1.000s
+2027-06-01T00:00:00+01:00 deploy[9]: a line from a host with a wrong clock
+2026-11-01T10:05:00+01:00 deploy[2]: START /opt/scripts/deploy.sh b
+2026-11-01T10:05:01+01:00 deploy[2]: END exit=3 duration=1.000s
+2026-11-03T10:00:00+01:00 deploy[3]: a line after the window
+EOF2
+at "2026-11-05 12:00:00" evm_run 0 cat --until 2026-11-01 deploy
+assert_fgrep "deploy[2]: END exit=3 duration=1.000s" "$T/out" "a wrong clock's line ended --until's history"
+assert_no_grep "after the window|wrong clock" "$T/out" "--until printed lines past its end"
+at "2026-11-05 12:00:00" evm_run 0 --json report --until 2026-11-01
+assert_json "$T/out" "d['scripts'][0]['runs'] == 2 and d['scripts'][0]['failures'] == 1" \
+	"report --until lost the run after a wrong clock's line"
+ok "a line with a wrong clock does not end the history of --until"
 exit 0
