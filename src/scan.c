@@ -63,14 +63,52 @@ scan_log_untrusted(struct log *l)
 }
 
 /* Fills in what the directory entry says about the log itself. */
+/*
+ * A log whose directory the walk did not enter: missing (init creates
+ * it), or something else at its name or at a directory's above it (a
+ * symlink, a file). Then the log is refused, as a symlink in its own
+ * place is: said every night and CRITICAL, not "missing" for an init that
+ * must refuse it in turn.
+ */
 static void
-scan_log_stat(struct log *l)
+scan_log_nodir(struct scan *s, struct log *l)
+{
+	struct tree_dir	*d, *sub;
+	struct stat	 st;
+	char		*rel, *comp, *next, *save;
+
+	if ((d = tree_dir_get(&s->tree, "")) == NULL)
+		return;
+	rel = xstrdup(l->dirrel);
+	for (comp = strtok_r(rel, "/", &save); comp != NULL;
+	    comp = strtok_r(NULL, "/", &save)) {
+		next = tree_join(d->rel, comp);
+		if ((sub = tree_dir_get(&s->tree, next)) != NULL) {
+			d = sub;
+			free(next);
+			continue;
+		}
+		if (fsx_fstatat(d->fd, comp, &st) == 0 && !S_ISDIR(st.st_mode))
+			xasprintf(&l->refused, "its directory %s is %s where a "
+			    "directory should be: left alone", next,
+			    fsx_type_name(st.st_mode));
+		free(next);
+		break;
+	}
+	free(rel);
+}
+
+static void
+scan_log_stat(struct scan *s, struct log *l)
 {
 	free(l->refused);
 	l->refused = NULL;
 	l->exists = false;
-	if (l->dir == NULL)
+	if (l->dir == NULL) {
+		if (l->configured)
+			scan_log_nodir(s, l);
 		return;
+	}
 	if (fsx_fstatat(l->dir->fd, l->name, &l->st) == -1) {
 		if (errno != ENOENT)
 			xasprintf(&l->refused, "cannot stat: %s",
@@ -244,7 +282,7 @@ scan_refresh(struct scan *s, struct report *rep)
 			free(l->gens);
 			l->gens = NULL;
 			l->ngens = 0;
-			scan_log_stat(l);
+			scan_log_stat(s, l);
 			l->touched = false;
 		}
 		scan_dir_gens(s, d, NULL);
@@ -397,7 +435,7 @@ scan_tree(struct scan *s, const struct evm_config *cfg, struct report *rep)
 	for (i = 0; i < s->nlogs; i++) {
 		l = &s->logs[i];
 		l->opts = conf_logopts(cfg, l->rel);
-		scan_log_stat(l);
+		scan_log_stat(s, l);
 	}
 	for (i = 0; i < s->tree.ndirs; i++)
 		scan_dir_gens(s, s->tree.dirs[i], NULL);

@@ -248,4 +248,27 @@ rotated_ok deploy/deploy.log 'deploy line
 assert_grep 'newscript' "$T/err" "the symlinked directory newscript is silently skipped, not reported"
 ok "a symlinked directory is not followed and is reported by its path"
 
+# --- 6. a configured log's directory replaced by a symlink (or a file):
+# the log is refused, not "missing" for an init that refuses the symlink in
+# turn; rotate exits 1 each night and status --check is CRITICAL naming it
+t_setup
+evm_run 0 init
+mkdir -m 0750 "$T/elsewhere"
+echo "not ours" >"$T/elsewhere/backup.log"
+rm -r "$ROOT/backup"
+ln -s "$T/elsewhere" "$ROOT/backup"
+rm -r "$ROOT/config_update"
+echo "a file" >"$ROOT/config_update"
+snap out -t "$T/elsewhere"
+echo "a line" >>"$ROOT/error.log"
+at "2026-11-25 02:00:00" evm_run 1 rotate
+assert_fgrep "backup/backup.log: its directory backup is a symlink where a directory should be: left alone" "$T/err"
+assert_fgrep "config_update/config_update.log: its directory config_update is a regular file where a directory should be: left alone" "$T/err"
+assert_no_grep "init' creates it" "$T/err" "a symlinked directory called missing"
+assert_file "$ROOT/error.log.1.gz" "the other logs not rotated"
+assert_unchanged out -t "$T/elsewhere"
+EVMAINT_LOGROTATE_CONF=/dev/null/none at "2026-11-25 03:00:00" evm_run 2 status --check
+assert_grep "^EVMAINT CRITICAL - .*refused: backup/backup\.log its directory backup is a symlink" "$T/out"
+ok "a log's directory replaced by a symlink or a file: refused, exit 1, CRITICAL"
+
 exit 0
