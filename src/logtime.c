@@ -21,6 +21,7 @@ static int	lt_relative(const char *, time_t, time_t *);
 static void	lt_tm(struct tm *, int, int, int, int, int, int);
 static time_t	lt_local(int, int, int, int, int, int);
 static bool	lt_real_date(int, int, int);
+static time_t	lt_bound(int, int, int, int, int, int, bool);
 
 /* N decimal digits at s, or -1. */
 static int
@@ -59,6 +60,60 @@ lt_local(int y, int mo, int d, int h, int mi, int s)
 	lt_tm(&tm, y, mo, d, h, mi, s);
 	tm.tm_isdst = -1;
 	return mktime(&tm);
+}
+
+/* A local wall clock as a number that orders as the clock does. */
+static time_t
+lt_wall_key(const struct tm *tm)
+{
+	struct tm c = *tm;
+
+	return timegm(&c);
+}
+
+/*
+ * The instant a bound written as a local time stands for, where daylight
+ * saving time makes it more or fewer than one: as a lower bound the first
+ * instant whose wall clock is at or after it, as an upper bound the last
+ * at or before it. So a time that comes twice (the hour repeated in
+ * autumn) keeps both of its hours inside the window, and one that never
+ * comes (the hour skipped in spring) is the moment the clock jumped.
+ * mktime's normalisation would instead move either an hour away.
+ */
+static time_t
+lt_bound(int y, int mo, int d, int h, int mi, int s, bool upper)
+{
+	struct tm	 want, tm;
+	time_t		 c[2], lo, hi, mid, key, best = (time_t)-1;
+	int		 i;
+
+	lt_tm(&want, y, mo, d, h, mi, s);
+	key = lt_wall_key(&want);
+	for (i = 0; i < 2; i++) {
+		lt_tm(&tm, y, mo, d, h, mi, s);
+		tm.tm_isdst = i;
+		c[i] = mktime(&tm);
+		if (c[i] == (time_t)-1 || localtime_r(&c[i], &tm) == NULL)
+			return (time_t)-1;
+		if (lt_wall_key(&tm) == key && (best == (time_t)-1 ||
+		    (upper ? c[i] > best : c[i] < best)))
+			best = c[i];
+	}
+	if (best != (time_t)-1)
+		return best;
+	/* skipped: the first instant past it, between the two readings */
+	lo = c[0] < c[1] ? c[0] : c[1];
+	hi = c[0] < c[1] ? c[1] : c[0];
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (localtime_r(&mid, &tm) == NULL)
+			return (time_t)-1;
+		if (lt_wall_key(&tm) >= key)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return upper ? lo - 1 : lo;
 }
 
 /* Whether the date exists: mktime would move 2026-02-31 to March 3rd. */
@@ -146,18 +201,15 @@ lt_parse_time(const char *s, time_t now, bool end, time_t *out)
 	} else if (len != 10)
 		return -1;
 
-	if (prec == 0) {
-		/* a day: from its midnight to the next day's, less a second */
-		t = lt_local(y, mo, d + (end ? 1 : 0), 0, 0, 0);
-		if (t == (time_t)-1)
-			return -1;
-		*out = end ? t - 1 : t;
-	} else {
-		t = lt_local(y, mo, d, h, mi, sec);
-		if (t == (time_t)-1)
-			return -1;
-		*out = t + (end && prec == 1 ? 59 : 0);
+	if (end && prec == 0) {
+		h = 23;
+		mi = 59;
 	}
+	if (end && prec < 2)
+		sec = 59;
+	if ((t = lt_bound(y, mo, d, h, mi, sec, end)) == (time_t)-1)
+		return -1;
+	*out = t;
 	return lt_real_date(y, mo, d) ? 0 : -1;
 }
 

@@ -24,6 +24,10 @@
 #define T_OCT25_000000	1792879200	/* the 25-hour day starts */
 #define T_OCT26_000000	1792969200
 #define T_NOV25_020001	1795568401	/* 2026-11-25 02:00:01 CET */
+#define T_MAR29_030000	1774746000	/* 2026-03-29 03:00 CEST: 02:00-02:59
+					   never came */
+#define T_OCT25_020000	1792886400	/* 2026-10-25 02:00 CEST, the first */
+#define T_OCT25_023059	1792891859	/* 2026-10-25 02:30:59 CET, the second */
 
 static int
 setup_tz(void **state)
@@ -65,6 +69,33 @@ test_minute_second(void **state)
 	assert_int_equal(t, T_NOV25_020001);
 	assert_int_equal(lt_parse_time("2026-11-25 02:00:01", 0, false, &t), 0);
 	assert_int_equal(t, T_NOV25_020001);
+}
+
+/*
+ * A bound in the hour DST skips is the moment the clock jumped; one in the
+ * hour it repeats takes both of its hours in (the first for --since, the
+ * second for --until), where mktime alone moves either an hour away.
+ */
+static void
+test_dst_bounds(void **state)
+{
+	time_t t;
+
+	(void)state;
+	assert_int_equal(lt_parse_time("2026-03-29T02:30", 0, false, &t), 0);
+	assert_int_equal(t, T_MAR29_030000);
+	assert_int_equal(lt_parse_time("2026-03-29T02:30", 0, true, &t), 0);
+	assert_int_equal(t, T_MAR29_030000 - 1);
+	assert_int_equal(lt_parse_time("2026-03-29T02:00:00", 0, false, &t), 0);
+	assert_int_equal(t, T_MAR29_030000);
+	assert_int_equal(lt_parse_time("2026-03-29T03:00", 0, false, &t), 0);
+	assert_int_equal(t, T_MAR29_030000);
+	assert_int_equal(lt_parse_time("2026-10-25T02:00", 0, false, &t), 0);
+	assert_int_equal(t, T_OCT25_020000);
+	assert_int_equal(lt_parse_time("2026-10-25T02:30", 0, true, &t), 0);
+	assert_int_equal(t, T_OCT25_023059);
+	assert_int_equal(lt_parse_time("2026-10-25T02:30:59", 0, true, &t), 0);
+	assert_int_equal(t, T_OCT25_023059);
 }
 
 static void
@@ -171,6 +202,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_day_bounds),
 		cmocka_unit_test(test_minute_second),
+		cmocka_unit_test(test_dst_bounds),
 		cmocka_unit_test(test_relative),
 		cmocka_unit_test(test_bad_times),
 		cmocka_unit_test(test_window),
