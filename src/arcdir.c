@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "evmaint.h"
 #include "arc.h"
@@ -279,6 +280,47 @@ arc_cleanup(int dirfd, const char *dirpath, bool dry_run, struct report *rep)
 }
 
 /*
+ * Whether archive_dir and root keep apart on disk, not only as written
+ * (check-config compares the paths): a symbolic link on archive_dir's way
+ * into the tree would put the archives in it, each snapshot holding every
+ * one before; one on root's way into archive_dir, the tree among the
+ * archives. Judged on archive_dir or, where it does not exist yet, on its
+ * nearest ancestor that does (init would create it there). 0, or -1 with
+ * *why, which follows "archive_dir ".
+ */
+int
+arcdir_apart(const struct evm_config *cfg, char **why)
+{
+	char	*w = NULL;
+	int	 rootfd, fd, deep;
+	bool	 self = true;
+
+	*why = NULL;
+	rootfd = tree_open_abs(cfg->root, NULL, NULL, &w);
+	free(w);
+	if (rootfd == -1)
+		return 0;	/* no root to be inside: said where it matters */
+	fd = tree_open_abs_at(cfg->archive_dir, NULL, NULL, &w, &deep);
+	free(w);
+	if (fd == -1) {
+		fd = deep;
+		self = false;
+	}
+	if (fd != -1 && tree_fd_within(fd, rootfd) == 1)
+		xasprintf(why, "%s is inside root %s on disk (a symbolic link "
+		    "on the way): the archives would be in the tree; they must "
+		    "not contain each other", cfg->archive_dir, cfg->root);
+	else if (fd != -1 && self && tree_fd_within(rootfd, fd) == 1)
+		xasprintf(why, "%s holds root %s on disk (a symbolic link on "
+		    "the way): they must not contain each other",
+		    cfg->archive_dir, cfg->root);
+	if (fd != -1)
+		close(fd);
+	close(rootfd);
+	return *why == NULL ? 0 : -1;
+}
+
+/*
  * archive_dir, opened as one trusted to hold the archives (evmaint(8),
  * SECURITY); -1 if it cannot be, said on REP unless SAY is false. Only
  * 'evmaint init' creates it: a missing one may be a backup volume not
@@ -292,8 +334,16 @@ arcdir_open(const struct evm_config *cfg, struct report *rep, bool say,
 	int	 fd;
 
 	if ((fd = tree_open_trusted(cfg->archive_dir, NULL, cfg->uid, rep,
-	    &why)) != -1)
-		return fd;
+	    &why)) != -1) {
+		if (arcdir_apart(cfg, &why) == 0)
+			return fd;
+		close(fd);
+		if (say)
+			report_error(rep, NULL, "archive_dir %s", why);
+		free(why);
+		errno = EINVAL;
+		return -1;
+	}
 	if (!say)
 		;
 	else if (errno == ENOENT)

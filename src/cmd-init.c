@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "evmaint.h"
+#include "arc.h"
 #include "conf.h"
 #include "sbuf.h"
 #include "fsx.h"
@@ -232,6 +233,12 @@ cmd_init_archive_dir(struct evm_ctx *ctx)
 	char			*why;
 	int			 fd;
 
+	/* not created, nor repaired, where it would be in the tree */
+	if (arcdir_apart(cfg, &why) == -1) {
+		report_error(ctx->rep, NULL, "archive_dir %s", why);
+		free(why);
+		return;
+	}
 	if ((fd = tree_open_abs(cfg->archive_dir, &mk, ctx->rep, &why)) == -1) {
 		if (!(ctx->dry_run && errno == ENOENT))
 			report_error(ctx->rep, NULL, "archive_dir %s", why);

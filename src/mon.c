@@ -328,6 +328,10 @@ mon_archive_dir(struct mon *m)
 		}
 		return;
 	}
+	if (arcdir_apart(cfg, &m->arc_why) == -1) {
+		close(fd);
+		return;
+	}
 	m->arc_ok = true;
 	/* Read-only mounts answer EROFS here, even for root. */
 	m->arc_writable = faccessat(fd, ".", W_OK, AT_EACCESS) == 0;

@@ -248,12 +248,26 @@ int
 tree_open_abs(const char *path, const struct tree_mk *mk, struct report *rep,
     char **why)
 {
+	return tree_open_abs_at(path, mk, rep, why, NULL);
+}
+
+/*
+ * tree_open_abs, and where the path ends in components that do not exist
+ * (ENOENT, no mk), *deepest (if not NULL) is the last directory it opened,
+ * symbolic links followed: where the rest would be created. Else -1.
+ */
+int
+tree_open_abs_at(const char *path, const struct tree_mk *mk,
+    struct report *rep, char **why, int *deepest)
+{
 	char		*buf, *rest, *comp, sofar[PATH_MAX];
 	const char	*bad;
 	struct stat	 st;
 	int		 fd, nfd, saved, links = 0, rc;
 
 	*why = NULL;
+	if (deepest != NULL)
+		*deepest = -1;
 	if (path[0] != '/' || strlen(path) >= sizeof sofar) {
 		*why = xstrdup("not an absolute path");
 		errno = EINVAL;
@@ -309,7 +323,10 @@ syserr:
 		xasprintf(why, "%s: %s", sofar, strerror(errno));
 fail:
 	saved = errno;
-	close(fd);
+	if (deepest != NULL && saved == ENOENT && mk == NULL)
+		*deepest = fd;
+	else
+		close(fd);
 	free(buf);
 	errno = saved;
 	return -1;
@@ -716,6 +733,43 @@ tree_check_own_fd(int fd, const char *path, char **why)
 		return -1;
 	}
 	return 0;
+}
+
+/*
+ * Whether the directory open in fd is the one open in top or below it, by
+ * walking up its "..": so through whatever symbolic links its path took.
+ * 1, 0, or -1 when the walk fails.
+ */
+int
+tree_fd_within(int fd, int top)
+{
+	struct stat	 tst, st, pst;
+	int		 cur, up, depth, rc = -1;
+
+	if (fstat(top, &tst) == -1 ||
+	    (cur = fcntl(fd, F_DUPFD_CLOEXEC, 0)) == -1)
+		return -1;
+	for (depth = 0; depth < 4096; depth++) {
+		if (fstat(cur, &st) == -1)
+			break;
+		if (st.st_dev == tst.st_dev && st.st_ino == tst.st_ino) {
+			rc = 1;
+			break;
+		}
+		if ((up = openat(cur, "..", O_RDONLY | O_DIRECTORY |
+		    O_CLOEXEC)) == -1)
+			break;
+		close(cur);
+		cur = up;
+		if (fstat(cur, &pst) == -1)
+			break;
+		if (pst.st_dev == st.st_dev && pst.st_ino == st.st_ino) {
+			rc = 0;		/* "/" is its own parent */
+			break;
+		}
+	}
+	close(cur);
+	return rc;
 }
 
 /* tree_open_abs, then tree_check_fd on the directory itself. */

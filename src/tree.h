@@ -64,6 +64,9 @@ struct tree_ent	*tree_dir_find(const struct tree_dir *, const char *);
 char		*tree_join(const char *, const char *);
 int		 tree_check_fd(int, const char *, uid_t, char **);
 int		 tree_check_own_fd(int, const char *, char **);
+int		 tree_fd_within(int, int);
+int		 tree_open_abs_at(const char *, const struct tree_mk *,
+		    struct report *, char **, int *);
 int		 tree_open_trusted(const char *, const struct tree_mk *,
 		    uid_t, struct report *, char **);
 int		 tree_open_parent_trusted(const char *, const struct tree_mk *,
