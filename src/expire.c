@@ -637,15 +637,21 @@ ex_remove_archived(struct rot_run *r, const struct ex_item *items,
 			rm[nrm].dirfd = m[i].dirfd;
 			rm[nrm].file = m[i].file;
 			rm[nrm].was = &m[i].st;
+			bytes += m[i].size;
 			nrm++;
 		}
+	/* the archive published, then the removals it allows, in that order */
+	report_archived(r->ctx->rep, nrm);
+	report_size(size, sizeof size, (int64_t)bytes);
+	report_action(r->ctx->rep, "write", final, (int64_t)bytes, -1,
+	    "archive of %zu generation%s, %s, verified", nrm, nrm == 1 ? "" :
+	    "s", size);
 	pool_run(nrm, nrm >= EX_RM_PARALLEL_MIN ? r->nthreads : 1,
 	    ex_remove_fn, rm);
 	for (i = ok = 0; i < n; i++) {
 		char *rel = tree_join(items[i].log->dirrel, m[i].file);
 
 		if (m[i].ok) {
-			bytes += m[i].size;
 			rc = ex_remove_report(r, &rm[ok], rel, final);
 			ok++;
 			if (rc == 1) {
@@ -662,11 +668,6 @@ ex_remove_archived(struct rot_run *r, const struct ex_item *items,
 		free(rel);
 	}
 	free(rm);
-	report_archived(r->ctx->rep, ok);
-	report_size(size, sizeof size, (int64_t)bytes);
-	report_action(r->ctx->rep, "write", final, (int64_t)bytes, -1,
-	    "archive of %zu generation%s, %s, verified", ok, ok == 1 ? "" :
-	    "s", size);
 	run_sync_dirs(r);
 	scan_refresh(&r->scan, r->ctx->rep);
 }
