@@ -905,6 +905,7 @@ static int
 rot_rename_all(struct rot_run *r, struct rot_plan **plans, size_t n)
 {
 	struct rot_par	par;
+	struct stat	st;
 	size_t		i, nd;
 	int		rotated = 0;
 
@@ -925,6 +926,14 @@ rot_rename_all(struct rot_run *r, struct rot_plan **plans, size_t n)
 			rot_apply_state(r, p->jl);
 			p->log->rotated = true;
 			p->log->touched = true;
+			/*
+			 * The size it was rotated at, not the scan's: evmaint's
+			 * own errors of this run may have been appended to
+			 * error.log since.
+			 */
+			if (fsx_fstatat(p->log->dir->fd, p->slot, &st) == 0 &&
+			    S_ISREG(st.st_mode))
+				p->size = (int64_t)st.st_size;
 			rot_report_plan(r, p);
 			rotated++;
 		}

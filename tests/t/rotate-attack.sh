@@ -266,6 +266,12 @@ assert_fgrep "backup/backup.log: its directory backup is a symlink where a direc
 assert_fgrep "config_update/config_update.log: its directory config_update is a regular file where a directory should be: left alone" "$T/err"
 assert_no_grep "init' creates it" "$T/err" "a symlinked directory called missing"
 assert_file "$ROOT/error.log.1.gz" "the other logs not rotated"
+# error.log took this run's errors before its rotation: the size said is
+# the one rotated (the compression reads it), not the scan's
+rsz=$(sed -n 's/^rotated error\.log: \(.*\) -> error\.log\.1$/\1/p' "$T/out")
+csz=$(sed -n 's/^compressed error\.log\.1: \(.*\) -> .*/\1/p' "$T/out")
+[ -n "$rsz" ] && [ "$rsz" = "$csz" ] ||
+	fail "error.log said rotated at '$rsz' but compressed at '$csz'"
 assert_unchanged out -t "$T/elsewhere"
 EVMAINT_LOGROTATE_CONF=/dev/null/none at "2026-11-25 03:00:00" evm_run 2 status --check
 assert_grep "^EVMAINT CRITICAL - .*refused: backup/backup\.log its directory backup is a symlink" "$T/out"
