@@ -435,6 +435,7 @@ rot_adopt(struct rot_run *r, struct log *l)
 	struct state_log	*sl;
 	char			 tag[EVM_TAG_MAX];
 	size_t			 k;
+	time_t			 last_t = (time_t)-1, bump = 0;
 
 	if (l->dir == NULL || l->refused != NULL)
 		return;
@@ -447,8 +448,11 @@ rot_adopt(struct rot_run *r, struct log *l)
 		a.sl = state_get(&r->state, l->rel, false);
 		if (state_tag(a.sl, g->gn.num) != NULL)
 			continue;
-		state_tag_pick(g->st.st_mtime, true, rot_adopt_used, &a, tag,
-		    sizeof tag);
+		/* the tags up to the last one given for this mtime are taken */
+		bump = state_tag_pick_from(g->st.st_mtime, true,
+		    g->st.st_mtime == last_t ? bump + 1 : 0, rot_adopt_used,
+		    &a, tag, sizeof tag);
+		last_t = g->st.st_mtime;
 		sl = state_get(&r->state, l->rel, true);
 		sl->gens = xgrowarray(sl->gens, sl->ngens + 1,
 		    sizeof *sl->gens);

@@ -140,12 +140,25 @@ void
 state_tag_pick(time_t t, bool day, bool (*used)(void *, const char *),
     void *arg, char *tag, size_t len)
 {
+	(void)state_tag_pick_from(t, day, 0, used, arg, tag, len);
+}
+
+/*
+ * state_tag_pick from the bump `from` on (0: from t itself), for a caller
+ * that knows every tag before it taken; the bump it took. Generations that
+ * share one mtime (a tree copied without keeping times) then cost one look
+ * each, not one for every one before them.
+ */
+time_t
+state_tag_pick_from(time_t t, bool day, time_t from,
+    bool (*used)(void *, const char *), void *arg, char *tag, size_t len)
+{
 	time_t bump;
 
-	for (bump = 0;; bump++) {
+	for (bump = from;; bump++) {
 		clock_tag(t + bump, day && bump == 0, tag, len);
 		if (!used(arg, tag))
-			return;
+			return bump;
 	}
 }
 

@@ -63,6 +63,9 @@ const struct state_gen	*state_gen_find(const struct state_log *, int);
 void			 state_tag_pick(time_t, bool,
 			    bool (*)(void *, const char *), void *, char *,
 			    size_t);
+time_t			 state_tag_pick_from(time_t, bool, time_t,
+			    bool (*)(void *, const char *), void *, char *,
+			    size_t);
 void			 state_log_copy(struct state_log *,
 			    const struct state_log *);
 void			 state_log_clear(struct state_log *);

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "esc.h"
 #include "state.h"
@@ -176,6 +177,59 @@ test_adopted(void **unused)
 	free(l.gens);
 }
 
+/* Tags taken: those of the first `n` bumps from the base time. */
+struct taken {
+	char	tags[8][32];
+	int	n;
+	int	asked;
+};
+
+static bool
+taken_used(void *arg, const char *tag)
+{
+	struct taken	*t = arg;
+	int		 i;
+
+	t->asked++;
+	for (i = 0; i < t->n; i++)
+		if (strcmp(t->tags[i], tag) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * state_tag_pick_from starting past the bumps known taken gives the tag
+ * state_tag_pick finds by trying each, after one look instead of four.
+ */
+static void
+test_tag_pick_from(void **state)
+{
+	struct taken	 t = { .n = 0 };
+	char		 tag[32], want[32];
+	time_t		 base = 1793786400, bump;	/* 2026-11-04 */
+
+	(void)state;
+	setenv("TZ", "Europe/Paris", 1);
+	tzset();
+	for (t.n = 0; t.n < 3; t.n++) {
+		bump = state_tag_pick_from(base, true, t.n, taken_used, &t,
+		    t.tags[t.n], sizeof t.tags[t.n]);
+		assert_int_equal(bump, t.n);
+	}
+	assert_string_equal(t.tags[0], "20261104");
+	assert_string_equal(t.tags[1], "20261104_110001");
+	t.asked = 0;
+	state_tag_pick(base, true, taken_used, &t, want, sizeof want);
+	assert_int_equal(t.asked, 4);
+	t.asked = 0;
+	bump = state_tag_pick_from(base, true, 3, taken_used, &t, tag,
+	    sizeof tag);
+	assert_int_equal(bump, 3);
+	assert_int_equal(t.asked, 1);
+	assert_string_equal(tag, want);
+	assert_string_equal(tag, "20261104_110003");
+}
+
 int
 main(void)
 {
@@ -185,6 +239,7 @@ main(void)
 		cmocka_unit_test(test_repeated),
 		cmocka_unit_test(test_run),
 		cmocka_unit_test(test_adopted),
+		cmocka_unit_test(test_tag_pick_from),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
