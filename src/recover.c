@@ -161,7 +161,8 @@ rec_stat(int dirfd, const char *name, struct stat *st)
  * inodes are new). While the new empty file still has its temporary name,
  * the shift is under way: the last shift step whose source is gone and
  * whose target is there is the last one done, and every name of the shift
- * must then be where that says. Once it has left its temporary name, its
+ * must then be where that says (a plain NAME.1, under delaycompress or
+ * compress = no, is the shift's first source and then the new log's slot). Once it has left its temporary name, its
  * slot holding it still empty beside a live log that is not means the
  * exchange is still to do (and the whole shift done); anything else is a
  * finished rotation (generations compressed or archived since). -1 when
@@ -173,7 +174,7 @@ rec_progress(int dirfd, const struct jr_log *jl, size_t *done, char **why)
 	const struct jr_step	*s = jl->steps;
 	struct stat		 pst, sst, lst;
 	size_t			 m = jl->nsteps, ns = m - 2, k, i, l;
-	bool			 want;
+	bool			 want, slotted = false;
 
 	if (!rec_stat(dirfd, s[m - 1].b, &lst)) {
 		xasprintf(why, "log %s: missing", jl->rel);
@@ -185,17 +186,25 @@ rec_progress(int dirfd, const struct jr_log *jl, size_t *done, char **why)
 		if (*done == m)
 			return 0;
 		k = ns;		/* the shift is over, the exchange to do */
+		slotted = true;	/* the new empty log has its slot's name */
 	} else {
-		if (rec_stat(dirfd, s[m - 2].b, &sst)) {
-			xasprintf(why, "log %s: the new empty log and %s both "
-			    "exist", jl->rel, s[m - 2].b);
-			return -1;
-		}
 		for (k = ns; k > 0; k--)
 			if (!rec_stat(dirfd, s[k - 1].a, &sst) &&
 			    rec_stat(dirfd, s[k - 1].b, &sst))
 				break;
 		*done = k;
+		/*
+		 * The new empty log's slot may still hold the generation a
+		 * step of the shift still to do moves on: a plain NAME.1
+		 * (delaycompress, compress = no) before its move to NAME.2.
+		 */
+		for (i = k; i < ns && strcmp(s[i].a, s[m - 2].b) != 0; i++)
+			;
+		if (i == ns && rec_stat(dirfd, s[m - 2].b, &sst)) {
+			xasprintf(why, "log %s: the new empty log and %s both "
+			    "exist", jl->rel, s[m - 2].b);
+			return -1;
+		}
 	}
 	if (ns > REC_SHIFT_MAX) {
 		xasprintf(why, "log %s: a shift of %zu generations", jl->rel, ns);
@@ -203,7 +212,7 @@ rec_progress(int dirfd, const struct jr_log *jl, size_t *done, char **why)
 	}
 	/* after k steps: A_i there for i >= k or refilled, B_i for i < k */
 	for (i = 0; i < ns; i++) {
-		want = i >= k;
+		want = i >= k || (slotted && strcmp(s[m - 2].b, s[i].a) == 0);
 		for (l = 0; l < k && !want; l++)
 			want = strcmp(s[l].b, s[i].a) == 0;
 		if (rec_stat(dirfd, s[i].a, &sst) != want)

@@ -194,4 +194,41 @@ done
 [ "$checked" -ge 2 ] || fail "only $checked crashes left a journal"
 ok "$checked crashes of a tree whose empty generation reads like an earlier point: replayed by the journal's inodes"
 
+# A plain generation 1 (delaycompress, compress = no) is still there while
+# the new empty log has its temporary name: the shift moves it on to 2
+# first. A copy or restore at such a point replays (exit 0, as an
+# uninterrupted night), not "the new empty log and app.log.1 both exist".
+for opt in "delaycompress = yes" "compress = no"; do
+	t_setup "rotate = 2" "$opt" "logs = app/app.log"
+	at "2026-11-01 01:00:00" evm_run 0 -q init
+	for d in 1 2; do
+		seq -f "app d$d %g" 1 100 >>"$ROOT/app/app.log"
+		at "2026-11-0$d 02:00:00" evm_run 0 -q rotate
+	done
+	seq -f "app d3 %g" 1 100 >>"$ROOT/app/app.log"
+	crash_snapshot
+	crash_restore
+	at "2026-11-03 02:00:00" evm_run 0 -q rotate
+	crash_listing >"$T/ref"
+	checked=0
+	for sc in renameat2 unlinkat; do
+		n=1
+		while :; do
+			rc=0
+			crash_kill_before "2026-11-03 02:00:00" "$sc" "$n" || rc=$?
+			[ "$rc" = 137 ] || break
+			n=$((n + 1))
+			[ -f "$STATE.journal" ] || continue
+			if [ $((n % 2)) = 0 ]; then restore_in_place; else copy_back; fi
+			[ -z "${JC_DEBUG:-}" ] || { echo "DEBUG $sc $((n - 1))"; ls -a "$ROOT/app"; cat "$STATE.journal"; }
+			at "2026-11-03 02:00:00" evm_run 0 rotate
+			crash_listing >"$T/got"
+			assert_same "$T/got" "$T/ref" "$opt: killed before $sc call $((n - 1)), copied or restored"
+			checked=$((checked + 1))
+		done
+	done
+	[ "$checked" -ge 2 ] || fail "$opt: only $checked crashes left a journal"
+	ok "$opt: $checked crashes with a plain generation 1, copied or restored: replayed as an uninterrupted night"
+done
+
 exit 0
