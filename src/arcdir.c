@@ -280,8 +280,8 @@ arc_cleanup(int dirfd, const char *dirpath, bool dry_run, struct report *rep)
 }
 
 /*
- * Whether archive_dir and root keep apart on disk, not only as written
- * (check-config compares the paths): a symbolic link on archive_dir's way
+ * Whether archive_dir and root keep apart through symbolic links, not only
+ * as written (check-config compares the paths): a symbolic link on the way
  * into the tree would put the archives in it, each snapshot holding every
  * one before; one on root's way into archive_dir, the tree among the
  * archives. Judged on archive_dir or, where it does not exist yet, on its
@@ -307,12 +307,12 @@ arcdir_apart(const struct evm_config *cfg, char **why)
 		self = false;
 	}
 	if (fd != -1 && tree_fd_within(fd, rootfd) == 1)
-		xasprintf(why, "%s is inside root %s on disk (a symbolic link "
-		    "on the way): the archives would be in the tree; they must "
+		xasprintf(why, "%s is inside root %s through a symbolic link "
+		    "on the way: the archives would be in the tree; they must "
 		    "not contain each other", cfg->archive_dir, cfg->root);
 	else if (fd != -1 && self && tree_fd_within(rootfd, fd) == 1)
-		xasprintf(why, "%s holds root %s on disk (a symbolic link on "
-		    "the way): they must not contain each other",
+		xasprintf(why, "%s holds root %s through a symbolic link on "
+		    "the way: they must not contain each other",
 		    cfg->archive_dir, cfg->root);
 	if (fd != -1)
 		close(fd);

@@ -178,6 +178,9 @@ cat_pager_start(struct cat_pager *p)
 	}
 	fflush(stdout);
 	if ((p->pid = fork()) == 0) {
+		/* main ignores these; the pager expects them */
+		signal(SIGPIPE, SIG_DFL);
+		signal(SIGXFSZ, SIG_DFL);
 		dup2(fds[0], STDIN_FILENO);
 		if (getenv("LESS") == NULL)
 			setenv("LESS", "FRX", 1);

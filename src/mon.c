@@ -233,11 +233,13 @@ mon_rejected(struct mon *m, int dfd, const char *dir, int dirlen,
 	ml.prefix = prefix;
 	ml.len = strlen(prefix);
 	if (fsx_dir_each(dfd, mon_rejected_one, &ml) == -1) {
+		int err = errno;
+
 		/* a journal set aside there would go unreported */
 		show = dirlen == 0 ? xstrdup(".") : xstrndup(dir,
 		    dirlen > 1 ? (size_t)dirlen - 1 : 1);
 		mon_item(m, MON_UNKNOWN, "state", show, "cannot be listed: %s",
-		    strerror(errno));
+		    strerror(err));
 		free(show);
 	}
 	free(prefix);

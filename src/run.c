@@ -291,14 +291,16 @@ run_cleanup_state_tmp(struct rot_run *r)
 {
 	struct run_tmp_sweep	 w = { r, r->ctx->cfg->state_file, NULL };
 	char			*dir;
+	int			 err;
 
 	w.sl = strrchr(w.sf, '/') != NULL ? strrchr(w.sf, '/') + 1 : w.sf;
 	if (r->statedir < 0 ||
 	    fsx_dir_each(r->statedir, run_cleanup_state_tmp_one, &w) == 0)
 		return;
+	err = errno;
 	dir = w.sl == w.sf ? xstrdup(".") : xstrndup(w.sf,
 	    w.sl - w.sf > 1 ? (size_t)(w.sl - w.sf) - 1 : 1);
-	report_error(r->ctx->rep, dir, "cannot list: %s", strerror(errno));
+	report_error(r->ctx->rep, dir, "cannot list: %s", strerror(err));
 	free(dir);
 }
 

@@ -128,12 +128,22 @@ rs_find(struct rs_script *s, long pid)
 static void
 rs_start(struct runstats *rs, struct rs_script *s, const struct runlog_line *l)
 {
+	struct rs_open	*o;
+
 	/*
-	 * The script's own "START" line, inside the run: not a new run (nor
-	 * is a new run by the same pid, which a pid reused at once would be).
+	 * The script's own "START" line, inside a run that has no END yet:
+	 * not a new run. Once its pid's run has an END, a START of that pid
+	 * is a new run (a pid reused, as a container's may be every time),
+	 * and the run before it is over.
 	 */
-	if (rs_find(s, l->pid) != NULL)
-		return;
+	if ((o = rs_find(s, l->pid)) != NULL) {
+		if (!o->has_end)
+			return;
+		rs_commit(rs, s, o);
+		memmove(o, o + 1, (size_t)(s->open + s->nopen - (o + 1)) *
+		    sizeof *o);
+		s->nopen--;
+	}
 	/*
 	 * Another run's START does not make the runs that have an END final:
 	 * runs of one tag overlap, and the END seen may be the script's own,

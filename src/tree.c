@@ -737,7 +737,8 @@ tree_check_own_fd(int fd, const char *path, char **why)
 
 /*
  * Whether the directory open in fd is the one open in top or below it, by
- * walking up its "..": so through whatever symbolic links its path took.
+ * walking up its "..": so through whatever symbolic links its path took
+ * (not a bind mount: its ".." is the mount point's).
  * 1, 0, or -1 when the walk fails.
  */
 int
@@ -756,7 +757,8 @@ tree_fd_within(int fd, int top)
 			rc = 1;
 			break;
 		}
-		if ((up = openat(cur, "..", O_RDONLY | O_DIRECTORY |
+		/* O_PATH: a directory we may not read still has a parent */
+		if ((up = openat(cur, "..", O_PATH | O_DIRECTORY |
 		    O_CLOEXEC)) == -1)
 			break;
 		close(cur);

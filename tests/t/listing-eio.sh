@@ -51,6 +51,11 @@ assert_file "$SDIR/.evmaint-tmp.$SB.run.deploy.$dead"
 assert_file "$ROOT/deploy/deploy.log.1.gz" "the rotation itself did not go on"
 at "2026-11-25 02:00:00" evm_run 0 rotate
 assert_no_file "$SDIR/.evmaint-tmp.$SB.run.deploy.$dead"
+# part way: the listing's first call read the names (what it saw is
+# cleaned), the one after fails: still an error
+at "2026-11-25 03:00:00" faulted 1 "$SDIR" 2 rotate --force
+assert_fgrep "$SDIR: cannot list: Input/output error" "$T/err"
+at "2026-11-25 04:00:00" evm_run 0 rotate --force
 ok "rotate: the state directory unlistable is an error, and the next run removes what it could not see"
 
 # --- 2. rotate: archive_dir's listing (an interrupted run's temporaries)

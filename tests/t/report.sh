@@ -159,4 +159,25 @@ assert_json "$T/out" "${J}['script'] == 'ovl' and ${J}['runs'] == 3 and ${J}['fa
 assert_json "$T/out" "${J}['duration_max_seconds'] == 3 and ${J}['duration_total_seconds'] == 7" \
 	"overlapping runs' durations"
 ok "overlapping runs of one tag: each counted by its own last END"
+
+# --- 7. a pid used again (a container's script may have the same one every
+# run): a START of that pid after its END is a new run, the last one's
+# failure is the last run's
+{
+	echo "2026-11-22T10:00:00+01:00 pidr[7]: START /opt/scripts/pidr.sh"
+	echo "2026-11-22T10:00:05+01:00 pidr[7]: END exit=0 duration=5.000s"
+	echo "2026-11-22T10:10:00+01:00 pidr[8]: START /opt/scripts/pidr.sh"
+	echo "2026-11-22T10:10:02+01:00 pidr[8]: END exit=0 duration=2.000s"
+	echo "2026-11-22T10:20:00+01:00 pidr[7]: START /opt/scripts/pidr.sh"
+	echo "2026-11-22T10:20:09+01:00 pidr[7]: END exit=3 duration=9.000s"
+	echo "2026-11-22T10:30:00+01:00 pidr[7]: START /opt/scripts/pidr.sh"
+	echo "2026-11-22T10:30:01+01:00 pidr[7]: END exit=0 duration=1.000s"
+} >>"$LOG"
+at "2026-11-22 12:00:00" evm_run 0 --json report pidr
+J='d["scripts"][0]'
+assert_json "$T/out" "${J}['runs'] == 4 and ${J}['failures'] == 1 and ${J}['last_run'] == '2026-11-22T10:30:00+01:00' and ${J}['last_exit_status'] == 0" \
+	"a pid used again: runs lost or merged"
+assert_json "$T/out" "${J}['last_failure'] == '2026-11-22T10:20:00+01:00' and ${J}['duration_total_seconds'] == 17" \
+	"a pid used again: the failure or the durations"
+ok "a pid used again: each START after its END a run of its own"
 exit 0

@@ -223,7 +223,7 @@ assert_empty "$T/err" "the night after the bad generations were removed"
 rl_assert_accounted
 ok "generations that do not inflate: left in the tree and named (exit 1), the rest archived and removed; the snapshot holds the rest; then clean"
 
-# --- 7. archive_dir inside root on disk through a symbolic link (the paths
+# --- 7. archive_dir inside root through a symbolic link (the paths
 # as written keep apart, so check-config cannot see it): init does not
 # create it in the tree; rotate and archive write no archive there; status
 # is CRITICAL naming it
@@ -234,13 +234,13 @@ ln -s "$ROOT/archives" "$T/arclink"
 printf 'root = %s\narchive_dir = %s\nstate_file = %s\n' "$ROOT" "$T/arclink" "$STATE" >"$T/evmaint.conf"
 evm_run 0 check-config
 evm_run 1 init
-assert_fgrep "archive_dir $T/arclink is inside root $ROOT on disk (a symbolic link on the way)" "$T/err"
+assert_fgrep "archive_dir $T/arclink is inside root $ROOT through a symbolic link on the way" "$T/err"
 assert_no_file "$ROOT/archives" "init created archive_dir in the tree"
 assert_file "$ROOT/deploy/deploy.log" "init did not do the rest"
 mkdir -m 0750 "$ROOT/archives"
 echo "a line" >>"$ROOT/error.log"
 at "2026-11-25 02:00:00" evm_run 1 rotate
-assert_fgrep "archive_dir $T/arclink is inside root $ROOT on disk" "$T/err"
+assert_fgrep "archive_dir $T/arclink is inside root $ROOT through a symbolic link" "$T/err"
 at "2026-11-25 03:00:00" evm_run 1 archive
 assert_empty_dir() { [ -z "$(ls -A "$1")" ] || fail "$2: $(ls -A "$1")"; }
 assert_empty_dir "$ROOT/archives" "an archive was written inside the tree"

@@ -287,6 +287,8 @@ ok "script records' temporaries of runs killed: removed by rotate once their pro
 mkdir "$ROOT/full"
 chmod 0750 "$ROOT/full"
 if mount -t tmpfs -o size=64k,mode=0750 tmpfs "$ROOT/full" 2>"$T/mount.err"; then
+	# a failure below must not leave the tmpfs mounted
+	trap 'full_rc=$?; umount "$ROOT/full" 2>/dev/null; (exit "$full_rc"); t_cleanup' EXIT
 	# shellcheck disable=SC2016 # the inner shell's
 	evm_run 0 run --log full/full.log -- sh -c \
 		'i=0; while [ $i -lt 3000 ]; do echo "line $i padding padding padding"; i=$((i+1)); done'
@@ -301,6 +303,7 @@ if mount -t tmpfs -o size=64k,mode=0750 tmpfs "$ROOT/full" 2>"$T/mount.err"; the
 	grep -q 'line [0-9]* padding padding padding$' "$ROOT/full/full.log" ||
 		fail "the log took no line before the disk was full: the test proves nothing"
 	umount "$ROOT/full"
+	trap t_cleanup EXIT
 	ok "a full disk part way: every line whole once, in the log or on stderr"
 else
 	echo "note: the full disk not tried: mount -t tmpfs failed: $(cat "$T/mount.err")"
