@@ -463,8 +463,17 @@ fsx_tmp_name_k(const char *final, int k)
 	}
 	for (c = final; *c != '\0'; c++)
 		h = (h ^ (unsigned char)*c) * 1099511628211ULL;
-	xasprintf(&s, "%s%slong-%016llx", EVM_TMP_PREFIX, kbuf,
-	    (unsigned long long)h);
+	/*
+	 * A final name ending in .DIGITS (a process's own temporary, as
+	 * run's NAME.PID) keeps them: the sweep of such leftovers must still
+	 * tell whose process it was.
+	 */
+	c = strrchr(final, '.');
+	if (c == NULL || c[1] == '\0' || strlen(c + 1) > 20 ||
+	    strspn(c + 1, "0123456789") != strlen(c + 1))
+		c = "";
+	xasprintf(&s, "%s%slong-%016llx%s", EVM_TMP_PREFIX, kbuf,
+	    (unsigned long long)h, c);
 	return s;
 }
 

@@ -215,10 +215,20 @@ run_journal_save(struct rot_run *r)
 	return 0;
 }
 
-/*
- * Removes temporary files an interrupted run left in the tree. Only after
- * the journal was replayed: a prepared file it names is still needed then.
- */
+/* Whether the process a temporary's trailing .PID names is gone. */
+static bool
+run_pid_gone(const char *dot)
+{
+	char	*end;
+	long	 pid;
+
+	errno = 0;
+	pid = strtol(dot + 1, &end, 10);
+	if (*end != '\0' || end == dot + 1 || pid <= 0 || errno != 0)
+		return true;
+	return kill((pid_t)pid, 0) == -1 && errno == ESRCH;
+}
+
 /*
  * Whether NAME, in the state directory, is the temporary file of a script
  * record (STATE.run.TAG, written by `run`, which takes no lock, under a
@@ -227,12 +237,11 @@ run_journal_save(struct rot_run *r)
  * replaces a leftover of its own name; these never would.
  */
 static bool
-run_record_tmp_left(const char *name, const char *state_name)
+run_record_tmp_left(const char *name, const char *state_name,
+    const struct stat *st, time_t now)
 {
 	const char	*p = name + sizeof EVM_TMP_PREFIX - 1, *dot;
-	char		*end;
 	size_t		 n = strlen(state_name);
-	long		 pid;
 
 	if (!fsx_is_tmp_name(name))
 		return false;
@@ -242,15 +251,24 @@ run_record_tmp_left(const char *name, const char *state_name)
 		p = name + sizeof EVM_TMP_PREFIX - 1;
 	else
 		p++;
+	/*
+	 * A name too long for its prefix is hashed (a long or non-ASCII
+	 * tag): long-HASH.PID now, long-HASH from an older version. Only
+	 * run writes there without the lock, so one of an older version is
+	 * a leftover once it is older than any record's write takes (by the
+	 * real clock, the one its mtime was set by).
+	 */
+	if (strncmp(p, "long-", 5) == 0 && strlen(p) >= 21 &&
+	    strspn(p + 5, "0123456789abcdef") == 16) {
+		if (p[21] == '.')
+			return run_pid_gone(p + 21);
+		return p[21] == '\0' && st->st_mtime < now - 3600;
+	}
 	if (strncmp(p, state_name, n) != 0 || strncmp(p + n, ".run.", 5) != 0)
 		return false;
 	if ((dot = strrchr(p + n + 5, '.')) == NULL)
 		return true;		/* no process's: an older version's */
-	errno = 0;
-	pid = strtol(dot + 1, &end, 10);
-	if (*end != '\0' || end == dot + 1 || pid <= 0 || errno != 0)
-		return true;
-	return kill((pid_t)pid, 0) == -1 && errno == ESRCH;
+	return run_pid_gone(dot);
 }
 
 struct run_tmp_sweep {
@@ -267,8 +285,9 @@ run_cleanup_state_tmp_one(void *arg, const char *name)
 	struct stat		 st;
 	char			*show;
 
-	if (!run_record_tmp_left(name, r->state_name) ||
-	    fsx_fstatat(r->statedir, name, &st) == -1)
+	if (!fsx_is_tmp_name(name) ||
+	    fsx_fstatat(r->statedir, name, &st) == -1 ||
+	    !run_record_tmp_left(name, r->state_name, &st, time(NULL)))
 		return 0;
 	xasprintf(&show, "%.*s%s", (int)(w->sl - w->sf), w->sf, name);
 	if (fsx_refusal(&st) != NULL || st.st_uid != geteuid())
@@ -304,6 +323,10 @@ run_cleanup_state_tmp(struct rot_run *r)
 	free(dir);
 }
 
+/*
+ * Removes temporary files an interrupted run left in the tree. Only after
+ * the journal was replayed: a prepared file it names is still needed then.
+ */
 void
 run_cleanup_tmp(struct rot_run *r)
 {

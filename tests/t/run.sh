@@ -310,4 +310,34 @@ else
 fi
 rmdir "$ROOT/full"
 
+# --- 11. a run killed before renaming its record, when the record's
+# temporary name is too long for a file name (a long or non-ASCII tag: its
+# %-escaped form) and so hashed: rotate still removes it once its process is
+# gone; an older version's (no .PID) once it is an hour old
+if command -v strace >/dev/null 2>&1; then
+	SDIR=$(dirname "$STATE")
+	TAG='журнал_ежедневного_резервного_копирования'
+	evm_run 0 run --log "$TAG" -- echo first
+	rc=0
+	{ ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" strace -f -o /dev/null \
+		-e inject=renameat:signal=SIGKILL:when=1 \
+		"$EVMAINT" -c "$T/evmaint.conf" run --log "$TAG" -- echo second \
+		>/dev/null 2>&1 </dev/null; } 2>/dev/null || rc=$?
+	assert_eq "$rc" 137 "the run was not killed before its record's rename"
+	left=$(find "$SDIR" -maxdepth 1 -name '.evmaint-tmp.long-*.[0-9]*' | head -1)
+	[ -n "$left" ] || fail "setup: no hashed record temporary left: $(ls -a "$SDIR")"
+	: >"$SDIR/.evmaint-tmp.long-0123456789abcdef"
+	touch -d '-2 hours' "$SDIR/.evmaint-tmp.long-0123456789abcdef"
+	: >"$SDIR/.evmaint-tmp.long-fedcba9876543210"
+	at "2026-11-27 02:00:00" evm_run 0 rotate
+	assert_no_file "$left" "a hashed record temporary of a dead run left"
+	assert_fgrep "removed $left: leftover of an interrupted run" "$T/out"
+	assert_no_file "$SDIR/.evmaint-tmp.long-0123456789abcdef" "an older version's hashed temporary left"
+	assert_file "$SDIR/.evmaint-tmp.long-fedcba9876543210" "a fresh hashed temporary (a live run's maybe) removed"
+	rm -f "$SDIR/.evmaint-tmp.long-fedcba9876543210"
+	ok "a killed run's record temporary under a hashed name: removed by rotate"
+else
+	echo "note: no strace: the hashed record temporary is not tried"
+fi
+
 exit 0
