@@ -468,7 +468,30 @@ mon_judge_rotate(struct mon *m)
 		mon_item(m, MON_CRITICAL, "rotate", NULL, "no successful rotate "
 		    "for %lldh%02lldm (since %s; check_max_age %llds)",
 		    age / 3600, age % 3600 / 60, when, max);
+		return;
 	}
+	/* one that found the lock held (75) is another's night: no news */
+	if (last != NULL && last != ok && last->start >= ok->start &&
+	    last->exit_status != 0 && last->exit_status != EVM_EXIT_LOCKED)
+		m->last_failed = last;
+}
+
+/*
+ * A successful rotate is recent, but the last one failed: said the same
+ * night, not only once check_max_age has passed; what failed is in its
+ * errors, which error.log keeps. After the logs' items, which say more.
+ */
+static void
+mon_judge_last_failed(struct mon *m)
+{
+	char when[40];
+
+	if (m->last_failed == NULL)
+		return;
+	clock_iso8601(m->last_failed->start, when, sizeof when);
+	mon_item(m, MON_WARNING, "rotate", NULL, "the last rotate (%s) exited "
+	    "%d: its errors are in error.log", when,
+	    m->last_failed->exit_status);
 }
 
 static void
@@ -614,6 +637,7 @@ mon_judge(struct mon *m)
 		if (m->scripts.v[i].last_exit != 0)
 			mon_item(m, MON_WARNING, "script", m->scripts.v[i].tag,
 			    "last run exited %d", m->scripts.v[i].last_exit);
+	mon_judge_last_failed(m);
 }
 
 /*

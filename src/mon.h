@@ -48,6 +48,8 @@ struct mon {
 	char			*runs_err;
 	struct runs		 runs;
 	const struct run_rec	*last_good;	/* rotate's, not in the future */
+	const struct run_rec	*last_failed;	/* the last rotate's, if it did
+						   not exit 0 after last_good */
 	bool			 arc_ok;	/* open and trusted */
 	char			*arc_why;	/* why not */
 	bool			 arc_writable;

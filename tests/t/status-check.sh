@@ -261,4 +261,26 @@ assert_fgrep 'EVMAINT WARNING - drift: a\x7cb=c.log mode 0666' "$T/out" "the nam
 assert_fgrep " 'a\x7cb\x3dc.log'=0B;;;0 " "$T/out" "the name as a perfdata label"
 assert_eq "$(tr -cd '|' <"$T/out")" "|" "one '|' in the line, before the perfdata"
 ok "a name with '|' and '=': \\x7c in the text, \\x7c and \\x3d in its perfdata label, one '|'"
+# --- 15. the last rotate failed, a good one recent: WARNING the same night
+#         (not only once check_max_age has passed), saying where the errors
+#         are; a generation that does not inflate is one such failure. A
+#         rotate that found the lock held (75) is no such news.
+t_setup "rotate = 1"
+at "2026-11-24 12:00:00" evm_run 0 init
+write error.log a
+at "2026-11-25 02:00:00" evm_run 0 rotate
+truncate -s 20 "$ROOT/error.log.1.gz"
+write error.log b
+at "2026-11-26 02:00:00" evm_run 1 rotate
+assert_fgrep "error.log.2.gz: not archived" "$T/err"
+check 1 "2026-11-26 02:30:00"
+assert_grep '^EVMAINT WARNING - .*rotate: the last rotate \(2026-11-26T02:00:00\+01:00\) exited 1: its errors are in error\.log' \
+	"$T/out" "a failed rotate after a good one is not said"
+rm "$ROOT/error.log.2.gz"
+at "2026-11-27 02:00:00" evm_run 0 rotate
+holder
+at "2026-11-27 03:00:00" evm_run 75 rotate
+kill "$HOLDER_PID"
+check 0 "2026-11-27 08:00:00"
+ok "the last rotate failed after a good one: WARNING the same night; the lock held is not"
 exit 0
