@@ -514,8 +514,11 @@ runlog_parse(const char *p, size_t len, struct runlog_line *l)
 		return -1;
 	l->pid = pid;
 	q += 3;
-	if (e - q >= 6 && memcmp(q, "START ", 6) == 0)
+	if (e - q >= 6 && memcmp(q, "START ", 6) == 0) {
 		l->kind = RL_START;
+		l->what = q + 6;
+		l->whatlen = (size_t)(e - q - 6);
+	}
 	else if (e - q >= 4 && memcmp(q, "END ", 4) == 0 &&
 	    runlog_parse_end(q + 4, (size_t)(e - q - 4), l) == 0)
 		l->kind = RL_END;

@@ -45,6 +45,8 @@ struct runlog_line {
 	int		 exit;		/* END: the status, 128+N after signal N */
 	int		 sig;		/* END: the signal, or 0 */
 	double		 duration;	/* END: seconds */
+	const char	*what;		/* START: its command, not NUL-ended */
+	size_t		 whatlen;
 };
 
 int	runlog_resolve(const struct evm_config *, const char *, const char *,

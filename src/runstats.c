@@ -125,19 +125,31 @@ rs_find(struct rs_script *s, long pid)
 	return NULL;
 }
 
+/* FNV-1a: which START lines name one command. */
+static uint64_t
+rs_hash(const char *p, size_t n)
+{
+	uint64_t h = 14695981039346656037ULL;
+
+	while (n-- > 0)
+		h = (h ^ (unsigned char)*p++) * 1099511628211ULL;
+	return h;
+}
+
 static void
 rs_start(struct runstats *rs, struct rs_script *s, const struct runlog_line *l)
 {
 	struct rs_open	*o;
+	uint64_t	 what = rs_hash(l->what, l->whatlen);
 
 	/*
-	 * The script's own "START" line, inside a run that has no END yet:
-	 * not a new run. Once its pid's run has an END, a START of that pid
-	 * is a new run (a pid reused, as a container's may be every time),
-	 * and the run before it is over.
+	 * The script's own "START" line, inside its run: not a new run. But
+	 * a START of the same command by a pid whose run has its END is the
+	 * next run by a pid used again, as a container's may be every time:
+	 * the run before it is over.
 	 */
 	if ((o = rs_find(s, l->pid)) != NULL) {
-		if (!o->has_end)
+		if (!o->has_end || o->what != what)
 			return;
 		rs_commit(rs, s, o);
 		memmove(o, o + 1, (size_t)(s->open + s->nopen - (o + 1)) *
@@ -158,7 +170,8 @@ rs_start(struct runstats *rs, struct rs_script *s, const struct runlog_line *l)
 		s->nopen--;
 	}
 	s->open = xgrowarray(s->open, s->nopen + 1, sizeof *s->open);
-	s->open[s->nopen++] = (struct rs_open){ l->pid, l->t, false, 0, 0, 0 };
+	s->open[s->nopen++] = (struct rs_open){ l->pid, l->t, false, 0, 0, 0,
+	    what };
 }
 
 /*

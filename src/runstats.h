@@ -8,17 +8,19 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <time.h>
 
 #include "logtime.h"
 
 struct rs_open {		/* a START, and the last END of its pid so far */
-	long	pid;
-	time_t	t;
-	bool	has_end;
-	int	exit;
-	int	sig;
-	double	duration;
+	long		pid;
+	time_t		t;
+	bool		has_end;
+	int		exit;
+	int		sig;
+	double		duration;
+	uint64_t	what;	/* a hash of its START's command */
 };
 
 struct rs_script {

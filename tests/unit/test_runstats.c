@@ -232,6 +232,26 @@ test_pairing(void **state)
 	assert_int_equal(rs.v[0].last_start, T_NOV25_020001);
 	rs_free(&rs);
 
+	/*
+	 * a pid used again for the same command (a container's, every run):
+	 * its START after its END is the next run, not a line inside it
+	 */
+	rs_init(&rs, NULL, NULL, 0);
+	l = "2026-11-25T02:00:01+01:00 c[7]: START c.sh --x";
+	rs_line(&rs, l, strlen(l));
+	l = "2026-11-25T02:00:03+01:00 c[7]: END exit=0 duration=2.000s";
+	rs_line(&rs, l, strlen(l));
+	l = "2026-11-25T03:00:00+01:00 c[7]: START c.sh --x";
+	rs_line(&rs, l, strlen(l));
+	l = "2026-11-25T03:00:05+01:00 c[7]: END exit=2 duration=5.000s";
+	rs_line(&rs, l, strlen(l));
+	rs_finish(&rs);
+	assert_int_equal(rs.v[0].runs, 2);
+	assert_int_equal(rs.v[0].failures, 1);
+	assert_int_equal(rs.v[0].last_exit, 2);
+	assert_true(rs.v[0].total == 7);
+	rs_free(&rs);
+
 	/* only the scripts asked for, each one even without runs */
 	rs_init(&rs, NULL, only, 2);
 	feed_run(&rs, "a", 1, 1, "END exit=0 duration=1.000s");
