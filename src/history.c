@@ -322,13 +322,15 @@ hist_state_one(void *arg, const char *name)
 static int
 hist_state_take(struct hist *h, struct hist_state *s)
 {
-	struct hist_lister	 hl = { h, s };
+	struct hist_lister	 hl;
 	struct arc_entry	*e;
 	struct stat		 st;
 	size_t			 n, i;
 	int			 saved;
 
 	memset(s, 0, sizeof *s);
+	hl.h = h;
+	hl.s = s;
 	if (h->dirfd >= 0) {
 		if (fsx_fstat(h->dirfd, &st) == -1)
 			return -1;

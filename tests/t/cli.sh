@@ -252,6 +252,7 @@ assert_fgrep "deploy/deploy.log: cannot append: File too large; the lines go to 
 assert_grep 'deploy\[[0-9]+\]: line 249 padding padding$' "$T/err"
 assert_grep 'deploy\[[0-9]+\]: END exit=0 duration=' "$T/err"
 rc=0
+# shellcheck disable=SC2016 # the inner shell's
 prlimit --fsize=12288 -- "$EVMAINT" -c "$T/evmaint.conf" run -- sh -c \
 	'exec head -c 20000 /dev/zero >"$1"' sh "$T/big" >"$T/out" 2>"$T/err" </dev/null || rc=$?
 assert_eq "$rc" $((128 + 25)) "the command run starts does not get SIGXFSZ back"

@@ -270,8 +270,9 @@ assert_file "$ROOT/error.log.1.gz" "the other logs not rotated"
 # the one rotated (the compression reads it), not the scan's
 rsz=$(sed -n 's/^rotated error\.log: \(.*\) -> error\.log\.1$/\1/p' "$T/out")
 csz=$(sed -n 's/^compressed error\.log\.1: \(.*\) -> .*/\1/p' "$T/out")
-[ -n "$rsz" ] && [ "$rsz" = "$csz" ] ||
+if [ -z "$rsz" ] || [ "$rsz" != "$csz" ]; then
 	fail "error.log said rotated at '$rsz' but compressed at '$csz'"
+fi
 assert_unchanged out -t "$T/elsewhere"
 EVMAINT_LOGROTATE_CONF=/dev/null/none at "2026-11-25 03:00:00" evm_run 2 status --check
 assert_grep "^EVMAINT CRITICAL - .*refused: backup/backup\.log its directory backup is a symlink" "$T/out"

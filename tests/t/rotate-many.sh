@@ -60,8 +60,9 @@ assert_eq "$(grep -c '^removed job.*: archived in event-20261103T020000.tar' "$T
 	"night 3 archived and removed each task log's night-1 generation"
 wrote=$(grep -n '^wrote event-20261103T020000.tar: archive of ' "$T/out" | cut -d: -f1 || true)
 first_rm=$(grep -n -m1 '^removed job' "$T/out" | cut -d: -f1)
-[ -n "$wrote" ] && [ "$wrote" -lt "$first_rm" ] ||
+if [ -z "$wrote" ] || [ "$wrote" -ge "$first_rm" ]; then
 	fail "the archive is said written (line ${wrote:-none}) after the removals it allows (line $first_rm)"
+fi
 assert_eq "$(find "$ROOT" -name '*.log.1.gz' | wc -l)" 102 "every log written to has its .1.gz"
 assert_eq "$(find "$ROOT" \( -name '*.log.3*' -o -name '*.log.1' -o -name '.evmaint-tmp.*' \) | wc -l)" 0 \
 	"nothing beyond rotate = 2, nothing left plain, no temporary file"
