@@ -90,7 +90,7 @@ void	 arc_list_free(struct arc_entry *, size_t);
 bool	 arc_parse_name(const char *, time_t *, int *, bool *);
 bool	 arc_member_name_safe(const char *);
 void	 arc_cleanup(int, const char *, bool, struct report *);
-int	 arcdir_apart(const struct evm_config *, char **);
+int	 arcdir_apart(const struct evm_config *, int, char **);
 int	 arcdir_open(const struct evm_config *, struct report *, bool,
 	    const char *);
 

@@ -284,15 +284,15 @@ arc_cleanup(int dirfd, const char *dirpath, bool dry_run, struct report *rep)
  * as written (check-config compares the paths): a symbolic link on the way
  * into the tree would put the archives in it, each snapshot holding every
  * one before; one on root's way into archive_dir, the tree among the
- * archives. Judged on archive_dir or, where it does not exist yet, on its
- * nearest ancestor that does (init would create it there). 0, or -1 with
- * *why, which follows "archive_dir ".
+ * archives. Judged on archive_dir, open in arcfd (or -1: opened here) or,
+ * where it does not exist yet, on its nearest ancestor that does (init
+ * would create it there). 0, or -1 with *why, which follows "archive_dir ".
  */
 int
-arcdir_apart(const struct evm_config *cfg, char **why)
+arcdir_apart(const struct evm_config *cfg, int arcfd, char **why)
 {
 	char	*w = NULL;
-	int	 rootfd, fd, deep;
+	int	 rootfd, fd = -1, deep, dir;
 	bool	 self = true;
 
 	*why = NULL;
@@ -300,17 +300,20 @@ arcdir_apart(const struct evm_config *cfg, char **why)
 	free(w);
 	if (rootfd == -1)
 		return 0;	/* no root to be inside: said where it matters */
-	fd = tree_open_abs_at(cfg->archive_dir, NULL, NULL, &w, &deep);
-	free(w);
-	if (fd == -1) {
-		fd = deep;
-		self = false;
+	if (arcfd < 0) {
+		fd = tree_open_abs_at(cfg->archive_dir, NULL, NULL, &w, &deep);
+		free(w);
+		if (fd == -1) {
+			fd = deep;
+			self = false;
+		}
 	}
-	if (fd != -1 && tree_fd_within(fd, rootfd) == 1)
+	dir = arcfd >= 0 ? arcfd : fd;
+	if (dir != -1 && tree_fd_within(dir, rootfd) == 1)
 		xasprintf(why, "%s is inside root %s through a symbolic link "
 		    "on the way: the archives would be in the tree; they must "
 		    "not contain each other", cfg->archive_dir, cfg->root);
-	else if (fd != -1 && self && tree_fd_within(rootfd, fd) == 1)
+	else if (dir != -1 && self && tree_fd_within(rootfd, dir) == 1)
 		xasprintf(why, "%s holds root %s through a symbolic link on "
 		    "the way: they must not contain each other",
 		    cfg->archive_dir, cfg->root);
@@ -335,7 +338,7 @@ arcdir_open(const struct evm_config *cfg, struct report *rep, bool say,
 
 	if ((fd = tree_open_trusted(cfg->archive_dir, NULL, cfg->uid, rep,
 	    &why)) != -1) {
-		if (arcdir_apart(cfg, &why) == 0)
+		if (arcdir_apart(cfg, fd, &why) == 0)
 			return fd;
 		close(fd);
 		if (say)

@@ -234,7 +234,7 @@ cmd_init_archive_dir(struct evm_ctx *ctx)
 	int			 fd;
 
 	/* not created, nor repaired, where it would be in the tree */
-	if (arcdir_apart(cfg, &why) == -1) {
+	if (arcdir_apart(cfg, -1, &why) == -1) {
 		report_error(ctx->rep, NULL, "archive_dir %s", why);
 		free(why);
 		return;

@@ -330,7 +330,7 @@ mon_archive_dir(struct mon *m)
 		}
 		return;
 	}
-	if (arcdir_apart(cfg, &m->arc_why) == -1) {
+	if (arcdir_apart(cfg, fd, &m->arc_why) == -1) {
 		close(fd);
 		return;
 	}
