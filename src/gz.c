@@ -7,13 +7,14 @@
  *
  * With libdeflate, the reader first tries whole members with it: the .gz
  * evmaint writes is a run of members of at most GZ_BLOCK bytes of data
- * each, which libdeflate inflates (CRC-32 and ISIZE checked) much faster
- * than zlib. The first member it cannot do within those bounds (a gzip(1)
- * file, damage) goes to zlib from its first byte, and so does the rest of
- * the file: zlib judges bad data and says what is wrong. That path holds
- * up to GZ_BLOCK_IN of input and GZ_BLOCK of output, allocated on the first
- * read and no bigger than a small file needs (10,000 small generations read
- * on every core must not each touch 4 MiB). The input buffer starts at
+ * each (but for a stretch that repeats itself, see gzb_seq_start), which
+ * libdeflate inflates (CRC-32 and ISIZE checked) much faster than zlib.
+ * The first member it cannot do within those bounds (a gzip(1) file, such
+ * a stretch, damage) goes to zlib from its first byte, and so does the
+ * rest of the file: zlib judges bad data and says what is wrong. That path
+ * holds up to GZ_BLOCK_IN of input and GZ_BLOCK of output, allocated on the
+ * first read and no bigger than a small file needs (10,000 small generations
+ * read on every core must not each touch 4 MiB). The input buffer starts at
  * GZ_FAST_IN and grows only for a member that does not fit: a log's 2 MiB
  * member deflates to a few hundred KiB, and every checker on every core
  * holds one beside the tar writer.

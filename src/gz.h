@@ -16,7 +16,10 @@
 #include "hash.h"
 
 #define GZ_BUFSIZE	(256 * 1024)
-/* The most data in one gzip member evmaint writes: see gzb.h. */
+/*
+ * The most data in one gzip member evmaint writes on every core (see
+ * gzb.h); a stretch of a log that repeats itself is one of any length.
+ */
 #define GZ_MEMBER_MAX	(2 << 20)
 /*
  * The read size for a caller that only checks: with libdeflate a member

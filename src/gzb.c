@@ -36,8 +36,34 @@
 /* Incompressible data grows by 5 bytes a stored block: far below this. */
 #define GZB_OUTCAP	(GZB_HDRMAX + GZB_BLOCK + (GZB_BLOCK >> 4) + 1024)
 #define GZB_LEVELS	10		/* 1..9; 0 unused */
-#define GZB_PROBE	32768		/* see gzb_probe_loses */
-#define GZB_TINY	256		/* see gzb_tiny */
+#define GZB_PROBE	32768		/* see gzb_probe */
+#define GZB_TINY	256		/* see gzb_zlib_shorter */
+/*
+ * zlib's memLevel 9: deflate blocks of 32 Ki symbols, as gzip's. At 8,
+ * zlib's default, they are half that, and their code tables cost more on
+ * data that repeats itself: 20 MB of one line deflate to 71,301 B against
+ * gzip -6's 71,274, at 9 to the same bytes as gzip's. The zlib-only build's
+ * parallel blocks keep 8: there 9 is 0.06 % smaller on the bench's logs
+ * but 0.3 % larger on lines of random words (6 MB of them, 24 words).
+ */
+#define GZB_MEMLEVEL	9
+#define GZB_MEMLEVEL_PAR 8
+/*
+ * A block that deflates more than GZB_SEQ_IN to 1 makes the blocks after it
+ * go through one deflate stream (see gzb_seq_start), and so does a stream
+ * whose first GZB_PROBE bytes deflate more than GZB_SEQ_PROBE to 1 (with no
+ * window before them they deflate less than a block: 1.3 times less on the
+ * logs below), until a block deflates less than GZB_SEQ_OUT to 1. On 12 MB
+ * logs of lines repeated at random, libdeflate-6 in 2 MiB members is 0.2 %
+ * under gzip -6 at 27 to 1, 0.06 % over at 36, 2.3 % over at 47 and 2.8 %
+ * at a thousand (one line over and over): the members' headers and code
+ * tables, which gzip's one stream pays once. One zlib stream is 0.1 % over
+ * at 36 (zlib's deflate is gzip's but for small choices), 0.08 % at 47 and
+ * none at a thousand; it runs at 80 MB/s and more on one core there.
+ */
+#define GZB_SEQ_IN	40
+#define GZB_SEQ_PROBE	30
+#define GZB_SEQ_OUT	20
 #define GZB_OS_UNIX	3
 
 enum gzb_state {
@@ -57,6 +83,7 @@ struct gzb_blk {
 	size_t		 dictlen;
 	uint32_t	 crc;		/* of in */
 	int		 level;
+	int		 zlevel;	/* the level asked: zlib's */
 	bool		 first;		/* carries the gzip header's name */
 	bool		 last;		/* zlib: ends the deflate stream */
 	const char	*name;
@@ -108,6 +135,7 @@ struct gzb_stream {
 	struct gzb	 *e;
 	int		  fd;
 	int		  level;
+	int		  zlevel;	/* the level asked (level may be raised) */
 	char		 *name;
 	time_t		  mtime;
 	struct gzb_blk	 *fill;
@@ -125,6 +153,12 @@ struct gzb_stream {
 	int		  error;	/* sticky */
 	bool		  finished;
 	bool		  ending;	/* gzb_finish submits the last block */
+	bool		  ended;	/* the deflate stream's final block is out */
+	/* sequential: blocks deflated here, one stream (gzb_seq_start) */
+	z_stream	 *sz;
+	bool		  seq_next;	/* the last block written deflated well */
+	uint32_t	  seqcrc;	/* libdeflate: the sequential member's */
+	uint64_t	  seqin;
 };
 
 static void	*gzb_thread(void *);
@@ -294,8 +328,6 @@ gzb_thread(void *arg)
 	return NULL;
 }
 
-#ifdef HAVE_LIBDEFLATE
-/* A whole gzip member: header, raw deflate, CRC-32 and length. */
 /*
  * in as one raw deflate stream by zlib at level, what gzip writes in a
  * member; 0 when it does not fit in cap (or zlib fails).
@@ -308,7 +340,7 @@ gzb_zlib_raw(int level, const unsigned char *in, size_t inlen,
 	size_t		zl = 0;
 
 	memset(&zs, 0, sizeof zs);
-	if (deflateInit2(&zs, level, Z_DEFLATED, -15, 8,
+	if (deflateInit2(&zs, level, Z_DEFLATED, -15, GZB_MEMLEVEL,
 	    Z_DEFAULT_STRATEGY) != Z_OK)
 		return 0;
 	zs.next_in = (unsigned char *)in;
@@ -321,24 +353,32 @@ gzb_zlib_raw(int level, const unsigned char *in, size_t inlen,
 	return zl;
 }
 
+#ifdef HAVE_LIBDEFLATE
 /*
+ * A block that gzip may code shorter than libdeflate: zlib (what gzip is)
+ * codes it too, and the shorter of the two is kept.
  * libdeflate stores a very short input as it is (its "passthrough", up to
  * 55 bytes), where gzip codes it a few bytes shorter: a log of one line
- * would come out larger than gzip -6 makes it. For such a block zlib (what
- * gzip is) codes it too, and the shorter of the two is kept. Returns the
- * length of the raw deflate now at out (z, libdeflate's, or zlib's).
+ * would come out larger than gzip -6 makes it; and on data that repeats
+ * itself at length (GZB_SEQ_IN) its blocks' code tables cost more than
+ * gzip's (4 % on 2 MiB of zero bytes). Returns the length of the raw
+ * deflate now at out (z, libdeflate's, or zlib's).
  */
 static size_t
-gzb_tiny(const struct gzb_blk *b, unsigned char *out, size_t z)
+gzb_zlib_shorter(const struct gzb_blk *b, unsigned char *out, size_t z)
 {
-	unsigned char	buf[GZB_TINY + 64];
-	size_t		zl;
+	unsigned char	*buf;
+	size_t		 zl;
 
-	zl = gzb_zlib_raw(b->level, b->in, b->inlen, buf, sizeof buf);
-	if (zl == 0 || zl >= z)
-		return z;
-	memcpy(out, buf, zl);
-	return zl;
+	buf = xmalloc(z);
+	/* no room for more than z: zlib's longer output is no output */
+	zl = gzb_zlib_raw(b->zlevel, b->in, b->inlen, buf, z);
+	if (zl != 0 && zl < z) {
+		memcpy(out, buf, zl);
+		z = zl;
+	}
+	free(buf);
+	return z;
 }
 
 static void
@@ -360,8 +400,8 @@ gzb_compress(struct gzb_worker *w, struct gzb_blk *b)
 		b->error = EIO;
 		return;
 	}
-	if (b->inlen <= GZB_TINY)
-		z = gzb_tiny(b, b->out + n, z);
+	if (b->inlen <= GZB_TINY || z * GZB_SEQ_IN <= b->inlen)
+		z = gzb_zlib_shorter(b, b->out + n, z);
 	n += z;
 	gzb_put32(b->out + n, libdeflate_crc32(0, b->in, b->inlen));
 	gzb_put32(b->out + n + 4, (uint32_t)b->inlen);
@@ -381,8 +421,8 @@ gzb_compress(struct gzb_worker *w, struct gzb_blk *b)
 	int	rc;
 
 	if (!w->zinit) {
-		if (deflateInit2(&w->zs, b->level, Z_DEFLATED, -15, 8,
-		    Z_DEFAULT_STRATEGY) != Z_OK) {
+		if (deflateInit2(&w->zs, b->level, Z_DEFLATED, -15,
+		    GZB_MEMLEVEL_PAR, Z_DEFAULT_STRATEGY) != Z_OK) {
 			b->error = EINVAL;
 			return;
 		}
@@ -442,6 +482,7 @@ gzb_open(struct gzb *e, int fd, const struct gz_opts *o)
 	s->e = e;
 	s->fd = fd;
 	s->level = o->level;
+	s->zlevel = o->level;
 	s->name = o->name != NULL ? xstrdup(o->name) : NULL;
 	s->mtime = o->mtime;
 	s->q = xcalloc(e->nblk, sizeof *s->q);
@@ -524,10 +565,10 @@ gzb_dict(struct gzb_stream *s, struct gzb_blk *b)
 }
 #endif
 
-#ifdef HAVE_LIBDEFLATE
 /*
- * Whether libdeflate at level makes more of in's first GZB_PROBE bytes than
- * zlib at the same level, which is gzip's: the contract wants no .gz
+ * A look at a stream's first GZB_PROBE bytes, with zlib at level (gzip):
+ * *zl is what they deflate to (0: no look). With libdeflate, returns
+ * whether it makes more of them than zlib: the contract wants no .gz
  * larger than gzip -6 makes. On script logs libdeflate-6 is the smaller
  * (0.9956 of gzip -6 on the bench's); on text of many distinct words it is
  * not (1.06 on 2.7 MB of lines of random words), and level 7 is back under
@@ -535,12 +576,14 @@ gzb_dict(struct gzb_stream *s, struct gzb_blk *b)
  * the two apart on every 2 MiB block of both; it costs about 1 ms a stream.
  */
 static bool
-gzb_probe_loses(struct gzb *e, int level, const unsigned char *in)
+gzb_probe(struct gzb *e, int level, const unsigned char *in, size_t *zl)
 {
 	unsigned char	*out;
-	size_t		 cap = 2 * GZB_PROBE + 1024, ld = 0, zl = 0;
+	size_t		 cap = 2 * GZB_PROBE + 1024, ld = 0;
 
 	out = xmalloc(cap);
+	*zl = gzb_zlib_raw(level, in, GZB_PROBE, out, cap);
+#ifdef HAVE_LIBDEFLATE
 	pthread_mutex_lock(&e->probe_mu);
 	if (e->probe_c != NULL && e->probe_level != level) {
 		libdeflate_free_compressor(e->probe_c);
@@ -554,13 +597,156 @@ gzb_probe_loses(struct gzb *e, int level, const unsigned char *in)
 		ld = libdeflate_deflate_compress(e->probe_c, in, GZB_PROBE,
 		    out, cap);
 	pthread_mutex_unlock(&e->probe_mu);
-	/* raw deflate, as gzip's member holds it; no probe, no change */
-	if (ld != 0)
-		zl = gzb_zlib_raw(level, in, GZB_PROBE, out, cap);
-	free(out);
-	return zl != 0 && ld > zl;
-}
+#else
+	(void)e;
 #endif
+	free(out);
+	/* raw deflate, as gzip's member holds it; no probe, no change */
+	return ld != 0 && *zl != 0 && ld > *zl;
+}
+
+/* Writes buf to s's file, unless s already failed. */
+static int
+gzb_put(struct gzb_stream *s, const void *buf, size_t n)
+{
+	if (s->error != 0)
+		return -1;
+	if (n == 0)
+		return 0;
+	if (fsx_write_all(s->fd, buf, n) == -1) {
+		s->error = errno != 0 ? errno : EIO;
+		return -1;
+	}
+	s->out += n;
+	gz_writebehind(s->fd, &s->unsynced, n, &s->writebehind);
+	return 0;
+}
+
+/*
+ * Sequential: data that repeats itself at length (a script printing one
+ * line over and over, a run of zero bytes) deflates a thousand to one, and
+ * there every 2 MiB block's own member (libdeflate) or flush (zlib alone)
+ * costs more than the parallel engine saves: gzip's one stream is up to
+ * 5 % smaller. Such a stretch is deflated here, by the feeding thread, as
+ * one zlib stream with gzip's buffers, so that it comes out as gzip -6
+ * would make it; zlib is fast on it. With libdeflate the stretch is a
+ * member of its own; with zlib alone it goes on in the one member, primed
+ * with the 32 KiB before, and the blocks after it take it up the same way.
+ * What s queued before goes out first.
+ */
+static int
+gzb_seq_start(struct gzb_stream *s, const struct gzb_blk *b)
+{
+	unsigned char	 h[GZB_HDRMAX];
+	z_stream	*zs;
+
+	gzb_flush(s, true);
+	if (s->error != 0)
+		return -1;
+	zs = xcalloc(1, sizeof *zs);
+	if (deflateInit2(zs, s->zlevel, Z_DEFLATED, -15, GZB_MEMLEVEL,
+	    Z_DEFAULT_STRATEGY) != Z_OK) {
+		free(zs);
+		s->error = ENOMEM;
+		return -1;
+	}
+	s->sz = zs;
+	s->seq_next = false;
+#ifdef HAVE_LIBDEFLATE
+	s->seqcrc = 0;
+	s->seqin = 0;
+	return gzb_put(s, h, gzb_header(h, b->first ? s->name : NULL,
+	    b->first ? s->mtime : 0, s->zlevel));
+#else
+	if (b->dictlen > 0 && deflateSetDictionary(zs, b->dict,
+	    (uInt)b->dictlen) != Z_OK) {
+		s->error = EIO;
+		return -1;
+	}
+	return b->first ? gzb_put(s, h, gzb_header(h, s->name, s->mtime,
+	    s->zlevel)) : 0;
+#endif
+}
+
+/* Runs s's sequential deflate with flush, writing what it makes. */
+static int
+gzb_seq_deflate(struct gzb_stream *s, unsigned char *buf, size_t cap,
+    int flush)
+{
+	z_stream	*zs = s->sz;
+	int		 rc;
+
+	for (;;) {
+		zs->next_out = buf;
+		zs->avail_out = (uInt)cap;
+		rc = deflate(zs, flush);
+		if (rc != Z_OK && rc != Z_STREAM_END && rc != Z_BUF_ERROR) {
+			s->error = EIO;
+			return -1;
+		}
+		if (gzb_put(s, buf, cap - zs->avail_out) == -1)
+			return -1;
+		if (flush == Z_FINISH ? rc == Z_STREAM_END :
+		    zs->avail_out != 0)
+			return 0;
+	}
+}
+
+/*
+ * Ends the sequential stretch: with libdeflate its member; with zlib alone
+ * the stream itself when final, else a sync flush, after which the
+ * parallel blocks go on.
+ */
+static void
+gzb_seq_end(struct gzb_stream *s, bool final)
+{
+	unsigned char	buf[4096];
+#ifdef HAVE_LIBDEFLATE
+	unsigned char	t[8];
+
+	(void)final;
+	if (gzb_seq_deflate(s, buf, sizeof buf, Z_FINISH) == 0) {
+		gzb_put32(t, s->seqcrc);
+		gzb_put32(t + 4, (uint32_t)s->seqin);
+		(void)gzb_put(s, t, sizeof t);
+	}
+#else
+	if (gzb_seq_deflate(s, buf, sizeof buf, final ? Z_FINISH :
+	    Z_SYNC_FLUSH) == 0 && final)
+		s->ended = true;
+#endif
+	deflateEnd(s->sz);
+	free(s->sz);
+	s->sz = NULL;
+}
+
+/*
+ * One block of the sequential stretch. A block that deflates less than
+ * GZB_SEQ_OUT to one ends it: such data is every core's again. zlib may
+ * hold back up to a deflate block of symbols, so that judgement can come
+ * a block late.
+ */
+static void
+gzb_seq_block(struct gzb_stream *s, struct gzb_blk *b)
+{
+	z_stream	*zs = s->sz;
+	uLong		 before = zs->total_out;
+
+	zs->next_in = b->in;
+	zs->avail_in = (uInt)b->inlen;
+	if (gzb_seq_deflate(s, b->out, GZB_OUTCAP, Z_NO_FLUSH) == 0) {
+#ifdef HAVE_LIBDEFLATE
+		s->seqcrc = libdeflate_crc32(s->seqcrc, b->in, b->inlen);
+		s->seqin += b->inlen;
+#else
+		s->crc = (uint32_t)crc32(s->crc, b->in, (uInt)b->inlen);
+#endif
+		if (b->last ||
+		    (zs->total_out - before) * GZB_SEQ_OUT > b->inlen)
+			gzb_seq_end(s, b->last);
+	}
+	gzb_release(s->e, b);
+}
 
 /* Hands the filled block to the compressors (or compresses it here). */
 static void
@@ -568,29 +754,47 @@ gzb_submit(struct gzb_stream *s)
 {
 	struct gzb	*e = s->e;
 	struct gzb_blk	*b = s->fill;
+	bool		 seq = s->seq_next;
+	size_t		 zl;
 
 	s->fill = NULL;
 	b->first = s->nblocks == 0;
 	b->last = s->ending;
 	b->name = s->name;
 	b->mtime = s->mtime;
-#ifdef HAVE_LIBDEFLATE
 	/*
-	 * A stream whose start libdeflate compresses worse than zlib takes
-	 * the next level for all of it (2-7 only: the header's XFL stays
-	 * what gzip writes for the level asked).
+	 * With libdeflate, a stream whose start it compresses worse than
+	 * zlib takes the next level for all of it (2-7 only: the header's
+	 * XFL stays what gzip writes for the level asked). With either, a
+	 * stream of more than a block that starts deflating a lot is
+	 * sequential from the start.
 	 */
-	if (b->first && b->inlen >= GZB_PROBE && s->level >= 2 &&
-	    s->level <= 7 && gzb_probe_loses(e, s->level, b->in))
-		s->level++;
+#ifdef HAVE_LIBDEFLATE
+	if (b->first && b->inlen >= GZB_PROBE) {
+#else
+	if (b->first && b->inlen >= GZB_PROBE && !b->last) {
 #endif
+		if (gzb_probe(e, s->level, b->in, &zl) && s->level >= 2 &&
+		    s->level <= 7)
+			s->level++;
+		seq = !b->last && zl != 0 && zl * GZB_SEQ_PROBE <= GZB_PROBE;
+	}
 	b->level = s->level;
+	b->zlevel = s->zlevel;
 #ifndef HAVE_LIBDEFLATE
 	if (s->dict == NULL)
 		s->dict = xmalloc(GZB_DICT);
 	gzb_dict(s, b);
 #endif
 	s->nblocks++;
+	if (s->sz == NULL && seq && gzb_seq_start(s, b) == -1) {
+		gzb_release(e, b);
+		return;
+	}
+	if (s->sz != NULL) {
+		gzb_seq_block(s, b);
+		return;
+	}
 	s->q[(s->qhead + s->qlen) % e->nblk] = b;
 	s->qlen++;
 	if (e->nt == 0) {
@@ -624,15 +828,14 @@ gzb_write(struct gzb_stream *s, struct gzb_blk *b)
 		s->error = b->error;
 		return;
 	}
-	if (fsx_write_all(s->fd, b->out, b->outlen) == -1) {
-		s->error = errno != 0 ? errno : EIO;
+	if (gzb_put(s, b->out, b->outlen) == -1)
 		return;
-	}
-	s->out += b->outlen;
 #ifndef HAVE_LIBDEFLATE
 	s->crc = (uint32_t)crc32_combine(s->crc, b->crc, (z_off_t)b->inlen);
 #endif
-	gz_writebehind(s->fd, &s->unsynced, b->outlen, &s->writebehind);
+	/* a whole block that deflated a lot: the next are sequential */
+	s->seq_next = b->inlen == GZB_BLOCK &&
+	    b->outlen * GZB_SEQ_IN <= b->inlen;
 }
 
 /*
@@ -742,6 +945,8 @@ gzb_finish(struct gzb_stream *s)
 		s->fill = NULL;
 	}
 	gzb_flush(s, true);
+	if (s->sz != NULL)
+		gzb_seq_end(s, true);
 #ifndef HAVE_LIBDEFLATE
 	/*
 	 * The one member's CRC and length, after a final empty block when
@@ -751,11 +956,10 @@ gzb_finish(struct gzb_stream *s)
 	t[1] = 0x00;
 	gzb_put32(t + 2, s->crc);
 	gzb_put32(t + 6, (uint32_t)s->in);
-	if (s->error == 0 && fsx_write_all(s->fd, s->ending ? t + 2 : t,
-	    s->ending ? 8 : sizeof t) == -1)
-		s->error = errno != 0 ? errno : EIO;
-	if (s->error == 0)
-		s->out += s->ending ? 8 : sizeof t;
+	if (s->ending || s->ended)
+		(void)gzb_put(s, t + 2, 8);
+	else
+		(void)gzb_put(s, t, sizeof t);
 #endif
 	if (s->error != 0)
 		return gzb_fail(s);
@@ -786,6 +990,10 @@ gzb_stream_free(struct gzb_stream *s)
 	if (s->error == 0)
 		s->error = ECANCELED;
 	gzb_flush(s, true);
+	if (s->sz != NULL) {
+		deflateEnd(s->sz);
+		free(s->sz);
+	}
 	free(s->q);
 	free(s->dict);
 	free(s->name);

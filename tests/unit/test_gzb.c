@@ -493,16 +493,21 @@ make_words(size_t len)
 	return buf;
 }
 
-/* What gzip -N makes of data: its raw deflate, with our header's size. */
+/*
+ * What gzip -N makes of data: its raw deflate, with our header's size.
+ * zlib's deflate is gzip's, but for the size of its blocks (memlevel): 9
+ * gives gzip's very bytes on data that repeats itself at length, 8 comes
+ * closer on lines of random words.
+ */
 static size_t
-gzip_size(const unsigned char *data, size_t len, int level)
+gzip_size(const unsigned char *data, size_t len, int level, int memlevel)
 {
 	z_stream	 zs;
 	unsigned char	*out;
 	size_t		 cap = len + len / 8 + 1024, n;
 
 	memset(&zs, 0, sizeof zs);
-	assert_int_equal(deflateInit2(&zs, level, Z_DEFLATED, -15, 8,
+	assert_int_equal(deflateInit2(&zs, level, Z_DEFLATED, -15, memlevel,
 	    Z_DEFAULT_STRATEGY), Z_OK);
 	assert_non_null(out = malloc(cap));
 	zs.next_in = (unsigned char *)data;
@@ -531,7 +536,7 @@ test_gzip6_bound(void **state)
 	unsigned char	*data = make_words(len), *g;
 
 	(void)state;
-	want = gzip_size(data, len, 6);
+	want = gzip_size(data, len, 6, 8);
 #ifdef HAVE_LIBDEFLATE
 	{
 		struct libdeflate_compressor	*c;
@@ -585,11 +590,140 @@ test_gzip6_tiny(void **state)
 	for (len = 1; len < sizeof text; len++) {
 		g = squeeze(e, (const unsigned char *)text, len, 6, all, &glen);
 		check_back(g, glen, (const unsigned char *)text, len);
-		if (glen > gzip_size((const unsigned char *)text, len, 6))
+		if (glen > gzip_size((const unsigned char *)text, len, 6, 8))
 			fail_msg("%zu bytes: %zu, gzip -6 %zu", len, glen,
-			    gzip_size((const unsigned char *)text, len, 6));
+			    gzip_size((const unsigned char *)text, len, 6, 8));
 		free(g);
 	}
+	gzb_free(e);
+}
+
+/* One log line, over and over: data that deflates a thousand to one. */
+static void
+fill_flood(unsigned char *p, size_t len)
+{
+	static const char	line[] = "2026-11-25T02:00:01+01:00 backup[4242]: "
+	    "stderr: rsync: connection refused, retrying\n";
+	size_t			i;
+
+	for (i = 0; i < len; i++)
+		p[i] = (unsigned char)line[i % (sizeof line - 1)];
+}
+
+/*
+ * Data that repeats itself at length: no larger than gzip -6 makes it,
+ * whether it is all of a stream (zero bytes, one line over and over), its
+ * start or its end, through the inline engine and a threaded one, fed at
+ * once, in pieces, or copied from a file. Such a stretch is deflated as one
+ * stream: with libdeflate a member longer than a block; and the blocks
+ * after it go back to every core (members of a block each).
+ */
+static void
+test_gzip6_repeats(void **state)
+{
+	struct feed	 hows[] = { { 0, false }, { 65536 + 3, false },
+			    { B / 2 + 1, true } };
+	struct member	 m[MAX_MEMBERS];
+	struct gzb	*e[2] = { gzb_new(1), gzb_new(2) };
+	size_t		 len, glen, want, n, k, h, i;
+	unsigned char	*data, *g;
+	int		 shape;
+
+	(void)state;
+	for (shape = 0; shape < 4; shape++) {
+		switch (shape) {
+		case 0:		/* zero bytes */
+			len = 4 * B + 17;
+			assert_non_null(data = calloc(1, len));
+			break;
+		case 1:		/* one line, over and over */
+			len = 5 * B + 3;
+			assert_non_null(data = malloc(len));
+			fill_flood(data, len);
+			break;
+		case 2:		/* a flood after a stretch of log */
+			len = 10 * B;
+			data = make_data(len, 31, false);
+			fill_flood(data + 3 * B, len - 3 * B);
+			break;
+		default:	/* a stretch of log after a flood */
+			len = 7 * B + 5;
+			data = make_data(len, 37, false);
+			fill_flood(data, 3 * B);
+			break;
+		}
+		want = gzip_size(data, len, 6, 9);
+		for (k = 0; k < 2; k++)
+			for (h = 0; h < sizeof hows / sizeof hows[0]; h++) {
+				g = squeeze(e[k], data, len, 6, hows[h], &glen);
+				check_back(g, glen, data, len);
+				n = walk(g, glen, m);
+				if (shape < 2 && glen > want)
+					fail_msg("shape %d: %zu, gzip -6 %zu",
+					    shape, glen, want);
+#ifdef HAVE_LIBDEFLATE
+				for (i = 0; i < n && m[i].dlen <= B; i++)
+					;
+				/* a member of more than a block */
+				assert_true(i < n);
+				if (shape < 2)
+					assert_int_equal(n, 1);
+				if (shape == 3) {
+					/* the log after it: every core's */
+					assert_true(i == 0 && n >= 3);
+					assert_int_equal(m[n - 1].dlen,
+					    (len - m[0].dlen) % B);
+				}
+#else
+				(void)i;
+				assert_int_equal(n, 1);
+#endif
+				free(g);
+			}
+		free(data);
+	}
+	gzb_free(e[0]);
+	gzb_free(e[1]);
+}
+
+/*
+ * A write error in a sequential stretch is the stream's (ENOSPC from
+ * /dev/full, EBADF), and a stream abandoned in one leaks nothing.
+ */
+static void
+test_repeats_fail(void **state)
+{
+	struct gz_opts		 o = { 6, NAME, MTIME };
+	struct gzb		*e = gzb_new(2);
+	struct gzb_stream	*s;
+	unsigned char		*data;
+	size_t			 len = 3 * B;
+	int			 fd, rc;
+
+	(void)state;
+	assert_non_null(data = malloc(len));
+	fill_flood(data, len);
+	assert_true((fd = open("/dev/full", O_WRONLY | O_CLOEXEC)) >= 0);
+	assert_non_null(s = gzb_open(e, fd, &o));
+	errno = 0;
+	rc = gzb_feed(s, data, len);
+	if (rc == 0)
+		rc = gzb_finish(s);
+	assert_int_equal(rc, -1);
+	assert_int_equal(errno, ENOSPC);
+	gzb_stream_free(s);
+	close(fd);
+	assert_non_null(s = gzb_open(e, -1, &o));
+	assert_int_equal(gzb_feed(s, data, len), -1);
+	assert_int_equal(errno, EBADF);
+	gzb_stream_free(s);
+	/* abandoned with a stretch open */
+	assert_true((fd = open("/dev/null", O_WRONLY | O_CLOEXEC)) >= 0);
+	assert_non_null(s = gzb_open(e, fd, &o));
+	assert_int_equal(gzb_feed(s, data, len), 0);
+	gzb_stream_free(s);
+	close(fd);
+	free(data);
 	gzb_free(e);
 }
 
@@ -683,6 +817,8 @@ main(void)
 		cmocka_unit_test(test_levels),
 		cmocka_unit_test(test_gzip6_bound),
 		cmocka_unit_test(test_gzip6_tiny),
+		cmocka_unit_test(test_gzip6_repeats),
+		cmocka_unit_test(test_repeats_fail),
 		cmocka_unit_test(test_abandon),
 		cmocka_unit_test(test_bad_level),
 	};
