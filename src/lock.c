@@ -100,17 +100,29 @@ lock_open(const char *state_file, const struct lock_mk *lmk,
 	if (lmk != NULL)
 		fd = fsx_create(dfd, base, LOCK_MODE(lmk->mode), geteuid(),
 		    lmk->gid);
-	if (lmk == NULL || (fd == -1 && errno == EEXIST))
+	/*
+	 * st says why only when an existing file was refused; a create
+	 * that failed (a file system refusing chown, as NFS's root_squash
+	 * does) has no file to describe.
+	 */
+	if (lmk != NULL && fd == -1 && errno != EEXIST)
+		xasprintf(why, "%s: cannot create it (owner %ju, group %ju, "
+		    "mode %04o): %s", path, (uintmax_t)geteuid(),
+		    (uintmax_t)lmk->gid, (unsigned)LOCK_MODE(lmk->mode),
+		    strerror(errno));
+	else if (lmk == NULL || fd == -1) {
 		fd = fsx_open_own(dfd, base, lmk != NULL ? O_RDWR : O_RDONLY,
 		    &st);
-	if (fd == -1 && errno == EPERM)
-		xasprintf(why, "%s is %s: refusing to use it", path,
-		    fsx_own_refusal(&st));
-	else if (fd == -1 && errno == EMLINK)
-		xasprintf(why, "%s %s, not a regular file with one link: "
-		    "refusing to use it", path, fsx_refusal(&st));
-	else if (fd == -1)
-		xasprintf(why, "%s: %s", path, strerror(errno));
+		if (fd == -1 && errno == EPERM)
+			xasprintf(why, "%s is %s: refusing to use it", path,
+			    fsx_own_refusal(&st));
+		else if (fd == -1 && errno == EMLINK)
+			xasprintf(why, "%s %s, not a regular file with one "
+			    "link: refusing to use it", path,
+			    fsx_refusal(&st));
+		else if (fd == -1)
+			xasprintf(why, "%s: %s", path, strerror(errno));
+	}
 	close(dfd);
 	return fd;
 }

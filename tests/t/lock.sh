@@ -140,4 +140,38 @@ evm_run 0 check-config
 assert_no_file "$T/var" "check-config created the state directory or the lock"
 ok "check-config creates no lock file"
 
+# --- 8. a lock file that cannot be given its owner (a file system that
+# refuses chown, as NFS's root_squash does; or a user who is not root):
+# exit 1 naming the lock file and why, no owner invented for a file that
+# is not there, nothing left behind
+if command -v strace >/dev/null; then
+	t_setup
+	evm_run 0 -q init
+	rm "$STATE.lock"
+	t_run 1 strace -f -o /dev/null -e inject=fchown:error=EPERM:when=1 \
+		"$EVMAINT" -c "$T/evmaint.conf" rotate
+	assert_fgrep "$STATE.lock: cannot create it (owner 0, group 0, mode 0640): Operation not permitted" "$T/err"
+	assert_no_grep "owned by" "$T/err"
+	assert_no_file "$STATE.lock" "a lock file left behind by a failed create"
+	ok "the lock file's chown refused: exit 1 naming it and the error, nothing left"
+else
+	echo "section 8 not run: no strace"
+fi
+if command -v setpriv >/dev/null && getent passwd nobody >/dev/null &&
+	getent group nogroup >/dev/null; then
+	t_setup
+	mkdir -p "${STATE%/*}"
+	chmod 0755 "$T" "$T/var" "$T/var/lib"
+	chmod 0700 "${STATE%/*}"
+	chown nobody:nogroup "${STATE%/*}"
+	t_run 1 setpriv --reuid=nobody --regid=nogroup --clear-groups \
+		"$EVMAINT" -c "$T/evmaint.conf" rotate
+	assert_fgrep "$STATE.lock: cannot create it (owner $(id -u nobody), group 0" "$T/err"
+	assert_no_grep "owned by" "$T/err"
+	assert_no_file "$STATE.lock" "a lock file left behind by nobody's run"
+	ok "rotate as nobody in a state directory nobody owns: exit 1 naming the lock file it cannot give group root"
+else
+	echo "section 8b not run: no setpriv, nobody or nogroup"
+fi
+
 exit 0
